@@ -1,0 +1,1 @@
+"""The BLAIR benchmark: encoders, adaptors, tasks, metrics, leaderboard. No Dagster."""

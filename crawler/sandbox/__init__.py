@@ -1,0 +1,1 @@
+"""The offline storefront: a synthetic marketplace generator and a local HTTP server."""
