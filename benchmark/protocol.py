@@ -1,0 +1,40 @@
+"""Every constant of the BLAIR benchmark protocol (DESIGN §5), in one place.
+
+Models, tasks and reports import these; nothing else hard-codes a protocol number.
+"""
+from __future__ import annotations
+
+QUERY_INSTRUCTION = (
+    "Given a user query describing a need, retrieve relevant entities (such as products, "
+    "services, or media items) that satisfy the intent and constraints."
+)
+
+SEED = 2024
+ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
+
+# Sequential recommendation (UniSRec-style)
+SEQREC_MAX_HISTORY = 50
+SEQREC_MAX_HISTORY_ML1M = 200
+SEQREC_EXPERTS = 8
+SEQREC_LAYERS = 2
+SEQREC_HEADS = 2
+SEQREC_HIDDEN = 300
+SEQREC_INNER = 256
+SEQREC_DROPOUT = 0.5
+SEQREC_TEMPERATURE = 0.07
+SEQREC_LR_GRID = (1e-3, 3e-4, 1e-4)
+SEQREC_PATIENCE = 10
+SEQREC_VALID_METRIC = ("ndcg", 10)
+SEQREC_REPORT = (("ndcg", 10), ("recall", 10), ("recall", 50))
+
+# Collaborative filtering (AlphaRec-style)
+CF_WIDTH = 64
+CF_TEMPERATURE = 0.15
+CF_PATIENCE = 20
+CF_VALID_METRIC = ("recall", 20)
+CF_REPORT = (("ndcg", 20), ("recall", 20))
+CF_SPLIT = (4, 3, 3)
+
+# Product search (zero-shot)
+SEARCH_CUTOFF = 100
+SEARCH_SAME_CATEGORY_NEGATIVES = 50

@@ -1,0 +1,1 @@
+"""Benchmark scripts behind `make perf`. Each `perf/bench_*.py` has `main(quick: bool) -> dict`."""
