@@ -36,3 +36,18 @@ def write_parquet(table: pa.Table, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
     return Path(path)
+
+
+def replace_dir(src: str | os.PathLike, final: str | os.PathLike) -> Path:
+    """Move a finished folder onto `final` (same filesystem): readers see the old or the new one."""
+    src, final = Path(src), Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.is_dir() and not final.is_symlink():
+        old = final.parent / f".{final.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+        os.replace(src, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, final)
+    return final

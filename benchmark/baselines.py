@@ -1,0 +1,105 @@
+"""Baselines: random vectors (the floor every encoder must beat) and BM25 for search.
+
+BM25 here is Robertson's formula with Lucene's non-negative idf:
+
+    score(q, d) = Σ_{t ∈ q} idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl))
+    idf(t)      = ln(1 + (N − n(t) + 0.5) / (n(t) + 0.5))
+
+A query term that occurs twice counts twice (as two Lucene clauses). |d| is the document's
+token count and avgdl the mean over the pool: this length normalisation is what the
+reference baseline gets wrong.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from benchmark.encoders.base import Encoder, Kind, l2_normalise, settings_hash
+from benchmark.protocol import SEED
+
+RANDOM_DIM = 384  # the width of the offline default encoder, so the baseline is like for like
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _key_seed(key: str, seed: int) -> list[int]:
+    digest = hashlib.sha1(key.encode("utf-8")).digest()
+    return [seed, int.from_bytes(digest[:8], "little")]
+
+
+def random_vectors(keys: Sequence[str], dim: int = RANDOM_DIM, seed: int = SEED) -> np.ndarray:
+    """One unit-length Gaussian vector per key, a function of (key, seed) only, not of order."""
+    out = np.empty((len(keys), dim), dtype=np.float32)
+    for row, key in enumerate(keys):
+        out[row] = np.random.default_rng(_key_seed(str(key), seed)).standard_normal(dim)
+    return l2_normalise(out)
+
+
+class RandomEncoder(Encoder):
+    """Random vectors keyed by item id (items) or by query text (queries)."""
+
+    keyed_by_id = True
+
+    def __init__(self, dim: int = RANDOM_DIM, seed: int = SEED):
+        self.name = "random"
+        self.dim = dim
+        self.seed = seed
+        self.revision = settings_hash("random", dim, seed)
+
+    def _encode(self, texts: list[str], kind: Kind, batch_size: int | None) -> np.ndarray:
+        return random_vectors([f"{kind}:{t}" for t in texts], self.dim, self.seed)
+
+
+def tokenise(text: str) -> list[str]:
+    return _TOKEN.findall(str(text).lower())
+
+
+@dataclass
+class BM25:
+    """A BM25 index over a pool of documents; `scores(queries)` gives a dense [Q, N] matrix."""
+
+    k1: float = 1.2
+    b: float = 0.75
+
+    def fit(self, documents: Sequence[str]) -> BM25:
+        counts = [Counter(tokenise(d)) for d in documents]
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        for row, counter in enumerate(counts):
+            for term, tf in counter.items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                tfs.append(tf)
+        n_docs = len(documents)
+        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
+        avgdl = lengths.mean() if n_docs and lengths.mean() > 0 else 1.0
+        tf = sp.csr_matrix((np.array(tfs, dtype=np.float64), (rows, cols)), shape=(n_docs, len(self.vocabulary)))
+        df = np.bincount(tf.indices, minlength=len(self.vocabulary))
+        self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        # Precompute each (doc, term) weight so a query is one sparse product.
+        norm = self.k1 * (1.0 - self.b + self.b * lengths / avgdl)
+        weights = tf.copy()
+        doc_of_entry = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
+        weights.data = self.idf[tf.indices] * tf.data * (self.k1 + 1.0) / (tf.data + norm[doc_of_entry])
+        self.weights = weights.T.tocsr()  # [terms, docs]
+        self.n_docs = n_docs
+        return self
+
+    def query_matrix(self, queries: Sequence[str]) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for row, query in enumerate(queries):
+            for term, count in Counter(tokenise(query)).items():
+                if term in self.vocabulary:  # unseen terms match no document
+                    rows.append(row)
+                    cols.append(self.vocabulary[term])
+                    vals.append(float(count))
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(queries), len(self.vocabulary)))
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """Dense BM25 scores [len(queries), n_docs] (float32)."""
+        return np.asarray((self.query_matrix(queries) @ self.weights).todense(), dtype=np.float32)

@@ -1,0 +1,64 @@
+"""Resolve a dataset SPEC to a (name, task frames) pair.
+
+A SPEC is one of:
+- a lake dataset name: `<root>/gold/tasks/<task>/<name>/` (docs/CONTRACTS.md §5);
+- a folder holding task Parquet files (`items.parquet`, ...) directly;
+- a RecBole atomic-file folder (`<name>.inter`, `<name>.item`), read by `warehouse.loaders.recbole`;
+- `<loader>:<source>`: any loader of `warehouse.loaders.LOADERS` (e.g. `esci:path/to/esci`).
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pandas as pd
+
+from warehouse.tasks import FILES, read_task, task_dir
+
+
+class UnknownDataset(LookupError):
+    pass
+
+
+def _read_folder(folder: Path, task: str) -> dict[str, pd.DataFrame]:
+    missing = [n for n in FILES[task] if not (folder / f"{n}.parquet").exists()]
+    if missing:
+        raise UnknownDataset(f"{folder}: not a {task} task folder (missing {missing})")
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in FILES[task]}
+
+
+def _name(text: str) -> str:
+    from warehouse.loaders.recbole import dataset_name
+
+    return dataset_name(text)
+
+
+def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.DataFrame]]:
+    """Find and read the dataset named by `spec` for `task`; returns (dataset name, frames)."""
+    path = Path(spec)
+    if path.is_dir():
+        if (path / "items.parquet").exists():
+            return _name(path.name), _read_folder(path, task)
+        if any(path.glob("*.inter")):
+            from warehouse.loaders.recbole import find_atomic, load_recbole
+
+            frames = load_recbole(path, task=task)
+            return _name(find_atomic(path, None)), frames
+        raise UnknownDataset(f"{path}: neither task Parquet files nor RecBole atomic files")
+    loader_name, sep, source = spec.partition(":")
+    if sep and loader_name and not path.exists():
+        from warehouse.loaders import LOADERS
+
+        if loader_name not in LOADERS:
+            raise UnknownDataset(f"no loader {loader_name!r}; known: {sorted(LOADERS)}")
+        loader = LOADERS[loader_name]
+        kwargs = {"task": task} if "task" in inspect.signature(loader).parameters else {}
+        frames = loader(source, **kwargs)
+        return _name(loader_name), frames
+    try:
+        lake = task_dir(root, task, spec)
+    except ValueError as exc:
+        raise UnknownDataset(f"{spec!r}: not a folder, a loader spec or a dataset name ({exc})") from None
+    if lake.is_dir():
+        return spec, read_task(root, task, spec)
+    raise UnknownDataset(f"{spec!r}: no folder {spec}, and no lake dataset at {lake}")

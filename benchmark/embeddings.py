@@ -1,0 +1,101 @@
+"""The embeddings store: one Parquet file per (encoder, dataset), keyed by item id and text hash.
+
+`<root>/embeddings/encoder=<name>/dataset=<ds>/part-0.parquet` with `item_id`, `text_sha1`,
+`vector` list<float32> (docs/CONTRACTS.md §6). The encoder's revision sits in the file's
+key-value metadata: a different revision invalidates every stored vector. A re-run encodes
+only items whose text is new or changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmark.encoders.base import Encoder
+from warehouse.atomic import write_parquet
+
+log = logging.getLogger(__name__)
+REVISION_KEY = b"blair.encoder_revision"
+
+
+def path_name(name: str) -> str:
+    """An encoder or dataset name as a single safe path segment (`hf:org/model` → `hf_org_model`)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    if not safe:
+        raise ValueError(f"cannot make a path segment from {name!r}")
+    return safe
+
+
+def store_path(root: str | Path, encoder: str, dataset: str) -> Path:
+    return Path(root) / "embeddings" / f"encoder={path_name(encoder)}" / f"dataset={path_name(dataset)}" / "part-0.parquet"
+
+
+def text_sha1(text: str) -> str:
+    return hashlib.sha1(str(text).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class EmbedStats:
+    items: int
+    encoded: int
+    reused: int
+    path: Path
+
+
+def _read_store(path: Path, revision: str) -> pd.DataFrame | None:
+    if not path.exists():
+        return None
+    table = pq.read_table(path)
+    stored = (table.schema.metadata or {}).get(REVISION_KEY, b"").decode()
+    if stored != revision:
+        log.info("%s: encoder revision %s ≠ stored %s; re-encoding everything", path, revision, stored)
+        return None
+    return table.to_pandas()
+
+
+def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset: str,
+                text_column: str = "title", batch_size: int | None = None) -> tuple[np.ndarray, EmbedStats]:
+    """Vectors [len(items), dim] in `items` row order, using and refreshing the store.
+
+    `dataset` names the store folder; callers that embed a non-default text column add it to
+    the name so the two texts do not evict each other.
+    """
+    ids = items["item_id"].astype(str).tolist()
+    texts = items[text_column].fillna("").astype(str).tolist()
+    keys = ids if encoder.keyed_by_id else texts
+    hashes = [text_sha1(k) for k in keys]
+    path = store_path(root, encoder.name, dataset)
+    stored = _read_store(path, encoder.revision)
+    cached: dict[tuple[str, str], np.ndarray] = {}
+    if stored is not None:
+        cached = {(i, h): v for i, h, v in zip(stored["item_id"], stored["text_sha1"], stored["vector"])}
+    missing = [row for row, key in enumerate(zip(ids, hashes)) if key not in cached]
+    vectors = np.empty((len(ids), encoder.dim), dtype=np.float32)
+    if missing:
+        vectors[missing] = encoder.encode([keys[r] for r in missing], kind="item", batch_size=batch_size)
+    for row, key in enumerate(zip(ids, hashes)):
+        if key in cached:
+            vectors[row] = np.asarray(cached[key], dtype=np.float32)
+    if missing or stored is None or len(stored) != len(ids):
+        table = pa.table({
+            "item_id": pa.array(ids, pa.string()),
+            "text_sha1": pa.array(hashes, pa.string()),
+            "vector": pa.array(list(vectors), pa.list_(pa.float32())),
+        }).replace_schema_metadata({REVISION_KEY: encoder.revision.encode()})
+        write_parquet(table, path)
+    stats = EmbedStats(items=len(ids), encoded=len(missing), reused=len(ids) - len(missing), path=path)
+    log.info("%s on %s: %d items, %d encoded, %d from the store", encoder.name, dataset, stats.items,
+             stats.encoded, stats.reused)
+    return vectors, stats
+
+
+def load_embeddings(root: str | Path, encoder: str, dataset: str) -> pd.DataFrame:
+    """The stored (item_id, text_sha1, vector) rows, e.g. for DuckDB or a notebook."""
+    return pq.read_table(store_path(root, encoder, dataset)).to_pandas()

@@ -1,0 +1,130 @@
+"""An OpenAI-compatible embeddings client (POST <base_url>/embeddings) over httpx.
+
+Texts go in batches; a batch that fails with a transport error, 429 or 5xx is retried with
+exponential backoff (tenacity); requests are spaced to respect a rate limit. A batch that
+still fails raises `EmbeddingAPIError` naming the batch and its first texts: it never turns
+into zero vectors. The API key is read from an environment variable whose *name* is a
+setting; the key itself is never logged, put in an error, or written into a result.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+import httpx
+import numpy as np
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from benchmark.encoders.base import Encoder, Kind, l2_normalise, settings_hash
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingAPIError(RuntimeError):
+    """A batch could not be embedded; the message names the batch and its texts."""
+
+
+@dataclass(frozen=True)
+class APISettings:
+    model: str
+    base_url: str = "https://api.openai.com/v1"
+    api_key_env: str = "OPENAI_API_KEY"  # the variable's name, never its value
+    dimensions: int | None = None  # Matryoshka API models accept a width
+    batch_size: int = 128
+    max_retries: int = 5
+    backoff_s: float = 1.0  # first retry wait; doubles each time, at most 60 s
+    requests_per_minute: float = 300.0
+    timeout_s: float = 60.0
+    normalise: bool = True
+    query_instruction: bool = False
+
+
+class _Retryable(Exception):
+    pass
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, (_Retryable, httpx.TransportError))
+
+
+class APIEncoder(Encoder):
+    def __init__(self, settings: APISettings, name: str | None = None, client: httpx.Client | None = None):
+        self.settings = settings
+        self.name = name or f"api:{settings.model}"
+        self.query_instruction = settings.query_instruction
+        self.matryoshka = settings.dimensions is not None
+        # The revision names the model and endpoint, not the key.
+        self.revision = settings_hash({k: v for k, v in asdict(settings).items()
+                                       if k in ("model", "base_url", "dimensions", "normalise")})
+        self._client = client or httpx.Client(timeout=settings.timeout_s)
+        self._dim = settings.dimensions
+        self._next_request = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = self._embed_batch(["dimension probe"], 0).shape[1]
+        return self._dim
+
+    def _headers(self) -> dict:
+        key = os.environ.get(self.settings.api_key_env)
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def _scrub(self, text: str) -> str:
+        key = os.environ.get(self.settings.api_key_env)
+        return text.replace(key, "***") if key else text
+
+    def _wait_for_rate_limit(self) -> None:
+        interval = 60.0 / self.settings.requests_per_minute
+        with self._lock:
+            now = time.monotonic()
+            wait = max(0.0, self._next_request - now)
+            self._next_request = max(now, self._next_request) + interval
+        if wait:
+            time.sleep(wait)
+
+    def _post(self, texts: list[str]) -> httpx.Response:
+        self._wait_for_rate_limit()
+        body = {"model": self.settings.model, "input": texts}
+        if self.settings.dimensions:
+            body["dimensions"] = self.settings.dimensions
+        response = self._client.post(self.settings.base_url.rstrip("/") + "/embeddings", json=body,
+                                     headers=self._headers())
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Retryable(f"HTTP {response.status_code}")
+        return response
+
+    def _embed_batch(self, texts: list[str], number: int) -> np.ndarray:
+        what = f"batch {number} ({len(texts)} texts, first {texts[0][:60]!r})"
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(self.settings.max_retries), reraise=True,
+                                    wait=wait_exponential(multiplier=self.settings.backoff_s, max=60),
+                                    retry=retry_if_exception(_is_retryable)):
+                with attempt:
+                    response = self._post(texts)
+        except (_Retryable, httpx.TransportError) as exc:
+            raise EmbeddingAPIError(f"{self.name}: {what} failed after {self.settings.max_retries} tries: "
+                                    f"{type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            # The body may echo the request, never the key: the key is only in a header.
+            raise EmbeddingAPIError(f"{self.name}: {what} failed: HTTP {response.status_code}: {self._scrub(response.text[:200])}")
+        try:
+            data = sorted(response.json()["data"], key=lambda d: d["index"])
+            vectors = np.asarray([d["embedding"] for d in data], dtype=np.float32)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EmbeddingAPIError(f"{self.name}: {what}: malformed response ({exc})") from None
+        if vectors.ndim != 2 or len(vectors) != len(texts):
+            raise EmbeddingAPIError(f"{self.name}: {what}: got {len(vectors)} vectors for {len(texts)} texts")
+        return vectors
+
+    def _encode(self, texts: list[str], kind: Kind, batch_size: int | None) -> np.ndarray:
+        size = batch_size or self.settings.batch_size
+        parts = [self._embed_batch(texts[i:i + size], n) for n, i in enumerate(range(0, len(texts), size))]
+        vectors = np.concatenate(parts)
+        if self._dim is None:
+            self._dim = vectors.shape[1]
+        return l2_normalise(vectors) if self.settings.normalise else vectors

@@ -1,0 +1,84 @@
+"""The one encoder interface: frozen text → float32 vectors, for items and for queries.
+
+DESIGN §5: pooling, the query instruction, normalisation and max length are per-encoder
+settings. `revision` is the cache key of stored embeddings: it changes whenever the weights
+or any setting that changes an item vector changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from benchmark.protocol import QUERY_INSTRUCTION
+
+Kind = Literal["item", "query"]
+KINDS = ("item", "query")
+
+# How an instruction-tuned encoder sees a query (the E5-Mistral / LLM2Vec form used by BLAIR).
+# TODO(protocol): belongs in benchmark/protocol.py next to QUERY_INSTRUCTION (requested).
+QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
+
+
+def with_instruction(queries: Sequence[str], instruction: str = QUERY_INSTRUCTION) -> list[str]:
+    """Prefix each query with the protocol's instruction (items are never prefixed)."""
+    return [QUERY_TEMPLATE.format(instruction=instruction, query=q) for q in queries]
+
+
+def settings_hash(*parts) -> str:
+    """A short, stable hash of JSON-able settings: part of an encoder's revision."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:12]
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero rather than becoming NaN)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+class Encoder(ABC):
+    """A frozen text encoder.
+
+    Attributes every encoder sets: `name` (what results and paths call it), `revision` (the
+    cache key), `dim` (output width), `query_instruction` (whether queries get the protocol's
+    instruction), `matryoshka` (whether a prefix of the vector is itself an embedding, so the
+    adaptor may truncate instead of PCA) and `keyed_by_id` (vectors depend on the item id, not
+    its text: the random baseline).
+    """
+
+    name: str
+    revision: str
+    dim: int
+    query_instruction: bool = False
+    matryoshka: bool = False
+    keyed_by_id: bool = False
+
+    def encode(self, texts: Sequence[str], kind: Kind = "item", batch_size: int | None = None) -> np.ndarray:
+        """Encode `texts` as `kind` into a float32 array [len(texts), dim], in input order."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        texts = [str(t) for t in texts]
+        if kind == "query" and self.query_instruction:
+            texts = with_instruction(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.asarray(self._encode(texts, kind, batch_size), dtype=np.float32)
+        if out.shape != (len(texts), self.dim):
+            raise RuntimeError(f"{self.name}: expected shape {(len(texts), self.dim)}, got {out.shape}")
+        if not np.isfinite(out).all():
+            raise RuntimeError(f"{self.name}: non-finite values in {int((~np.isfinite(out)).any(1).sum())} vectors")
+        return out
+
+    @abstractmethod
+    def _encode(self, texts: list[str], kind: Kind, batch_size: int | None) -> np.ndarray:
+        """Encode already-prefixed texts."""
+
+    def describe(self) -> dict:
+        """The settings that go into a result file (never a secret)."""
+        return {"name": self.name, "revision": self.revision, "dim": self.dim,
+                "query_instruction": self.query_instruction, "matryoshka": self.matryoshka}

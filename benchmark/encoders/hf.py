@@ -1,0 +1,139 @@
+"""Hugging Face `transformers` encoders: BERT/RoBERTa/T5-encoder models and decoder LLMs.
+
+Batches are formed from texts sorted by token length (less padding, same vectors), then the
+original order is restored. Padding is masked out of every pooling, so a text's vector does
+not depend on its batch or on the padding side. On CUDA the forward pass runs under
+bf16 (or fp16) autocast; vectors always come back as float32.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from benchmark.encoders.base import Encoder, Kind, settings_hash
+
+log = logging.getLogger(__name__)
+
+Pooling = Literal["cls", "mean", "last-token"]
+
+
+@dataclass(frozen=True)
+class HFSettings:
+    """Per-encoder settings (DESIGN §5). `model` is a hub name or a local folder."""
+
+    model: str
+    pooling: Pooling = "mean"
+    max_length: int = 512
+    normalise: bool = True
+    query_instruction: bool = False  # instruction-tuned models: prefix queries (DESIGN §5)
+    matryoshka: bool = False
+    gguf_file: str | None = None  # a GGUF file inside `model`; transformers dequantises it
+    append_eos: bool = False  # some LLM embedders were trained with an EOS token to pool on
+    batch_size: int = 64
+    trust_remote_code: bool = False
+
+
+def pool(hidden: torch.Tensor, mask: torch.Tensor, how: Pooling) -> torch.Tensor:
+    """Pool token states [B, T, H] under attention mask [B, T] into [B, H].
+
+    `last-token` takes the last position whose mask is 1, which is right for both padding
+    sides: with left padding it is position T-1, with right padding it is length-1.
+    """
+    if how == "cls":
+        return hidden[:, 0]
+    if how == "mean":
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    if how == "last-token":
+        length = mask.shape[1]
+        last = length - 1 - mask.flip(1).long().argmax(1)
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+    raise ValueError(f"unknown pooling {how!r}")
+
+
+def _weights_fingerprint(settings: HFSettings, config) -> str:
+    """What identifies the weights: the hub commit, or the names and sizes of local files."""
+    commit = getattr(config, "_commit_hash", None)
+    folder = Path(settings.model)
+    if folder.is_dir():
+        files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
+        return hashlib.sha1(repr(files).encode()).hexdigest()[:12]
+    return commit or "unknown"
+
+
+class HFEncoder(Encoder):
+    def __init__(self, settings: HFSettings, name: str | None = None, device: str | None = None,
+                 progress: bool = True):
+        from transformers import AutoModel, AutoTokenizer
+
+        self.settings = settings
+        self.name = name or f"hf:{settings.model}"
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.progress = progress
+        self.query_instruction = settings.query_instruction
+        self.matryoshka = settings.matryoshka
+        extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        self.tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
+        model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
+        if getattr(model.config, "is_encoder_decoder", False):
+            model = model.get_encoder()  # T5-style: only the encoder makes the embedding
+        self.model = model.to(self.device).eval()
+        if self.tokenizer.pad_token is None:
+            # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
+            self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
+        self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
+        self.revision = settings_hash(asdict(settings) | {"batch_size": None}, _weights_fingerprint(settings, model.config))
+
+    def tokenise(self, texts: list[str]) -> list[list[int]]:
+        ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,
+                             max_length=self.settings.max_length - int(self.settings.append_eos))["input_ids"]
+        if self.settings.append_eos:
+            ids = [row + [self.tokenizer.eos_token_id] for row in ids]
+        return ids
+
+    def batches(self, texts: list[str], batch_size: int, sort: bool = True):
+        """Yield (positions, padded inputs) with texts sorted by token length, longest first."""
+        ids = self.tokenise(texts)
+        order = np.argsort([-len(r) for r in ids], kind="stable") if sort else np.arange(len(ids))
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            inputs = self.tokenizer.pad({"input_ids": [ids[i] for i in chunk]}, padding=True, return_tensors="pt")
+            yield chunk, inputs
+
+    def forward(self, inputs) -> torch.Tensor:
+        """One batch → pooled (and maybe normalised) float32 vectors on the CPU."""
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        if self.tokenizer.padding_side == "left" and self._takes_positions:
+            # Left padding would shift a decoder's positions; count them from the first real token.
+            inputs["position_ids"] = (inputs["attention_mask"].long().cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode(), self._autocast():
+            hidden = self.model(**inputs).last_hidden_state
+        vectors = pool(hidden.float(), inputs["attention_mask"], self.settings.pooling)
+        if self.settings.normalise:
+            vectors = torch.nn.functional.normalize(vectors, dim=-1)
+        return vectors.cpu()
+
+    def _autocast(self):
+        if self.device.type != "cuda":
+            return torch.autocast("cpu", enabled=False)
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype)
+
+    def _encode(self, texts: list[str], kind: Kind, batch_size: int | None, sort: bool = True) -> np.ndarray:
+        batch_size = batch_size or self.settings.batch_size
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with tqdm(total=len(texts), desc=f"{self.name} {kind}s", unit="text", disable=not self.progress,
+                  leave=False) as bar:
+            for positions, inputs in self.batches(texts, batch_size, sort=sort):
+                out[positions] = self.forward(inputs).numpy()
+                bar.update(len(positions))
+        return out

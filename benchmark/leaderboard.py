@@ -1,0 +1,222 @@
+"""Aggregation and the leaderboard report (the paper's Table 6 and Figure 2).
+
+Per encoder: the main metric on every (task, dataset) — NDCG@10 for sequential
+recommendation, NDCG@20 for collaborative filtering, NDCG@100 for search — then
+- the per-task average (mean over that task's datasets the encoder has),
+- the overall average (mean over all its datasets),
+- the average of the task averages (each task weighs the same, however many datasets),
+- the Borda count: on each dataset, an encoder gets one point per encoder it beats; encoders
+  with equal scores share the points of the places they span (each gets the mean). An encoder
+  without a result on a dataset gets no points there.
+Optional: Spearman correlation with user-supplied MTEB scores; Pearson correlation between
+every pair of search datasets (do short and complex queries rank encoders alike?).
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from benchmark.protocol import CF_REPORT, SEARCH_CUTOFF, SEQREC_REPORT
+from warehouse.atomic import atomic_path
+
+TASK_ORDER = ("seqrec", "cf", "search")
+TASK_NAMES = {"seqrec": "Seq. rec.", "cf": "CF", "search": "Search"}
+MAIN_METRIC = {"seqrec": "{}@{}".format(*SEQREC_REPORT[0]), "cf": "{}@{}".format(*CF_REPORT[0]),
+               "search": f"ndcg@{SEARCH_CUTOFF}"}
+AVERAGE, TASK_AVERAGE, BORDA = "Average", "Avg. of tasks", "Borda"
+
+
+def main_score(result: dict) -> float | None:
+    """The task's main test metric from a result file (key case is ignored)."""
+    metrics = {str(k).lower(): v for k, v in (result.get("test") or {}).items()}
+    value = metrics.get(MAIN_METRIC.get(result.get("task"), ""))
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def scores_frame(results: Iterable[dict]) -> pd.DataFrame:
+    """Encoders × (task, dataset) main scores."""
+    rows = [(r["encoder"], r["task"], r["dataset"], main_score(r)) for r in results if r.get("task") in MAIN_METRIC]
+    long = pd.DataFrame(rows, columns=["encoder", "task", "dataset", "score"]).dropna(subset=["score"])
+    if long.empty:
+        return pd.DataFrame(columns=pd.MultiIndex.from_tuples([], names=["task", "dataset"]))
+    wide = long.pivot_table(index="encoder", columns=["task", "dataset"], values="score", aggfunc="last")
+    order = sorted(wide.columns, key=lambda c: (TASK_ORDER.index(c[0]), c[1]))
+    return wide[order]
+
+
+def borda(scores: pd.DataFrame) -> pd.Series:
+    """Borda points per encoder summed over the columns (datasets); ties share points."""
+    points = pd.Series(0.0, index=scores.index)
+    for column in scores.columns:
+        col = scores[column].dropna()
+        values = col.to_numpy()
+        lower = (values[None, :] < values[:, None]).sum(1)
+        tied = (values[None, :] == values[:, None]).sum(1) - 1
+        points.loc[col.index] += lower + tied / 2.0
+    return points
+
+
+def aggregate(scores: pd.DataFrame) -> pd.DataFrame:
+    """The leaderboard table: the scores, per-task averages, the averages and the Borda count."""
+    table = scores.copy()
+    task_avgs = {}
+    for task in TASK_ORDER:
+        columns = [c for c in scores.columns if c[0] == task]
+        if columns:
+            task_avgs[task] = scores[columns].mean(axis=1)
+            table[(task, "avg")] = task_avgs[task]
+    order = sorted(table.columns, key=lambda c: (TASK_ORDER.index(c[0]), c[1] == "avg", c[1]))
+    table = table[order]
+    table[("all", AVERAGE)] = scores.mean(axis=1)
+    table[("all", TASK_AVERAGE)] = pd.DataFrame(task_avgs).mean(axis=1) if task_avgs else np.nan
+    table[("all", BORDA)] = borda(scores)
+    return table.sort_values(("all", TASK_AVERAGE), ascending=False, kind="mergesort")
+
+
+def spearman_with(table: pd.DataFrame, reference: dict[str, float], column=("all", TASK_AVERAGE)) -> dict:
+    """Spearman ρ between a reference score per encoder (e.g. MTEB) and a leaderboard column."""
+    common = [e for e in table.index if e in reference and not pd.isna(table.loc[e, column])]
+    if len(common) < 3:
+        return {"n": len(common), "rho": None, "p": None}
+    rho, p = stats.spearmanr([reference[e] for e in common], table.loc[common, column].to_numpy())
+    return {"n": len(common), "rho": float(rho), "p": float(p)}
+
+
+def search_pearson(scores: pd.DataFrame) -> list[dict]:
+    """Pearson r between every pair of search datasets, over encoders that have both."""
+    columns = [c for c in scores.columns if c[0] == "search"]
+    out = []
+    for i, a in enumerate(columns):
+        for b in columns[i + 1:]:
+            both = scores[[a, b]].dropna()
+            r = float(stats.pearsonr(both[a], both[b])[0]) if len(both) >= 3 else None
+            out.append({"a": a[1], "b": b[1], "n": len(both), "r": r})
+    return out
+
+
+def read_reference(path: str | Path) -> dict[str, float]:
+    """Encoder → score from a JSON object or a CSV with columns encoder,score (e.g. MTEB averages)."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return {str(k): float(v) for k, v in json.loads(path.read_text()).items()}
+    frame = pd.read_csv(path)
+    return dict(zip(frame.iloc[:, 0].astype(str), frame.iloc[:, 1].astype(float)))
+
+
+def _header(column) -> str:
+    task, name = column
+    if task == "all":
+        return name
+    return f"{TASK_NAMES[task]} avg" if name == "avg" else f"{TASK_NAMES[task]}: {name}"
+
+
+def _cell(value, column) -> str:
+    if pd.isna(value):
+        return "–"
+    return f"{value:g}" if column[1] == BORDA else f"{value * 100:.2f}"
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    """A Markdown table: metric values ×100 (as in the paper), Borda as points."""
+    headers = ["Encoder"] + [_header(c) for c in table.columns]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for encoder, row in table.iterrows():
+        lines.append("| " + " | ".join([str(encoder)] + [_cell(row[c], c) for c in table.columns]) + " |")
+    return "\n".join(lines)
+
+
+def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
+    """Per-task bars: one group per task average, one bar per encoder."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = [c for c in table.columns if c[1] == "avg"] + [("all", TASK_AVERAGE)]
+    fig, ax = plt.subplots(figsize=(2 + 1.6 * len(columns), 3.5))
+    width = 0.8 / max(len(table), 1)
+    x = np.arange(len(columns))
+    for i, (encoder, row) in enumerate(table.iterrows()):
+        ax.bar(x + i * width, [row[c] * 100 if not pd.isna(row[c]) else 0 for c in columns], width, label=str(encoder))
+    ax.set_xticks(x + width * (len(table) - 1) / 2, [_header(c) for c in columns])
+    ax.set_ylabel("main metric × 100")
+    ax.legend(fontsize="small", frameon=False)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def plot_reference(table: pd.DataFrame, reference: dict[str, float], path: Path, label: str = "MTEB") -> Path:
+    """Scatter of a reference score (MTEB) against the benchmark's average of task averages (Figure 2)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    common = [e for e in table.index if e in reference and not pd.isna(table.loc[e, ("all", TASK_AVERAGE)])]
+    fig, ax = plt.subplots(figsize=(4.5, 3.5))
+    xs = [reference[e] for e in common]
+    ys = [table.loc[e, ("all", TASK_AVERAGE)] * 100 for e in common]
+    ax.scatter(xs, ys)
+    for e, x, y in zip(common, xs, ys):
+        ax.annotate(str(e), (x, y), fontsize="small", xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"{label} score")
+    ax.set_ylabel("benchmark (avg. of tasks × 100)")
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+
+
+def _write(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, float] | None = None) -> dict:
+    """Write leaderboard.md, leaderboard.html, leaderboard.png (and mteb.png) into `out`."""
+    out = Path(out)
+    scores = scores_frame(results)
+    table = aggregate(scores)
+    markdown = to_markdown(table)
+    notes = [f"Main metrics: " + ", ".join(f"{TASK_NAMES[t]} {m.upper()}" for t, m in MAIN_METRIC.items())
+             + " (×100). Borda: one point per encoder beaten on a dataset; ties share points."]
+    pearson = search_pearson(scores)
+    for p in pearson:
+        notes.append(f"Pearson r between search datasets {p['a']} and {p['b']}: "
+                     + (f"{p['r']:.3f} (n={p['n']})" if p["r"] is not None else f"n/a (n={p['n']})"))
+    files = {"markdown": out / "leaderboard.md", "html": out / "leaderboard.html"}
+    images = []
+    if len(table):
+        files["plot"] = plot_tasks(table, out / "leaderboard.png")
+        images.append("leaderboard.png")
+    spearman = None
+    if reference:
+        spearman = spearman_with(table, reference)
+        rho = "n/a" if spearman["rho"] is None else f"{spearman['rho']:.3f} (p={spearman['p']:.3g})"
+        notes.append(f"Spearman ρ with MTEB over {spearman['n']} encoders: {rho}")
+        files["scatter"] = plot_reference(table, reference, out / "mteb.png")
+        images.append("mteb.png")
+    body = "# Leaderboard\n\n" + markdown + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    body += "".join(f"\n![{name}]({name})\n" for name in images)
+    _write(files["markdown"], body)
+    html_table = table.rename(columns=lambda c: c).to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
+    page = ("<!doctype html><meta charset='utf-8'><title>Leaderboard</title><h1>Leaderboard</h1>"
+            + html_table + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+            + "".join(f"<img src='{name}' alt='{name}'>" for name in images))
+    _write(files["html"], page)
+    return {"table": table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson}

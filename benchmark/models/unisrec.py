@@ -1,0 +1,165 @@
+"""UniSRec-style inductive sequential recommender (DESIGN §5), readable in one sitting.
+
+    item vector (frozen text embedding, PCA-whitened to `input_dim`)
+      → mixture-of-experts whitening adaptor (8 experts)            [item representation]
+      → + learned position embedding → LayerNorm → dropout
+      → 2 Transformer layers (2 heads, hidden 300, inner 256, GELU, post-LN, causal mask)
+      → sequence representation at every position
+    score(seq, item) = cos(sequence representation, item representation) / 0.07, for ALL items;
+    loss = full-softmax cross-entropy at every position of the sequence (causal mask).
+
+Shapes follow UniSRec (Hou et al., KDD 2022) and RecBole's SASRec encoder: every linear layer of
+the Transformer has a bias; the adaptor's experts have a learnable input bias and a bias-free
+linear map; the gate is a bias-free linear map from the input to one logit per expert.
+Sequences are right-padded: with the causal mask a real position never attends to padding,
+so no padding mask is needed; padded positions carry label -100 and are ignored.
+
+One deviation for speed: a training step runs the adaptor once over all items (needed for the
+full softmax anyway) and looks the sequence items up in that table, so an item gets one
+adaptor-dropout mask per step rather than one per occurrence. At evaluation (no dropout) the
+two are identical.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchmark import protocol
+
+IGNORE = -100  # label of padded positions
+
+
+@dataclass
+class UniSRecConfig:
+    input_dim: int = protocol.ADAPTOR_WIDTH
+    n_experts: int = protocol.SEQREC_EXPERTS
+    hidden: int = protocol.SEQREC_HIDDEN
+    inner: int = protocol.SEQREC_INNER
+    n_layers: int = protocol.SEQREC_LAYERS
+    n_heads: int = protocol.SEQREC_HEADS
+    dropout: float = protocol.SEQREC_DROPOUT  # hidden and attention dropout
+    adaptor_dropout: float = 0.2  # UniSRec's adaptor_dropout_prob
+    max_len: int = protocol.SEQREC_MAX_HISTORY
+    temperature: float = protocol.SEQREC_TEMPERATURE
+    layer_norm_eps: float = 1e-12  # RecBole's value
+    init_std: float = 0.02  # RecBole's initializer_range
+
+
+class MoEAdaptor(nn.Module):
+    """Σ_e softmax(x W_gate)_e · ((dropout(x) − b_e) W_e): whitening experts mixed by a gate."""
+
+    def __init__(self, input_dim: int, output_dim: int, n_experts: int, dropout: float):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(n_experts, input_dim))  # b_e, one per expert
+        self.weight = nn.Parameter(torch.empty(n_experts, input_dim, output_dim))  # W_e
+        self.gate = nn.Parameter(torch.zeros(input_dim, n_experts))  # UniSRec starts from a uniform gate
+        self.dropout = nn.Dropout(dropout)
+        nn.init.normal_(self.weight, std=0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [..., input_dim] → [..., output_dim]
+        gates = torch.softmax(x @ self.gate, dim=-1)  # [..., E]
+        centred = self.dropout(x).unsqueeze(-2) - self.bias  # [..., E, input_dim]
+        experts = torch.einsum("...ed,edh->...eh", centred, self.weight)  # [..., E, output_dim]
+        return (gates.unsqueeze(-1) * experts).sum(dim=-2)
+
+
+class TransformerLayer(nn.Module):
+    """RecBole's post-LN Transformer layer: x = LN(x + attn(x)); x = LN(x + FFN(x))."""
+
+    def __init__(self, cfg: UniSRecConfig):
+        super().__init__()
+        self.n_heads = cfg.n_heads
+        self.dropout_p = cfg.dropout
+        self.qkv = nn.Linear(cfg.hidden, 3 * cfg.hidden)  # query, key, value in one matmul
+        self.proj = nn.Linear(cfg.hidden, cfg.hidden)
+        self.ln_attn = nn.LayerNorm(cfg.hidden, eps=cfg.layer_norm_eps)
+        self.ff_in = nn.Linear(cfg.hidden, cfg.inner)
+        self.ff_out = nn.Linear(cfg.inner, cfg.hidden)
+        self.ln_ff = nn.LayerNorm(cfg.hidden, eps=cfg.layer_norm_eps)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, L, H]
+        b, length, h = x.shape
+        q, k, v = self.qkv(x).split(h, dim=-1)
+        q, k, v = (t.view(b, length, self.n_heads, h // self.n_heads).transpose(1, 2) for t in (q, k, v))
+        attn = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                              dropout_p=self.dropout_p if self.training else 0.0)
+        attn = attn.transpose(1, 2).reshape(b, length, h)
+        x = self.ln_attn(x + self.drop(self.proj(attn)))
+        ff = self.ff_out(F.gelu(self.ff_in(x)))
+        return self.ln_ff(x + self.drop(ff))
+
+
+class SequenceEncoder(nn.Module):
+    """Item representations of a sequence → a representation at every position (causal)."""
+
+    def __init__(self, cfg: UniSRecConfig):
+        super().__init__()
+        self.position = nn.Embedding(cfg.max_len, cfg.hidden)
+        self.ln = nn.LayerNorm(cfg.hidden, eps=cfg.layer_norm_eps)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.layers = nn.ModuleList(TransformerLayer(cfg) for _ in range(cfg.n_layers))
+
+    def forward(self, item_repr: torch.Tensor) -> torch.Tensor:  # [B, L, H] → [B, L, H]
+        positions = torch.arange(item_repr.shape[1], device=item_repr.device)
+        x = self.drop(self.ln(item_repr + self.position(positions)))
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def init_weights(module: nn.Module, std: float) -> None:
+    """RecBole's initialisation: normal(0, std) for linear and embedding weights, zero biases."""
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=std)
+            if isinstance(m, nn.Linear) and m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+class UniSRec(nn.Module):
+    """Inductive: items are represented only through their (frozen) text vectors."""
+
+    def __init__(self, cfg: UniSRecConfig, item_vectors: torch.Tensor):
+        super().__init__()
+        if item_vectors.shape[1] != cfg.input_dim:
+            raise ValueError(f"item vectors have width {item_vectors.shape[1]}, config says {cfg.input_dim}")
+        self.cfg = cfg
+        self.register_buffer("item_vectors", torch.as_tensor(item_vectors, dtype=torch.float32), persistent=False)
+        self.adaptor = MoEAdaptor(cfg.input_dim, cfg.hidden, cfg.n_experts, cfg.adaptor_dropout)
+        self.encoder = SequenceEncoder(cfg)
+        init_weights(self.encoder, cfg.init_std)
+
+    def item_repr(self, items: torch.Tensor | None = None) -> torch.Tensor:
+        """Representation of the given item indices (all items when None)."""
+        vectors = self.item_vectors if items is None else self.item_vectors[items]
+        return self.adaptor(vectors)
+
+    def sequence_repr(self, seq: torch.Tensor) -> torch.Tensor:  # [B, L] item indices → [B, L, H]
+        return self.encoder(self.item_repr(seq))
+
+    def forward(self, seq: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy over all non-padded positions; labels [B, L] (IGNORE = padding)."""
+        items = self.item_repr()  # [N, H]: one adaptor pass over all items, reused for the inputs
+        states = self.encoder(items[seq])  # [B, L, H]
+        keep = labels != IGNORE
+        logits = F.normalize(states[keep], dim=-1) @ F.normalize(items, dim=-1).T / self.cfg.temperature
+        return F.cross_entropy(logits.float(), labels[keep])
+
+    @torch.no_grad()
+    def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(queries [B, H], items [N, H]), unit length: their dot product orders items as the model's score."""
+        states = self.sequence_repr(seq)
+        last = states[torch.arange(seq.shape[0], device=seq.device), lengths - 1]
+        return F.normalize(last, dim=-1), F.normalize(self.item_repr(), dim=-1)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+

@@ -1,0 +1,93 @@
+"""The training loop shared by every model: seeded epochs, validation, early stopping.
+
+A model is any `nn.Module` whose `forward(*batch)` returns the mean loss of a batch. The caller
+supplies the batches of one epoch (given a seeded generator, so the shuffle is reproducible)
+and a validation function (model → metric, higher is better). The loop keeps the weights of
+the best epoch and restores them at the end.
+
+Reproducibility: `seed_everything` seeds torch's global generator (init, dropout) and returns
+a separate generator for shuffling, so the same inputs and seed give the same numbers on CPU
+(the CPU kernels used here are deterministic; tests check it). We do not switch on
+`torch.use_deterministic_algorithms`: it changes nothing on CPU for these models and its first
+call imports torch's compiler stack (seconds). On CUDA the forward pass runs under bf16
+autocast, which is fast but not bit-reproducible.
+"""
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+
+def pick_device(device: str | None) -> torch.device:
+    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch (dropout, init); return a CPU generator for shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+@dataclass
+class FitResult:
+    best_metric: float
+    best_epoch: int  # 1-based; 0 when no epoch improved on -inf (e.g. max_epochs=0)
+    epochs: int  # epochs run before early stopping
+    fit_seconds: float  # wall time of training + validation
+    step_seconds: float  # time inside optimisation steps only
+    examples: int  # training examples seen in optimisation steps (all epochs)
+    history: list[float] = field(default_factory=list)  # validation metric after each epoch
+
+
+def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tuple[torch.Tensor, ...]]],
+        validate: Callable[[nn.Module], float], *, lr: float, max_epochs: int, patience: int,
+        generator: torch.Generator, device: torch.device, progress: bool = True, desc: str = "train") -> FitResult:
+    """Adam on `model(*batch)`; validate after every epoch; stop after `patience` epochs without
+    a strict improvement; restore the best epoch's weights."""
+    model.to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    best_metric, best_epoch, best_state = float("-inf"), 0, copy.deepcopy(model.state_dict())
+    history: list[float] = []
+    step_seconds, examples, started = 0.0, 0, time.perf_counter()
+    bar = tqdm(range(1, max_epochs + 1), desc=desc, disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        tick = time.perf_counter()
+        for batch in epoch_batches(generator):
+            batch = tuple(t.to(device, non_blocking=True) for t in batch)
+            with autocast:
+                loss = model(*batch)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            examples += batch[0].shape[0]
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        step_seconds += time.perf_counter() - tick
+        model.eval()
+        metric = float(validate(model))
+        history.append(metric)
+        if metric > best_metric:
+            best_metric, best_epoch = metric, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        bar.set_postfix(loss=f"{loss.item():.4f}", valid=f"{metric:.4f}", best=f"{best_metric:.4f}@{best_epoch}")
+        if epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return FitResult(best_metric=best_metric, best_epoch=best_epoch, epochs=len(history),
+                     fit_seconds=time.perf_counter() - started, step_seconds=step_seconds,
+                     examples=examples, history=history)
+

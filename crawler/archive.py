@@ -1,0 +1,98 @@
+"""The raw archive (CONTRACTS §3): gzip bodies addressed by sha256, and a JSONL manifest.
+
+    <raw>/bodies/<sha[:2]>/<sha>.gz        written aside, then os.replace: never half a file
+    <raw>/manifest/part-<run>-<n>.jsonl    one line per request outcome; the last line for a URL wins
+
+A manifest line is written with one os.write on an O_APPEND descriptor, so a killed process
+leaves whole lines; readers still skip a torn last line rather than fail.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+KEPT_HEADERS = ("etag", "last-modified", "retry-after", "content-length")
+
+
+def iso_utc(unix: float) -> str:
+    return datetime.fromtimestamp(unix, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Archive:
+    def __init__(self, raw_dir: Path, run_id: str, part_lines: int = 100_000):
+        self.root = Path(raw_dir)
+        self.run_id = run_id
+        self.part_lines = part_lines
+        (self.root / "bodies").mkdir(parents=True, exist_ok=True)
+        (self.root / "manifest").mkdir(parents=True, exist_ok=True)
+        self._part = 0
+        self._lines = 0
+        self._fd: int | None = None
+
+    # -- bodies -------------------------------------------------------------------------
+    def store_body(self, body: bytes) -> tuple[str, str]:
+        """Store a body once; returns (sha256, path relative to raw/)."""
+        sha = hashlib.sha256(body).hexdigest()
+        rel = f"bodies/{sha[:2]}/{sha}.gz"
+        target = self.root / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+            # mtime=0: the same body always gives the same bytes on disk.
+            tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
+            os.replace(tmp, target)
+        return sha, rel
+
+    def read_body(self, rel: str) -> bytes:
+        return read_body(self.root, rel)
+
+    # -- manifest -----------------------------------------------------------------------
+    def append(self, entry: dict) -> None:
+        if self._fd is None or self._lines >= self.part_lines:
+            self._open_next_part()
+        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        os.write(self._fd, line)
+        self._lines += 1
+
+    def _open_next_part(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self._part += 1
+        path = self.root / "manifest" / f"part-{self.run_id}-{self._part:05d}.jsonl"
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._lines = 0
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def read_body(raw_dir: Path, rel: str) -> bytes:
+    return gzip.decompress((Path(raw_dir) / rel).read_bytes())
+
+
+def iter_manifest(raw_dir: Path) -> Iterator[dict]:
+    """Every manifest line in write order (parts sorted by name: run ids sort by time)."""
+    for part in sorted((Path(raw_dir) / "manifest").glob("part-*.jsonl")):
+        with part.open("rb") as fh:
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    continue  # a torn last line of a killed run
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+
+
+def latest_entries(raw_dir: Path) -> dict[str, dict]:
+    """URL → its last manifest line (for tests and small archives; the parsing batch streams)."""
+    latest: dict[str, dict] = {}
+    for entry in iter_manifest(raw_dir):
+        latest[entry["url"]] = entry
+    return latest

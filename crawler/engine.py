@@ -1,0 +1,253 @@
+"""The crawl loop: frontier → fetch → archive → site adapter → frontier, on one asyncio loop.
+
+Each response is settled in one step: body stored (content-addressed, atomic), the adapter
+reads it inside an SQLite transaction, the manifest line is appended, then the transaction
+commits (children queued, request done). A kill between the manifest line and the commit
+leaves the request `in_flight` with its response stored: the next run replays it from the
+archive instead of fetching it again. A kill before the manifest line costs one refetch of a
+response that was never stored.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tqdm import tqdm
+
+from crawler.amazon import AmazonAdapter
+from crawler.archive import Archive, iso_utc, iter_manifest, read_body
+from crawler.fetch import Fetcher, Response, make_client
+from crawler.frontier import Frontier, Request, fingerprint
+from crawler.politeness import Politeness
+from crawler.settings import CrawlSettings
+from crawler.stats import Stats, format_stats
+from parsing.errors import PageError
+
+log = logging.getLogger(__name__)
+
+
+def new_run_id() -> str:
+    # Sorts by start time, so manifest parts read in write order.
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time() % 1:.3f}"[1:].replace(".", "") + f"-{os.getpid()}"
+
+
+class Engine:
+    def __init__(self, settings: CrawlSettings, out_dir: Path | str, adapter_cls=AmazonAdapter):
+        self.settings = settings
+        self.raw = Path(out_dir) / "raw"
+        self.adapter_cls = adapter_cls
+        self.run_id = new_run_id()
+        self.stats = Stats()
+
+    def run(self) -> dict:
+        return asyncio.run(self.crawl())
+
+    async def crawl(self) -> dict:
+        started = time.time()
+        self.frontier = Frontier(self.raw / "crawl.sqlite")
+        self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
+        self.adapter = self.adapter_cls(self.settings, self.frontier)
+        self.politeness = Politeness(self.settings, seed=self.settings.seed)
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots_ready: set[str] = set()
+        self._last_persist = self._last_total = 0.0
+        self.frontier.put("last_run", {"run_id": self.run_id, "started_at": iso_utc(started), "finished": False})
+        self.bar = tqdm(disable=not self.settings.progress, unit="page", desc="crawl", mininterval=0.5, dynamic_ncols=True)
+        summary = None
+        try:
+            async with make_client(self.settings) as client:
+                self.fetcher = Fetcher(self.settings, self.politeness, self.stats, client)
+                self._recover()
+                with self.frontier.transaction():  # first seeds, an incremental pass, or nothing (resume)
+                    self._queue(self.adapter.start_pass())
+                await self._loop()
+            summary = self._summary(started, finished=True)
+        finally:
+            self.bar.close()
+            self.archive.close()
+            if summary is None:
+                self._summary(started, finished=False)
+            self.frontier.close()
+        return summary
+
+    # -- the loop ---------------------------------------------------------------------------
+    async def _loop(self) -> None:
+        n = max(self.settings.concurrency, 1)
+        tasks: set[asyncio.Task] = set()
+        try:
+            while True:
+                if time.monotonic() - self._last_total > 1.0:  # the bar's total grows with the frontier
+                    self.bar.total = sum(self.frontier.counts().values())
+                    self.bar.refresh()
+                    self._last_total = time.monotonic()
+                if len(tasks) < n:
+                    for request in self.frontier.claim(n - len(tasks)):
+                        tasks.add(asyncio.create_task(self._process(request)))
+                if not tasks:
+                    with self.frontier.transaction():
+                        more = self.adapter.advance()
+                        self._queue(more)
+                    if more or self.frontier.pending():
+                        continue
+                    return
+                done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # an engine bug stops the run loudly; the frontier keeps the state
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _process(self, request: Request) -> None:
+        await self._ensure_robots(request.url)
+        response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
+        self._settle(request, response)
+
+    def _queue(self, requests: list[Request]) -> None:
+        for child in requests:
+            if self.frontier.add(child):
+                self.stats.inc("scheduler/enqueued")
+            else:
+                self.stats.inc("dupefilter/filtered")
+
+    # -- settling one response --------------------------------------------------------------
+    def _settle(self, request: Request, response: Response, replayed_entry: dict | None = None) -> None:
+        body_ok = response.body is not None and response.status is not None and 200 <= response.status < 300
+        sha = rel = None
+        if replayed_entry is None and body_ok:
+            sha, rel = self.archive.store_body(response.body)
+        with self.frontier.transaction():
+            error = response.error
+            if error is None:
+                try:
+                    handled = self.adapter.handle(request, response.final_url, response.body)
+                except PageError as exc:
+                    error = f"unparsable:{exc.reason}"
+                except Exception as exc:  # a page no handler expected must not stop the crawl
+                    log.exception("handler failed on %s", request.url)
+                    error = f"handler_error:{type(exc).__name__}"
+            if replayed_entry is None:
+                self.archive.append(self._entry(request, response, sha, rel, error))
+            if error is None:
+                self._queue(handled.children)
+                for key, value in handled.stats.items():
+                    self.stats.inc(key, value)
+                self.frontier.mark_done(request.fp, response.fetched_at)
+                self.stats.inc("response/ok")
+            else:
+                self.frontier.mark_failed(request.fp, error, response.fetched_at if body_ok else None)
+                self.stats.inc(f"failure/reason_count/{error.split(':')[0]}")
+                log.info("failed %s: %s", request.url, error)
+            self._persist_stats()
+        self.bar.update(1)
+
+    def _entry(self, request: Request, response: Response, sha: str | None, rel: str | None, error: str | None) -> dict:
+        return {
+            "url": request.url, "final_url": response.final_url, "status": response.status,
+            "fetched_at": iso_utc(response.fetched_at or time.time()), "sha256": sha, "kind": request.kind,
+            "path": rel, "bytes": len(response.body) if response.body is not None and rel else 0,
+            "content_type": response.content_type, "headers": response.headers,
+            "category": request.category, "error": error,
+        }
+
+    def _persist_stats(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_persist > 1.0:
+            self.frontier.add_stats(self.stats.flush())
+            self.frontier.put("last_run_stats", self.stats.as_dict())
+            self._last_persist = now
+
+    # -- robots.txt ------------------------------------------------------------------------------
+    async def _ensure_robots(self, url: str) -> None:
+        if not self.settings.obey_robots:
+            return
+        parts = urlsplit(url)
+        host = parts.netloc.lower()
+        if host in self._robots_ready:
+            return
+        lock = self._robots_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            if host in self._robots_ready:
+                return
+            key = f"robots:{host}"
+            cached = self.frontier.get(key)
+            if cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s:
+                status, text = cached["status"], read_body(self.raw, cached["path"]).decode("utf-8", "replace") if cached["path"] else None
+            else:
+                robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+                response = await self.fetcher.fetch(robots_url, check_robots=False)
+                status, sha, rel, text = response.status, None, None, None
+                if response.body is not None and status and 200 <= status < 300:
+                    sha, rel = self.archive.store_body(response.body)
+                    text = response.body.decode("utf-8", "replace")
+                error = None if status and (200 <= status < 300 or 400 <= status < 500) else (response.error or "unreachable")
+                self.archive.append(self._entry(Request(robots_url, "robots"), response, sha, rel, error))
+                with self.frontier.transaction():
+                    self.frontier.put(key, {"status": status, "path": rel, "fetched_unix": response.fetched_at})
+            gate = self.politeness.gate(host)
+            if status and 200 <= status < 300:
+                gate.set_robots(text, self.settings.user_agent)
+            elif status and 400 <= status < 500:
+                gate.set_robots(None, self.settings.user_agent)  # no robots.txt: everything allowed
+            else:  # RFC 9309: an unreachable robots.txt means full disallow
+                log.warning("robots.txt of %s unreachable (status %s): treating the host as disallowed", host, status)
+                gate.set_robots(None, self.settings.user_agent, disallow_all=True)
+            self._robots_ready.add(host)
+
+    # -- crash recovery ----------------------------------------------------------------------------
+    def _recover(self) -> None:
+        """Settle the rows a killed run left in flight: replay stored responses, queue the rest."""
+        stuck = {r.fp: r for r in self.frontier.inflight()}
+        if not stuck:
+            return
+        claimed = dict(self.frontier.conn.execute(
+            "SELECT fp, claimed_at FROM requests WHERE state='in_flight'").fetchall())
+        found: dict[str, dict] = {}
+        for entry in iter_manifest(self.raw):  # streamed; only the few stuck URLs are kept
+            fp = fingerprint(entry["url"])
+            if fp in stuck and datetime.fromisoformat(entry["fetched_at"]).timestamp() >= (claimed.get(fp) or 0) - 1e-3:
+                found[fp] = entry
+        for fp, request in stuck.items():
+            entry = found.get(fp)
+            if entry is None:
+                continue
+            body = read_body(self.raw, entry["path"]) if entry.get("path") else None
+            response = Response(request.url, entry["final_url"], entry["status"], body, entry["content_type"],
+                                entry["headers"], entry["error"],
+                                datetime.fromisoformat(entry["fetched_at"]).timestamp())
+            self._settle(request, response, replayed_entry=entry)
+            self.stats.inc("recovery/replayed_from_archive")
+        requeued = [fp for fp in stuck if fp not in found]
+        with self.frontier.transaction():
+            self.frontier.release(requeued)
+        self.stats.inc("recovery/requeued", len(requeued))
+        log.info("recovered %d in-flight requests: %d replayed from the archive, %d queued again",
+                 len(stuck), len(stuck) - len(requeued), len(requeued))
+
+    # -- the end ---------------------------------------------------------------------------------
+    def _summary(self, started: float, finished: bool) -> dict:
+        elapsed = time.time() - started
+        self.stats.inc("elapsed_time_seconds", int(elapsed))
+        summary = {
+            "run_id": self.run_id, "started_at": iso_utc(started), "finished": finished,
+            "elapsed_s": round(elapsed, 2), "phase": self.adapter.phase,
+            "stats": self.stats.as_dict(), "frontier": self.frontier.counts(), "failures": self.frontier.failures(),
+        }
+        with self.frontier.transaction():
+            self._persist_stats(force=True)
+            self.frontier.put("last_run", summary)
+        if self.settings.progress or finished:
+            log.info("%s", format_summary(summary))
+        return summary
+
+
+def format_summary(summary: dict) -> str:
+    head = (f"run {summary['run_id']}: {'finished' if summary['finished'] else 'stopped'} after {summary['elapsed_s']} s, "
+            f"phase {summary['phase']}")
+    parts = [head, format_stats(summary["stats"], "stats"), format_stats(summary["frontier"], "frontier"),
+             format_stats(summary["failures"], "failures by reason")]
+    return "\n".join(parts)

@@ -1,0 +1,218 @@
+"""One HTTP exchange, with retries. The steps around a fetch, in this fixed order:
+
+    1. robots      a disallowed URL is never requested (counted, recorded as a failure)
+    2. retries     tenacity: exponential backoff + jitter for 5xx, 408, 429, timeouts,
+                   connection errors and truncated bodies, within a per-run retry budget
+    3. politeness  each attempt waits for its host's slot, interval and Retry-After pause
+    4. exchange    timeouts, redirects followed by hand (allowed hosts only, at most
+                   max_redirects), body streamed up to max_body_bytes, Content-Length checked
+    5. checks      status, content type, captcha page: a failure with a reason, never a crash
+    6. stats       Scrapy-style counters for all of the above
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from crawler.archive import KEPT_HEADERS
+from crawler.politeness import Politeness, parse_retry_after
+from crawler.settings import CrawlSettings
+from crawler.stats import Stats
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class Retryable(Exception):
+    """A transient failure: worth another attempt after a backoff."""
+
+    def __init__(self, reason: str, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class Refused(Exception):
+    """A permanent failure of this exchange (off-site redirect, too many redirects, too large)."""
+
+    def __init__(self, reason: str, status: int | None = None, final_url: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.final_url = final_url
+
+
+@dataclass
+class Response:
+    url: str
+    final_url: str
+    status: int | None
+    body: bytes | None = None
+    content_type: str | None = None
+    headers: dict = field(default_factory=dict)
+    error: str | None = None  # None: a usable page
+    fetched_at: float = 0.0  # unix time
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def make_client(settings: CrawlSettings) -> httpx.AsyncClient:
+    n = max(settings.concurrency, 1)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+        limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+        follow_redirects=False,  # redirects are checked hop by hop (allowed hosts, count)
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+class Fetcher:
+    def __init__(self, settings: CrawlSettings, politeness: Politeness, stats: Stats, client: httpx.AsyncClient):
+        self.settings = settings
+        self.politeness = politeness
+        self.stats = stats
+        self.client = client
+        self.retry_budget = settings.retry_budget
+        self.allowed_hosts = {h.lower() for h in settings.hosts}
+
+    async def fetch(self, url: str, expect_types: tuple[str, ...] = (),
+                    is_blocked: Callable[[bytes], bool] | None = None, check_robots: bool = True) -> Response:
+        host = urlsplit(url).netloc.lower()
+        # 1. robots
+        if check_robots and self.settings.obey_robots and not self.politeness.gate(host).allowed(url, self.settings.user_agent):
+            self.stats.inc("robotstxt/forbidden")
+            return Response(url, url, None, error="robots_disallowed", fetched_at=time.time())
+        # 2-4. retries around politeness + exchange
+        attempts = 0
+        last: Retryable | None = None
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Retryable),
+            stop=stop_after_attempt(self.settings.max_retries + 1) | self._budget_spent,
+            wait=wait_exponential_jitter(multiplier=self.settings.backoff_base_s, max=self.settings.backoff_max_s,
+                                         jitter=self.settings.backoff_base_s),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    response = await self._exchange(url)
+        except Retryable as error:
+            last = error
+        except Refused as error:
+            self.stats.inc(f"fetch/refused/{error.reason.split(':')[0]}")
+            return Response(url, error.final_url or url, error.status, error=error.reason,
+                            fetched_at=time.time(), attempts=attempts)
+        if last is not None:
+            reason = last.reason if self.retry_budget > 0 else f"{last.reason} (retry budget spent)"
+            self.stats.inc("retry/max_reached")
+            return Response(url, url, last.status, error=reason, fetched_at=time.time(), attempts=attempts)
+        response.attempts = attempts
+        # 5. checks
+        response.error = self._check(response, expect_types, is_blocked)
+        if response.error == "captcha":
+            self.politeness.gate(urlsplit(response.final_url).netloc).penalise()
+        return response
+
+    # -- retry bookkeeping ----------------------------------------------------------------
+    def _budget_spent(self, retry_state) -> bool:
+        return self.retry_budget <= 0
+
+    def _count_retry(self, retry_state) -> None:
+        self.retry_budget -= 1
+        error = retry_state.outcome.exception()
+        self.stats.inc("retry/count")
+        self.stats.inc(f"retry/reason_count/{getattr(error, 'reason', type(error).__name__).split(':')[0]}")
+
+    # -- one exchange, redirects followed by hand ------------------------------------------
+    async def _exchange(self, url: str) -> Response:
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            host = urlsplit(current).netloc.lower()
+            if host not in self.allowed_hosts:
+                log.warning("refused off-site redirect %s -> %s", url, current)
+                raise Refused(f"offsite_redirect:{host}", final_url=current)
+            location = await self._one(current)
+            if isinstance(location, Response):
+                location.url = url
+                return location
+            current = urljoin(current, location)
+            self.stats.inc("downloader/redirects")
+        raise Refused("too_many_redirects", final_url=current)
+
+    async def _one(self, url: str) -> Response | str:
+        """One request to one host. Returns the Response, or the Location of a redirect."""
+        gate = self.politeness.gate(urlsplit(url).netloc)
+        await gate.acquire()
+        started = time.monotonic()
+        status: int | None = None
+        in_body = False
+        try:
+            self.stats.inc("downloader/request_count")
+            async with self.client.stream("GET", url) as r:
+                status = r.status_code
+                self.stats.inc(f"downloader/response_status_count/{status}")
+                if status in (429, 503):
+                    pause = parse_retry_after(r.headers.get("retry-after"))
+                    if pause is not None:
+                        gate.pause(pause)  # the whole host waits, not just this request
+                        self.stats.inc("politeness/retry_after_pauses")
+                if status in REDIRECT_STATUSES and r.headers.get("location"):
+                    return r.headers["location"]
+                if status in RETRY_STATUSES:
+                    raise Retryable(f"http_{status}", status)
+                declared = r.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+                    raise Refused("too_large", status, url)
+                in_body = True
+                chunks, size = [], 0
+                async for chunk in r.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.settings.max_body_bytes:
+                        raise Refused("too_large", status, url)
+                    chunks.append(chunk)
+                if declared and declared.isdigit() and r.num_bytes_downloaded < int(declared):
+                    raise Retryable("truncated", status)
+                body = b"".join(chunks)
+                self.stats.inc("downloader/response_bytes", r.num_bytes_downloaded)
+                return Response(
+                    url=url, final_url=url, status=status, body=body,
+                    content_type=(r.headers.get("content-type") or "").split(";")[0].strip().lower() or None,
+                    headers={k: r.headers[k] for k in KEPT_HEADERS if k in r.headers},
+                    fetched_at=time.time(),
+                )
+        except httpx.TimeoutException as error:
+            self.stats.inc("downloader/exception_count/timeout")
+            raise Retryable("timeout", status) from error
+        except (httpx.TransportError, httpx.DecodingError) as error:
+            # An early close once the body has started is a truncated body, else a dropped connection.
+            reason = "truncated" if in_body else f"connection:{type(error).__name__}"
+            self.stats.inc(f"downloader/exception_count/{reason.split(':')[0]}")
+            raise Retryable(reason, status) from error
+        finally:
+            gate.release()
+            gate.feedback(time.monotonic() - started, status)
+
+    def _check(self, response: Response, expect_types: tuple[str, ...], is_blocked) -> str | None:
+        status = response.status or 0
+        if not 200 <= status < 300:
+            return f"http_{status}"
+        if is_blocked is not None and response.body and is_blocked(response.body):
+            return "captcha"  # before the content type: a Robot Check is HTML wherever it lands
+        if expect_types and response.content_type not in expect_types:
+            return f"content_type:{response.content_type}"
+        if not response.body:
+            return "empty_body"
+        return None

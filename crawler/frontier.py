@@ -1,0 +1,195 @@
+"""The durable frontier and seen-set: one SQLite file in WAL mode, keyed by URL fingerprints.
+
+Every request the crawl will ever make is a row (state queued → in_flight → done | failed,
+with a reason). Nothing lives only in process memory: after a kill -9 the rows still
+`in_flight` are handed back to the engine (`inflight()`), which replays them from the
+archive when their response was already stored and queues them again otherwise. The engine
+claims small batches, so memory stays flat however large the crawl grows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+QUEUED, IN_FLIGHT, DONE, FAILED = "queued", "in_flight", "done", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    fp TEXT PRIMARY KEY,          -- sha1 of the canonical URL
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    category TEXT,
+    meta TEXT NOT NULL DEFAULT '{}',
+    priority INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    fetched_at REAL,              -- unix time of the last stored response
+    claimed_at REAL,              -- unix time the current attempt was handed to the engine
+    seq INTEGER NOT NULL          -- insertion order: ties in priority go first-in first-out
+);
+CREATE INDEX IF NOT EXISTS requests_claim ON requests(state, priority DESC, seq);
+CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+"""
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop default ports and the fragment, sort the query (Scrapy's rule)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def fingerprint(url: str) -> str:
+    return hashlib.sha1(canonical_url(url).encode()).hexdigest()
+
+
+@dataclass
+class Request:
+    url: str
+    kind: str
+    category: str | None = None
+    meta: dict = field(default_factory=dict)
+    priority: int = 0
+    fp: str = ""
+    attempts: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.fp:
+            self.fp = fingerprint(self.url)
+
+
+class Frontier:
+    """Queue + seen-set on disk. Not thread-safe: one engine (one event loop) owns it."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+        self.conn.executescript(_SCHEMA)
+        self._depth = 0
+        self._seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM requests").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        """One atomic step: nested uses join the outer transaction."""
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.conn.execute("COMMIT")
+
+    # -- the queue ---------------------------------------------------------------------
+    def add(self, request: Request) -> bool:
+        """Queue a request unless its fingerprint was seen before. Returns False for a duplicate."""
+        self._seq += 1
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO requests(fp, url, kind, category, meta, priority, state, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (request.fp, request.url, request.kind, request.category, json.dumps(request.meta),
+             request.priority, QUEUED, self._seq),
+        )
+        return cur.rowcount == 1
+
+    def requeue(self, fp: str, meta: dict | None = None) -> None:
+        """Fetch a seen URL again (incremental re-crawl, retry of a failure on a later run)."""
+        if meta is None:
+            self.conn.execute("UPDATE requests SET state=? WHERE fp=?", (QUEUED, fp))
+        else:
+            self.conn.execute("UPDATE requests SET state=?, meta=? WHERE fp=?", (QUEUED, json.dumps(meta), fp))
+
+    def requeue_where(self, where: str, params: tuple = ()) -> int:
+        return self.conn.execute(f"UPDATE requests SET state='{QUEUED}' WHERE {where}", params).rowcount
+
+    def claim(self, n: int) -> list[Request]:
+        """Take up to n queued requests, best priority first, and mark them in flight."""
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT fp, url, kind, category, meta, priority, attempts FROM requests "
+                "WHERE state=? ORDER BY priority DESC, seq LIMIT ?", (QUEUED, n),
+            ).fetchall()
+            claimed = time.time()
+            self.conn.executemany("UPDATE requests SET state=?, claimed_at=? WHERE fp=?", [(IN_FLIGHT, claimed, r[0]) for r in rows])
+        return [Request(url=r[1], kind=r[2], category=r[3], meta=json.loads(r[4]), priority=r[5], fp=r[0], attempts=r[6])
+                for r in rows]
+
+    def inflight(self) -> list[Request]:
+        """Rows a killed run left in flight (at most its concurrency)."""
+        rows = self.conn.execute(
+            "SELECT fp, url, kind, category, meta, priority, attempts FROM requests WHERE state=?", (IN_FLIGHT,)
+        ).fetchall()
+        return [Request(url=r[1], kind=r[2], category=r[3], meta=json.loads(r[4]), priority=r[5], fp=r[0], attempts=r[6])
+                for r in rows]
+
+    def release(self, fps: list[str]) -> None:
+        self.conn.executemany("UPDATE requests SET state=? WHERE fp=? AND state=?", [(QUEUED, fp, IN_FLIGHT) for fp in fps])
+
+    def mark_done(self, fp: str, fetched_at: float | None = None) -> None:
+        self.conn.execute(
+            "UPDATE requests SET state=?, reason=NULL, attempts=attempts+1, fetched_at=COALESCE(?, fetched_at) WHERE fp=?",
+            (DONE, fetched_at, fp),
+        )
+
+    def mark_failed(self, fp: str, reason: str, fetched_at: float | None = None) -> None:
+        self.conn.execute(
+            "UPDATE requests SET state=?, reason=?, attempts=attempts+1, fetched_at=COALESCE(?, fetched_at) WHERE fp=?",
+            (FAILED, reason, fetched_at, fp),
+        )
+
+    # -- questions ----------------------------------------------------------------------
+    def pending(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state IN (?, ?)", (QUEUED, IN_FLIGHT)).fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT state, COUNT(*) FROM requests GROUP BY state").fetchall())
+
+    def failures(self) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT reason, COUNT(*) FROM requests WHERE state=? GROUP BY reason ORDER BY 2 DESC", (FAILED,)
+        ).fetchall())
+
+    def state_of(self, url: str) -> str | None:
+        row = self.conn.execute("SELECT state FROM requests WHERE fp=?", (fingerprint(url),)).fetchone()
+        return row[0] if row else None
+
+    # -- small persistent values and stats ---------------------------------------------
+    def get(self, key: str, default=None):
+        row = self.conn.execute("SELECT v FROM kv WHERE k=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def put(self, key: str, value) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO kv(k, v) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def add_stats(self, delta: dict[str, int]) -> None:
+        self.conn.executemany(
+            "INSERT INTO stats(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = v + excluded.v",
+            [(k, int(v)) for k, v in delta.items() if v],
+        )
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT k, v FROM stats ORDER BY k").fetchall())
+

@@ -1,0 +1,140 @@
+"""Robots, per-host limits and the adaptive delay.
+
+Per host, a request may start only when
+  * robots.txt allows its URL (protego; disallowed URLs are never requested, only counted),
+  * fewer than `per_host_concurrency` requests to that host are in flight,
+  * at least `interval` has passed since the previous start, where
+        interval = max(min_delay, robots Crawl-delay, adaptive delay) × (1 + uniform(0, jitter)),
+    jitter only ever stretches the interval,
+  * the host is not paused by a Retry-After (a 429/503 pauses the whole host, not one request).
+
+The adaptive delay follows Scrapy's AutoThrottle: after each response the delay moves
+halfway towards latency / target_concurrency; a non-200 response can only raise it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from email.utils import parsedate_to_datetime
+
+from protego import Protego
+
+from crawler.settings import CrawlSettings
+
+log = logging.getLogger(__name__)
+
+
+class RobotsDisallowed(Exception):
+    """The URL is disallowed by robots.txt: it is never requested."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+class HostGate:
+    """The politeness state of one host."""
+
+    def __init__(self, host: str, settings: CrawlSettings, rng: random.Random):
+        self.host = host
+        self.settings = settings
+        self.rng = rng
+        self.robots: Protego | None = None
+        self.crawl_delay = 0.0
+        self.adaptive_delay = settings.min_delay_s
+        self.paused_until = 0.0  # monotonic
+        self.next_start = 0.0  # monotonic
+        self._slots = asyncio.Semaphore(max(1, settings.per_host_concurrency))
+        self._lock = asyncio.Lock()
+
+    # -- robots -------------------------------------------------------------------------
+    def set_robots(self, text: str | None, user_agent: str, disallow_all: bool = False) -> None:
+        """`text` None with disallow_all=False: no robots.txt (4xx), everything allowed."""
+        if disallow_all:
+            self.robots = Protego.parse("User-agent: *\nDisallow: /\n")
+        else:
+            self.robots = Protego.parse(text or "")
+        self.crawl_delay = float(self.robots.crawl_delay(user_agent) or 0.0)
+
+    def allowed(self, url: str, user_agent: str) -> bool:
+        return self.robots is None or self.robots.can_fetch(url, user_agent)
+
+    # -- timing -------------------------------------------------------------------------
+    @property
+    def interval(self) -> float:
+        base = max(self.settings.min_delay_s, self.crawl_delay if self.settings.obey_robots else 0.0)
+        if self.settings.autothrottle:
+            base = max(base, self.adaptive_delay)
+        return base
+
+    async def acquire(self) -> None:
+        """Wait for a slot and for this host's next allowed start time."""
+        await self._slots.acquire()
+        try:
+            async with self._lock:  # starts are handed out one at a time, in order
+                while True:
+                    wait = max(self.next_start, self.paused_until) - time.monotonic()
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
+                interval = self.interval
+                if interval > 0 and self.settings.jitter > 0:
+                    interval *= 1.0 + self.rng.uniform(0.0, self.settings.jitter)
+                self.next_start = time.monotonic() + interval
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def release(self) -> None:
+        self._slots.release()
+
+    def pause(self, seconds: float) -> float:
+        """Pause every request to this host (Retry-After). Returns the pause actually applied."""
+        seconds = min(seconds, self.settings.max_retry_after_s)
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        return seconds
+
+    def feedback(self, latency: float, status: int | None) -> None:
+        """AutoThrottle: move towards latency / target concurrency; errors never lower the delay."""
+        if not self.settings.autothrottle:
+            return
+        target = latency / max(self.settings.autothrottle_target_concurrency, 0.01)
+        new = (self.adaptive_delay + target) / 2.0
+        if status != 200 and new < self.adaptive_delay:
+            return
+        self.adaptive_delay = min(max(new, self.settings.min_delay_s), self.settings.autothrottle_max_delay_s)
+
+    def penalise(self) -> None:
+        """A captcha or block page: back off hard (double the delay)."""
+        if self.settings.autothrottle:
+            self.adaptive_delay = min(max(self.adaptive_delay * 2, self.settings.min_delay_s, 0.5),
+                                      self.settings.autothrottle_max_delay_s)
+
+
+class Politeness:
+    """All host gates of a crawl."""
+
+    def __init__(self, settings: CrawlSettings, seed: int = 0):
+        self.settings = settings
+        self.rng = random.Random(seed)
+        self.gates: dict[str, HostGate] = {}
+
+    def gate(self, host: str) -> HostGate:
+        host = host.lower()
+        if host not in self.gates:
+            self.gates[host] = HostGate(host, self.settings, self.rng)
+        return self.gates[host]

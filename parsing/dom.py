@@ -1,0 +1,121 @@
+"""Bytes → an lxml tree, once, with the page's own encoding; and the text helpers over it.
+
+The hot path: libxml2 parses the document once, and each extractor reaches its nodes with
+one XPath over the tree instead of walking it in Python.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from parsing.errors import BlockedPage, UnparsablePage
+from parsing.text import normalize_space
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_PARSERS: dict[str, lxml.html.HTMLParser] = {}
+# What a Robot Check page says, in the forms Amazon has used since 2014.
+_BLOCK_MARKS = (
+    b"/errors/validateCaptcha",
+    b"opfcaptcha.amazon",
+    b"api-services-support@amazon.com",
+    b"Type the characters you see in this image",
+    b"Enter the characters you see below",
+    b"<title>Robot Check</title>",
+    b"<title dir=\"ltr\">Robot Check</title>",
+)
+
+
+_NON_SPACE = re.compile(rb"\S")
+
+
+def as_bytes(html: bytes | str) -> bytes:
+    if isinstance(html, bytes):
+        return html
+    return html.encode("utf-8") if isinstance(html, str) else bytes(html)
+
+
+def _parser(encoding: str) -> lxml.html.HTMLParser:
+    parser = _PARSERS.get(encoding)
+    if parser is None:
+        parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, remove_comments=False)
+    return parser
+
+
+def sniff_encoding(body: bytes) -> str:
+    """The charset a page declares in its first few KB; UTF-8 when it declares none."""
+    match = _CHARSET.search(body, 0, 4096)
+    name = match.group(1).decode("ascii", "replace").lower() if match else "utf-8"
+    if name in ("utf8", "utf-8"):
+        return "utf-8"
+    try:  # pages saved as UTF-8 that still declare latin-1 (Amazon's 2012 pages do)
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        import codecs
+
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+
+
+def is_blocked(html: bytes | str) -> bool:
+    """A Robot Check / captcha interstitial (served with status 200, like a real page)."""
+    body = as_bytes(html)
+    if len(body) > 200_000:  # captcha pages are small; a product page may quote none of it
+        return False
+    return any(mark in body for mark in _BLOCK_MARKS)
+
+
+def is_binary(body: bytes) -> bool:
+    """Not text: NUL bytes or a gzip/zip/image magic number at the start."""
+    head = body[:4096]
+    return b"\x00" in head or head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8"))
+
+
+def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._Element:
+    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input."""
+    body = as_bytes(html)
+    if not _NON_SPACE.search(body):
+        raise UnparsablePage("empty", "no bytes" if not body else "only whitespace")
+    if is_binary(body):
+        raise UnparsablePage("binary", "not a text document")
+    if check_blocked and is_blocked(body):
+        raise BlockedPage("captcha", "Robot Check page")
+    try:
+        root = lxml.html.document_fromstring(body, parser=_parser(sniff_encoding(body)))
+    except (etree.ParserError, ValueError) as error:
+        raise UnparsablePage("malformed", str(error)[:200]) from error
+    if root is None:
+        raise UnparsablePage("malformed", "no document element")
+    return root
+
+
+def is_truncated(body: bytes) -> bool:
+    """The body stops before the closing </html> tag a whole page ends with."""
+    tail = body[-65536:]
+    return b"</html" not in tail and b"</HTML" not in tail and b"</Html" not in tail
+
+
+_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)] | .//br")
+_BY_ID = etree.XPath("id($name)")
+
+
+def text_of(element) -> str:
+    """All text under an element, scripts and styles left out, `<br>` as a space, normalised."""
+    if element is None:
+        return ""
+    return normalize_space("".join(p if isinstance(p, str) else " " for p in _TEXT(element)))
+
+
+def by_id(root, name: str):
+    """The first element with this id, from libxml2's id table: no walk over the tree."""
+    found = _BY_ID(root, name=name)
+    return found[0] if found else None
+
+
+def first(elements):
+    return elements[0] if elements else None

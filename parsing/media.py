@@ -1,0 +1,149 @@
+"""A product's images and videos, read from the image block's script data.
+
+Amazon ships them as a JS object in the `ImageBlockATF` script:
+`'colorImages': { 'initial': [{"hiRes", "thumb", "large", "variant", ...}] }` and
+`"videos": [{"title", "url", ...}]`. Pages saved after the scripts ran (and some old or book
+layouts) hold no such object; the thumbnails strip and the main image's attributes stand in.
+Regexes run on the raw bytes and only the matched array is decoded, so a 3 MB page costs a
+few `find`s, not a second parse.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from parsing.dom import by_id
+
+# (a literal to `find` fast, the pattern that must follow it)
+_COLOR_IMAGES = (b"colorImages", re.compile(rb"""colorImages['"]\s*:\s*\{\s*['"]initial['"]\s*:\s*\["""))
+_VIDEOS = (b"videos", re.compile(rb"""videos['"]\s*:\s*\[\s*\{"""))
+_GALLERY = (b"imageGalleryData", re.compile(rb"""imageGalleryData['"]\s*:\s*\["""))
+_DECODER = json.JSONDecoder()
+# '..../images/I/41qfjSfqNyL._SS40_.jpg' → ('..../images/I/41qfjSfqNyL', 'jpg')
+_SIZED = re.compile(r"^(.*/images/I/[^./]+)(?:\.[^/]*)?\.(jpe?g|png|gif|webp)$", re.I)
+
+
+def _array_at(body: bytes, marker: tuple[bytes, re.Pattern]) -> list | None:
+    """Decode the first JSON array that follows `marker` in the page."""
+    literal, pattern = marker
+    position = body.find(literal)  # memchr-fast; pages without the marker cost one scan
+    while position >= 0:
+        match = pattern.search(body, position)  # skips the label-only occurrences in C
+        if match is None:
+            return None
+        start = body.rfind(b"[", match.start(), match.end())
+        for window in (65_536, 1_048_576, len(body)):  # most arrays are a few KB
+            try:
+                value, _ = _DECODER.raw_decode(body[start:start + window].decode("utf-8", "replace"))
+            except ValueError:
+                if start + window >= len(body):
+                    break
+                continue
+            if isinstance(value, list):
+                return value
+            break
+        position = body.find(literal, match.end())
+    return None
+
+
+def unsized(url: str) -> str:
+    """Drop Amazon's size/format modifiers: the URL of the image as uploaded (the 'large')."""
+    match = _SIZED.match(url or "")
+    return f"{match.group(1)}.{match.group(2)}" if match else url
+
+
+def images_from_script(body: bytes) -> list[dict] | None:
+    entries = _array_at(body, _COLOR_IMAGES)
+    if entries is None:
+        return None
+    images = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        large = entry.get("large") or entry.get("mainUrl")
+        thumb = entry.get("thumb") or entry.get("thumbUrl")
+        if not (large or thumb):
+            continue
+        images.append({
+            "thumb": thumb or large,
+            "large": large or unsized(thumb),
+            "variant": entry.get("variant") or ("MAIN" if index == 0 else f"PT{index:02d}"),
+            "hi_res": entry.get("hiRes") or None,
+        })
+    return images
+
+
+def images_from_gallery(body: bytes) -> list[dict] | None:
+    """Book pages of ~2017: `'imageGalleryData' : [{"mainUrl", "thumbUrl", ...}]`."""
+    entries = _array_at(body, _GALLERY)
+    if not entries:
+        return None
+    return [
+        {"thumb": e.get("thumbUrl") or e.get("mainUrl"), "large": e.get("mainUrl"),
+         "variant": "MAIN" if i == 0 else f"PT{i:02d}", "hi_res": None}
+        for i, e in enumerate(entries) if isinstance(e, dict) and e.get("mainUrl")
+    ]
+
+
+def images_from_dom(root) -> list[dict]:
+    """The thumbnail strip (`#altImages li.imageThumbnail.variant-X`) and the main-view images
+    (`li.image.item.variant-X img[data-old-hires]`), or else the single main image."""
+    hires: dict[str, str] = {}
+    container = by_id(root, "main-image-container")
+    for item in container.xpath('.//li[contains(@class,"variant-")]') if container is not None else ():
+        variant = _variant(item.get("class", ""))
+        src = item.xpath('.//img/@data-old-hires')
+        if variant and src and src[0]:
+            hires.setdefault(variant, src[0])
+    images = []
+    strip = by_id(root, "altImages")
+    for item in strip.xpath('.//li[contains(@class,"imageThumbnail")]') if strip is not None else ():
+        variant = _variant(item.get("class", ""))
+        src = item.xpath(".//img/@src")
+        if not src or not variant:
+            continue
+        images.append({"thumb": src[0], "large": unsized(src[0]), "variant": variant,
+                       "hi_res": hires.get(variant)})
+    if images:
+        return images
+    img = None
+    for name in ("landingImage", "imgBlkFront", "ebooksImgBlkFront", "main-image", "prodImage"):
+        img = by_id(root, name)
+        if img is not None and img.tag == "img":
+            break
+        img = None
+    if img is None:
+        return []
+    dynamic = img.get("data-a-dynamic-image")
+    urls: list[str] = []
+    if dynamic:
+        try:
+            sizes = json.loads(dynamic)
+            urls = sorted(sizes, key=lambda u: sizes[u][0] * sizes[u][1] if isinstance(sizes[u], list) else 0)
+        except ValueError:
+            urls = []
+    src = img.get("data-old-hires") or ""
+    smallest = urls[0] if urls else img.get("src") or ""
+    if not smallest or smallest.startswith("data:"):
+        smallest = urls[-1] if urls else ""
+    if not smallest:
+        return []
+    return [{"thumb": smallest, "large": unsized(smallest), "variant": "MAIN", "hi_res": src or None}]
+
+
+def _variant(classes: str) -> str | None:
+    match = re.search(r"\bvariant-([A-Za-z0-9]+)\b", classes)
+    return match.group(1) if match else None
+
+
+def videos_from_script(body: bytes) -> list[dict]:
+    entries = _array_at(body, _VIDEOS) or []
+    videos = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("url"):
+            continue
+        profile = entry.get("profileId")
+        if not profile and isinstance(entry.get("creatorProfile"), dict):
+            profile = entry["creatorProfile"].get("profileId")
+        videos.append({"title": entry.get("title") or "", "url": entry["url"], "user_id": str(profile or "")})
+    return videos

@@ -1,0 +1,317 @@
+"""A product page → the official item-metadata record (DESIGN §3, `parsing.schemas.META_SCHEMA`).
+
+One parse, then each field from its block, found by the ids and classes that Amazon's
+detail-page template has kept since ~2012 (`#productTitle`, `#bylineInfo`, `#acrPopover`,
+`#feature-bullets`, `#productDescription`, `#wayfinding-breadcrumbs_feature_div`, the
+`prodDetTable` tables, `#detailBullets_feature_div`) with the older equivalents next to them
+(`#btAsinTitle`, `.crAvgStars`, `#detail_bullets_id`, `td.label`/`td.value` tables, ...).
+Numbers are read in the page's locale ("1.234,56 €", "4,5 de 5 estrellas").
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from lxml import etree
+
+from parsing.details import product_details
+from parsing.dom import as_bytes, by_id, first, is_truncated, parse_document, text_of
+from parsing.errors import UnparsablePage
+from parsing.media import images_from_dom, images_from_gallery, images_from_script, videos_from_script
+from parsing.reviews import asin_from_url
+from parsing.text import normalize_space, parse_count, parse_price, parse_rating
+
+# Every block the extractors start from, looked up in libxml2's id table (no tree walk).
+_ANCHOR_IDS = (
+    "productTitle", "btAsinTitle", "ebooksProductTitle", "title", "productSubtitle", "subtitle",
+    "bylineInfo", "byline", "brand",
+    "acrPopover", "acrCustomerReviewText", "averageCustomerReviews",
+    "feature-bullets", "productDescription", "bookDescription_feature_div", "productDescription_feature_div",
+    "wayfinding-breadcrumbs_feature_div", "nav-subnav", "ASIN",
+    "corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop",
+    "apex_desktop", "priceblock_ourprice", "priceblock_dealprice", "priceblock_saleprice",
+    "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue", "buyNewSection",
+    "tmmSwatches", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
+)
+_VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
+_OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
+_OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]')
+_STORE_PATTERNS = (
+    # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
+    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
+    # "Brand: X", "Marca: X", "Marke: X", "Marque : X", "Merk: X"
+    re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
+    re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand
+)
+_PARENT_ASIN = re.compile(rb'"parentAsin"\s*:\s*"([A-Z0-9]{10})"')
+_PARENT_ASIN_LITERAL = b'"parentAsin"'
+_FBT_ASIN = re.compile(r"[A-Z0-9]{10}")
+_DP_HREF = re.compile(r"/(?:dp|gp/product)/([A-Z0-9]{10})")
+_FBT_CARD = etree.XPath('ancestor::*[contains(@class,"cardRoot") or self::form][1]')
+
+
+def parse_product(html: bytes | str, url: str | None = None) -> dict:
+    """The official meta record of one product page.
+
+    Raises BlockedPage for a Robot Check page and UnparsablePage (with a reason) for one
+    that is empty, binary, truncated or not a product page.
+    """
+    body = as_bytes(html)
+    root = parse_document(body)
+    anchors = {name: by_id(root, name) for name in _ANCHOR_IDS}
+    anchors["_root"] = root
+    if anchors["productTitle"] is not None and anchors["productTitle"].tag == "input":
+        # a hidden `input#productTitle` may come first; the visible title is a span/h1
+        anchors["productTitle"] = first(_VISIBLE_TITLE(root))
+    if not any(anchors[k] is not None for k in ("productTitle", "ebooksProductTitle", "btAsinTitle")):
+        anchors["parseasinTitle"] = first(_OLD_TITLE(root))  # the pre-2013 template
+
+    title = _title(anchors)
+    if not title:
+        raise UnparsablePage("truncated" if is_truncated(body) else "no product title",
+                             "no #productTitle / #btAsinTitle on the page")
+    if is_truncated(body):
+        raise UnparsablePage("truncated", "the page ends before </html>")
+    store, author = _byline(anchors)
+    record = {
+        "main_category": _main_category(anchors.get("nav-subnav")),
+        "title": title,
+        "average_rating": _average_rating(root, anchors),
+        "rating_number": _rating_number(root, anchors),
+        "features": _features(anchors.get("feature-bullets")),
+        "description": _description(anchors),
+        "price": _price(root, anchors),
+        "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(root),
+        "videos": videos_from_script(body),
+        "store": store,
+        "categories": _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div")),
+        "details": product_details(root),
+        "parent_asin": _parent_asin(body, anchors, url, root),
+        "bought_together": None,
+    }
+    page_asin = anchors["ASIN"].get("value") if anchors["ASIN"] is not None else None
+    record["bought_together"] = _bought_together(anchors, record["parent_asin"], page_asin, asin_from_url(url))
+    subtitle = text_of(_first_present(anchors, "productSubtitle", "subtitle"))
+    if subtitle or author:
+        record["subtitle"] = subtitle or None
+        record["author"] = author
+    return record
+
+
+def _first_present(anchors, *keys):
+    for key in keys:
+        if anchors.get(key) is not None:
+            return anchors[key]
+    return None
+
+
+def _title(anchors) -> str:
+    for key in ("productTitle", "ebooksProductTitle", "btAsinTitle", "parseasinTitle", "title"):
+        element = anchors.get(key)
+        if element is None:
+            continue
+        if key == "title" and element.tag not in ("h1", "div"):
+            continue
+        text = text_of(element)
+        if text:
+            return text
+    return ""
+
+
+def _main_category(subnav) -> str | None:
+    """The store name at the left of the category bar: text, or the alt of its logo image."""
+    if subnav is None:
+        return None
+    link = first(subnav.xpath('.//a[contains(concat(" ",normalize-space(@class)," ")," nav-b ")]'))
+    if link is None:
+        link = first(subnav.xpath(".//a"))
+    if link is None:
+        return None
+    text = text_of(link) or normalize_space(first(link.xpath(".//img/@alt")) or "")
+    return text or None
+
+
+def _byline(anchors) -> tuple[str | None, str | None]:
+    """(store, author). Books list contributors ("Mat Follas (Author)"); others name the brand."""
+    byline = _first_present(anchors, "bylineInfo", "byline", "brand")
+    if byline is None:
+        return None, None
+    authors = byline.xpath('.//*[contains(concat(" ",normalize-space(@class)," ")," author ")]')
+    if authors:
+        names, credits = [], []
+        for node in authors:
+            name = first(node.xpath(
+                './/a[contains(@class,"contributorNameID")] | ./a[not(ancestor::*[contains(@class,"a-popover-preload")])]'
+                ' | ./span/a[not(ancestor::*[contains(@class,"a-popover-preload")])]'))
+            name_text = text_of(name) if name is not None else ""
+            if not name_text:
+                continue
+            role = text_of(first(node.xpath('.//*[contains(@class,"contribution")]')))
+            names.append(name_text)
+            credits.append(f"{name_text} {role}".strip())
+        if names:
+            return ", ".join(credits), names[0]
+    text = text_of(byline)
+    for pattern in _STORE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return normalize_space(match.group(1)) or None, None
+    return text or None, None
+
+
+def _average_rating(root, anchors) -> float | None:
+    popover = anchors.get("acrPopover")
+    if popover is not None:
+        value = parse_rating(popover.get("title")) or parse_rating(
+            text_of(first(popover.xpath('.//*[contains(@class,"a-icon-alt")]'))))
+        if value is not None:
+            return value
+    box = anchors.get("averageCustomerReviews")
+    if box is not None:
+        value = parse_rating(text_of(first(box.xpath('.//*[contains(@class,"a-icon-alt")]'))))
+        if value is not None:
+            return value
+    stars = first(_OLD_STARS(root))  # pre-2013 layout
+    if stars is not None:
+        return parse_rating(first(stars.xpath('.//*[@title]/@title')) or text_of(stars))
+    return None
+
+
+def _rating_number(root, anchors) -> int | None:
+    count = anchors.get("acrCustomerReviewText")
+    if count is not None:
+        return parse_count(text_of(count))
+    stars = first(_OLD_STARS(root))
+    if stars is not None:
+        match = re.search(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)", text_of(stars))
+        return parse_count(match.group(1)) if match else None
+    return None
+
+
+def _features(bullets) -> list[str]:
+    if bullets is None:
+        return []
+    items = bullets.xpath(
+        './/ul/li[not(@id) and not(contains(@class,"aok-hidden"))]'
+        '[not(ancestor::*[contains(@class,"a-expander-header")])]'
+    )
+    features = []
+    for item in items:
+        span = first(item.xpath('./span[contains(@class,"a-list-item")]'))
+        text = text_of(span if span is not None else item)
+        if text:
+            features.append(text)
+    return features
+
+
+def _description(anchors) -> list[str]:
+    """`#productDescription`, one entry per paragraph; for books the publisher's blurb
+    (`#bookDescription_feature_div`) comes first, since there #productDescription holds
+    the editorial reviews."""
+    book = anchors.get("bookDescription_feature_div")
+    if book is not None:
+        content = first(book.xpath(".//noscript"))
+        if content is None:
+            content = first(book.xpath('.//*[contains(@class,"a-expander-content")]'))
+        text = text_of(content if content is not None else book)
+        if text:
+            return [text]
+    node = anchors.get("productDescription")
+    if node is not None:
+        paragraphs = [text_of(p) for p in node.xpath(".//p[not(ancestor::p)]")]
+        paragraphs = [p for p in paragraphs if p]
+        if paragraphs:
+            return paragraphs
+        text = text_of(node)
+        return [text] if text else []
+    tabs = anchors.get("productDescription_feature_div")
+    if tabs is not None:  # 2023+ books: "Overview" / "Editorial reviews" tabs
+        overview = first(tabs.xpath('.//*[contains(@data-feature-name,"DescriptionOverviewContent")]'))
+        if overview is not None:
+            paragraphs = [t for t in (text_of(p) for p in overview.xpath(".//p[not(ancestor::p)]")) if t]
+            if paragraphs:
+                return paragraphs
+            text = text_of(overview)
+            return [text] if text else []
+    return []
+
+
+_PRICE_XPATHS = (
+    './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]/span[contains(@class,"a-offscreen")]',
+    './/span[contains(@class,"a-price")]/span[contains(@class,"a-offscreen")]',
+)
+
+
+def _price(root, anchors) -> float | None:
+    """The buy-box price; None when the page offers none (unavailable, or only used offers)."""
+    for key in ("corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop", "apex_desktop"):
+        block = anchors.get(key)
+        if block is None:
+            continue
+        for xpath in _PRICE_XPATHS:
+            for node in block.xpath(xpath):
+                value = parse_price(text_of(node))
+                if value is not None:
+                    return value
+    for key in ("priceblock_dealprice", "priceblock_saleprice", "priceblock_ourprice", "price_inside_buybox",
+                "newBuyBoxPrice", "kindle-price", "actualPriceValue"):
+        value = parse_price(text_of(anchors.get(key)))
+        if value is not None:
+            return value
+    section = anchors.get("buyNewSection")
+    if section is not None:
+        value = parse_price(text_of(first(section.xpath('.//*[contains(@class,"offer-price")]'))))
+        if value is not None:
+            return value
+    swatches = anchors.get("tmmSwatches")
+    if swatches is not None:  # books: the selected format's price
+        selected = first(swatches.xpath(
+            './/*[contains(@class,"swatchElement") and contains(@class,"selected")]//*[contains(@class,"a-color-price")]'
+            ' | .//li[contains(@class,"selected")]//*[contains(@class,"a-color-price")]'))
+        value = parse_price(text_of(selected))
+        if value is not None:
+            return value
+    return None
+
+
+def _breadcrumb(node) -> list[str]:
+    if node is None:
+        return []
+    # the "‹ Back to results" link shares the list on pages reached from a search
+    return [t for t in (text_of(a) for a in node.xpath('.//li//a[not(@id="breadcrumb-back-link")]')) if t]
+
+
+def _parent_asin(body: bytes, anchors, url: str | None, root) -> str | None:
+    position = body.find(_PARENT_ASIN_LITERAL)  # memchr-fast; the regex only where it matters
+    while position >= 0:
+        match = _PARENT_ASIN.match(body, position)
+        if match:
+            return match.group(1).decode("ascii")
+        position = body.find(_PARENT_ASIN_LITERAL, position + 1)
+    asin_input = anchors.get("ASIN")
+    if asin_input is not None and asin_input.get("value"):
+        return asin_input.get("value")
+    from_url = asin_from_url(unquote(url)) if url else None
+    if from_url:
+        return from_url
+    canonical = first(root.xpath('//link[@rel="canonical"]/@href'))
+    return asin_from_url(canonical)
+
+
+def _bought_together(anchors, *own: str | None) -> list[str] | None:
+    """ASINs of the "Frequently bought together" bundle, this item excluded; None when absent."""
+    block = _first_present(anchors, "sims-fbt", "frequentlyBoughtTogether_feature_div", "sims-fbt-content")
+    if block is None:  # 2020+: a recommendations card whose checkboxes are `fbtCheck-<n>`
+        check = by_id(anchors["_root"], "fbtCheck-1")
+        block = first(_FBT_CARD(check)) if check is not None else None
+    if block is None:
+        return None
+    values = block.xpath('.//*[@data-asin]/@data-asin | .//input[starts-with(@name,"discoveredAsins")]/@value')
+    if not values:
+        values = [m.group(1) for m in map(_DP_HREF.search, block.xpath(".//a/@href")) if m]
+    found = []
+    for value in values:
+        for asin in _FBT_ASIN.findall(value or ""):
+            if asin not in own and asin not in found:
+                found.append(asin)
+    return found or None

@@ -1,0 +1,77 @@
+"""Reading the crawler's raw archive (CONTRACTS §3) without importing the crawler.
+
+    <raw>/bodies/<sha256[:2]>/<sha256>.gz     gzip of the body
+    <raw>/manifest/part-<run>-<n>.jsonl       one line per fetch; the last line for a URL wins
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+
+class BodyError(Exception):
+    """The manifest points at a body that is missing, corrupt, or not the bytes it hashed."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def resolve_raw_dir(path: str | Path) -> Path:
+    """Accept the crawl's output folder or its `raw/` folder; return the one with `manifest/`."""
+    path = Path(path)
+    for candidate in (path, path / "raw"):
+        if (candidate / "manifest").is_dir():
+            return candidate
+    raise FileNotFoundError(f"no raw archive (a manifest/ folder) in {path} or {path / 'raw'}")
+
+
+def iter_manifest(raw: Path) -> Iterator[tuple[int, dict]]:
+    """(line number across parts, entry) in write order; torn or garbled lines are skipped
+    (a killed crawl may leave half a last line)."""
+    number = 0
+    for part in sorted((raw / "manifest").glob("part-*.jsonl")):
+        with part.open("rb") as handle:
+            for line in handle:
+                number += 1
+                if not line.endswith(b"\n"):
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("url"):
+                    yield number, entry
+
+
+def latest_entries(raw: Path) -> list[dict]:
+    """The last manifest line for each URL, sorted by URL (a deterministic order)."""
+    latest: dict[str, dict] = {}
+    for _, entry in iter_manifest(raw):
+        latest[entry["url"]] = entry
+    return [latest[url] for url in sorted(latest)]
+
+
+def read_body(raw: Path, entry: dict) -> bytes:
+    rel = entry.get("path")
+    if not rel:
+        raise BodyError("no body", "the manifest line names no body")
+    target = (raw / rel).resolve()
+    if raw.resolve() not in target.parents:
+        raise BodyError("bad path", rel)
+    try:
+        packed = target.read_bytes()
+    except FileNotFoundError as error:
+        raise BodyError("missing body", rel) from error
+    try:
+        body = gzip.decompress(packed)
+    except (OSError, EOFError, zlib.error) as error:
+        raise BodyError("corrupt body", f"{rel}: {error}") from error
+    sha = entry.get("sha256")
+    if sha and hashlib.sha256(body).hexdigest() != sha:
+        raise BodyError("checksum mismatch", rel)
+    return body

@@ -1,0 +1,187 @@
+"""Crawler throughput and memory against the sandbox server (politeness limits off).
+
+1. pages/s of the engine (frontier, gates, retries, archive, stats) at concurrency 8 and 32,
+   next to a bare httpx loop fetching the same URLs at the same concurrency in the same run.
+   The engine runs a URL-list adapter here, so both sides fetch exactly the same pages; the
+   user-centric procedure's own rate (with its phase barriers) is reported beside it.
+2. Peak RSS of a crawl process at 10k and 100k fetched pages (quick: 2k and 10k), sampled
+   during the crawl: flat, since the frontier and seen-set live in SQLite.
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from crawler.archive import iter_manifest
+from crawler.engine import Engine
+from crawler.fetch import make_client
+from crawler.frontier import Frontier, Request
+from crawler.settings import CrawlSettings
+
+HTML = ("text/html", "application/xhtml+xml", "application/json")
+
+
+class UrlListAdapter:
+    """A site adapter that fetches a fixed list of URLs: each stored page queues the next two,
+    so the queue on disk grows as the crawl goes (a breadth-first crawl's shape)."""
+
+    def __init__(self, settings: CrawlSettings, frontier: Frontier):
+        self.frontier = frontier
+        self.urls = UrlListAdapter.urls
+        self.next = 0
+        self.phase = "list"
+
+    def _take(self, n: int) -> list[Request]:
+        out = []
+        while n > 0 and self.next < len(self.urls):
+            out.append(Request(self.urls[self.next], "product"))
+            self.next += 1
+            n -= 1
+        return out
+
+    def start_pass(self):
+        return self._take(64)
+
+    def advance(self):
+        return self._take(64)
+
+    def expect(self, kind):
+        return HTML
+
+    blocked = None
+
+    def handle(self, request, final_url, body):
+        from crawler.amazon import Handled
+
+        return Handled(self._take(2), {"item_scraped_count/pages": 1})
+
+
+def _sandbox(tmp: Path, profile: str) -> Path:
+    out = tmp / "sandbox"
+    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", profile, "--seed", "1",
+                    "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+async def _bare_loop(urls: list[str], concurrency: int, settings: CrawlSettings) -> float:
+    queue = list(reversed(urls))
+    async with make_client(settings.replace(concurrency=concurrency)) as client:
+        async def worker():
+            while queue:
+                url = queue.pop()
+                response = await client.get(url)
+                response.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(urls) / (time.perf_counter() - started)
+
+
+def _engine_rate(urls: list[str], concurrency: int, settings: CrawlSettings, tmp: Path) -> float:
+    out = tmp / f"engine-{concurrency}"
+    shutil.rmtree(out, ignore_errors=True)
+    UrlListAdapter.urls = urls
+    s = settings.replace(concurrency=concurrency).unthrottled()
+    started = time.perf_counter()
+    summary = Engine(s, out, adapter_cls=UrlListAdapter).run()
+    elapsed = time.perf_counter() - started
+    assert summary["frontier"].get("done") == len(urls), summary["frontier"]
+    return len(urls) / elapsed
+
+
+def _memory_child(base_url: str, template: list[str], pages: int, out: str, conn) -> None:
+    """Run in a fresh process: crawl `pages` distinct URLs; report peak RSS and samples."""
+    proc = psutil.Process()
+    samples: list[tuple[int, float]] = []
+    stop = threading.Event()
+    engine_ref: dict = {}
+
+    def sample():
+        while not stop.wait(0.25):
+            done = engine_ref["engine"].stats.get("response/ok") if "engine" in engine_ref else 0
+            samples.append((done, proc.memory_info().rss / 2**20))
+
+    # Distinct URLs (a query the server ignores) over the sandbox's real pages.
+    UrlListAdapter.urls = _LazyUrls(template, pages)
+    settings = CrawlSettings(base_url=base_url, concurrency=16, progress=False).unthrottled()
+    engine = Engine(settings, out, adapter_cls=UrlListAdapter)
+    engine_ref["engine"] = engine
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    summary = engine.run()
+    stop.set()
+    conn.send({"pages": summary["frontier"].get("done", 0),
+               "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+               "rss_samples_mib": [(d, round(m, 1)) for d, m in samples[:: max(1, len(samples) // 10)]]})
+
+
+class _LazyUrls:
+    """A list-like of `pages` distinct URLs made on demand (no 100k strings held)."""
+
+    def __init__(self, template: list[str], pages: int):
+        self.template, self.pages = template, pages
+
+    def __len__(self):
+        return self.pages
+
+    def __getitem__(self, i):
+        return f"{self.template[i % len(self.template)]}?n={i}"
+
+
+def _memory_at(base_url: str, template: list[str], pages: int, tmp: Path) -> dict:
+    out = tmp / f"mem-{pages}"
+    shutil.rmtree(out, ignore_errors=True)
+    parent, child = mp.get_context("spawn").Pipe()
+    proc = mp.get_context("spawn").Process(target=_memory_child, args=(base_url, template, pages, str(out), child))
+    proc.start()
+    result = parent.recv()
+    proc.join()
+    return result
+
+
+def main(quick: bool = False) -> dict:
+    from crawler.sandbox.server import SandboxServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_crawl_"))
+    try:
+        data = _sandbox(tmp, "tiny")
+        with SandboxServer(data, port=0) as server:
+            base = server.base_url
+            polite_off = CrawlSettings(base_url=base, progress=False, users=40 if quick else 200, seed_products=0)
+            # The user-centric crawl itself, limits off: its URL list feeds the side-by-side runs.
+            started = time.perf_counter()
+            summary = Engine(polite_off.replace(concurrency=16).unthrottled(), tmp / "procedure").run()
+            procedure_rate = summary["frontier"].get("done", 0) / (time.perf_counter() - started)
+            urls = [e["url"] for e in iter_manifest(tmp / "procedure" / "raw") if e["error"] is None and e["kind"] != "robots"]
+            repeat = 2 if quick else 6
+            urls = [f"{u}{'&' if '?' in u else '?'}r={k}" for k in range(repeat) for u in urls]
+            rows = []
+            for concurrency in (8, 32):
+                bare = asyncio.run(_bare_loop(urls, concurrency, polite_off))
+                engine = _engine_rate(urls, concurrency, polite_off, tmp)
+                rows.append({"concurrency": concurrency, "pages": len(urls), "engine_pages_s": round(engine, 1),
+                             "bare_httpx_pages_s": round(bare, 1), "ratio": round(engine / bare, 3)})
+            template = sorted({u.split("?")[0] for u in urls if "/dp/" in u})
+            sizes = (2_000, 10_000) if quick else (10_000, 100_000)
+            memory = {str(n): _memory_at(base, template, n, tmp) for n in sizes}
+        return {
+            "throughput": rows,
+            "target_ratio": 0.8,
+            "procedure_pages_s_c16": round(procedure_rate, 1),
+            "procedure_pages": summary["frontier"].get("done", 0),
+            "memory": memory,
+            "memory_growth_mib": round(memory[str(sizes[1])]["peak_rss_mib"] - memory[str(sizes[0])]["peak_rss_mib"], 1),
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,143 @@
+"""Parse assets: the raw archive → bronze Parquet per category (CONTRACTS §4).
+
+One parse of the whole archive serves every category: a product page can only be filed
+under a category after it is parsed (its `main_category`), and a review's category is its
+item's. So the first partition run of a given archive parses it once and writes all
+categories to `<data_root>/bronze`; later partition runs of the same archive (same manifest)
+find its fingerprint in `_yield.json` and only read and report their own category. The
+blocking check `parse_yield` stops the lake from building on a batch that parsed badly.
+"""
+# No `from __future__ import annotations`: Dagster reads the Config annotations at run time.
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.parquet as pq
+
+from parsing.batch import parse_archive, summary_line, write_bronze
+from parsing.categories import safe_category
+from parsing.raw_archive import resolve_raw_dir
+from pipelines.partitions import category_partitions
+from pipelines.resources import DataRoot
+
+PREVIEW_ROWS = 5
+
+
+class BronzeConfig(dg.Config):
+    min_yield: float = 0.95  # the parse_yield check fails below this share of pages parsed
+    force: bool = False  # parse again even when the archive has not changed since the last parse
+
+
+def archive_fingerprint(raw: Path) -> str:
+    """Changes whenever a manifest part is added or grows (the archive is append-only)."""
+    digest = hashlib.sha1()
+    for part in sorted((raw / "manifest").glob("part-*.jsonl")):
+        stat = part.stat()
+        digest.update(f"{part.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def ensure_bronze(raw: Path, bronze: Path, force: bool, log) -> dict:
+    """Parse the archive into `bronze` unless the last parse was of this very archive."""
+    fingerprint = archive_fingerprint(raw)
+    report_path = bronze / "_yield.json"
+    if not force and report_path.is_file():
+        report = json.loads(report_path.read_text())
+        if report.get("archive_fingerprint") == fingerprint:
+            log.info(f"bronze is up to date with the archive ({fingerprint[:10]}); not parsed again")
+            return report
+    result = parse_archive(raw)
+    result.report["archive_fingerprint"] = fingerprint
+    report = write_bronze(result, bronze)
+    log.info(summary_line(report))
+    return report
+
+
+def _preview(table, columns: list[str]) -> str:
+    rows = table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()
+    if not rows:
+        return "_no rows_"
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [str(row[c]).replace("|", "\\|").replace("\n", " ")[:80] for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _read(path: Path):
+    return pq.read_table(path) if path.is_file() else None
+
+
+def _reasons_md(report: dict) -> str:
+    reasons = report.get("quarantined_by_reason", {})
+    if not reasons:
+        return "nothing quarantined"
+    return "\n".join(["| reason | pages |", "|---|---|"] + [f"| {r} | {n} |" for r, n in reasons.items()])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "bronze_reviews", deps=["raw_archive"], group_name="parse", kinds={"python", "parquet"},
+            description="Reviews parsed from the archived timeline JSON pages, deduplicated by review id, "
+                        "in the official schema: `<data_root>/bronze/reviews/category=<Cat>/`.",
+        ),
+        dg.AssetSpec(
+            "bronze_meta", deps=["raw_archive"], group_name="parse", kinds={"python", "parquet"},
+            description="Item metadata parsed from the archived product pages, one record per parent_asin, "
+                        "in the official schema: `<data_root>/bronze/meta/category=<Cat>/`.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "parse_yield", asset="bronze_meta", blocking=True,
+            description="Share of product and timeline pages that parsed is at least `min_yield` "
+                        "(run config, default 0.95); the rest are in the quarantine with a reason.",
+        ),
+    ],
+    partitions_def=category_partitions,
+    can_subset=False,
+)
+def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: DataRoot):
+    category = safe_category(context.partition_key)
+    root = data_root.root
+    try:
+        raw = resolve_raw_dir(root / "raw")
+    except FileNotFoundError as error:
+        raise dg.Failure(f"no raw archive under {root / 'raw'}: materialise raw_archive first") from error
+    bronze_dir = root / "bronze"
+    report = ensure_bronze(raw, bronze_dir, config.force, context.log)
+
+    shared = {
+        "batch_yield": float(report["yield"]),
+        "batch_pages_seen": int(report["pages_seen"]),
+        "batch_parsed": int(report["parsed"]),
+        "batch_quarantined": int(report["quarantined"]),
+        "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
+        "quarantine": dg.MetadataValue.md(_reasons_md(report)),
+    }
+    for key, table_name, columns in (
+        ("bronze_reviews", "reviews", ["user_id", "parent_asin", "rating", "timestamp", "title"]),
+        ("bronze_meta", "meta", ["parent_asin", "title", "price", "average_rating", "store"]),
+    ):
+        path = bronze_dir / table_name / f"category={category}" / "part-0.parquet"
+        table = _read(path)
+        yield dg.MaterializeResult(asset_key=key, metadata={
+            "rows": table.num_rows if table is not None else 0,
+            "path": dg.MetadataValue.path(str(path)),
+            "preview": dg.MetadataValue.md(_preview(table, columns) if table is not None else "_no rows_"),
+            **shared,
+        })
+    passed = report["yield"] >= config.min_yield
+    yield dg.AssetCheckResult(
+        check_name="parse_yield", asset_key="bronze_meta", passed=bool(passed),
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=summary_line(report),
+        metadata={"yield": float(report["yield"]), "min_yield": config.min_yield,
+                  "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"])},
+    )
+
+
+assets = [bronze]

@@ -1,0 +1,135 @@
+"""The engine against a small storefront of our own (real HTTP on 127.0.0.1): the procedure,
+incremental re-crawl, refusals and failures with reasons, robots, and crash replay."""
+from __future__ import annotations
+
+import json
+
+from crawler.amazon import rank
+from crawler.archive import iter_manifest, latest_entries
+from crawler.engine import Engine
+from crawler.frontier import Frontier, Request, canonical_url, fingerprint
+from crawler.settings import CrawlSettings
+
+
+def fast(store, **changes) -> CrawlSettings:
+    base = CrawlSettings(base_url=store.base_url, users=4, categories=(store.category,), min_delay_s=0.0, jitter=0.0,
+                         autothrottle=False, per_host_concurrency=4, concurrency=4, progress=False,
+                         backoff_base_s=0.01, backoff_max_s=0.05)
+    return base.replace(**changes)
+
+
+def truth(store, users) -> set[str]:
+    return {json.dumps(r, sort_keys=True) for u in users for r in store.timelines[u]}
+
+
+def test_pool_is_the_lowest_ranked_reviewers_and_every_review_is_archived(mini_store, tmp_path, reviews_in_archive):
+    summary = Engine(fast(mini_store), tmp_path).run()
+    expected_pool = sorted(mini_store.timelines, key=lambda u: rank(0, u))[:4]
+    assert reviews_in_archive(tmp_path / "raw") == truth(mini_store, expected_pool)
+    products = {e["url"] for e in latest_entries(tmp_path / "raw").values() if e["kind"] == "product" and e["error"] is None}
+    reviewed = {r["parent_asin"] for u in expected_pool for r in mini_store.timelines[u]}
+    assert products == {f"{mini_store.base_url}/dp/{a}" for a in reviewed}
+    assert summary["finished"] and summary["phase"] == "done"
+    assert summary["stats"]["item_scraped_count/reviews"] == len(truth(mini_store, expected_pool))
+    assert summary["stats"]["dupefilter/filtered"] > 0  # product pages reviewed twice are fetched once
+
+
+def test_incremental_recrawl_fetches_only_new_timeline_entries(mini_store, tmp_path, reviews_in_archive):
+    Engine(fast(mini_store), tmp_path).run()
+    pool = sorted(mini_store.timelines, key=lambda u: rank(0, u))[:4]
+    before = len(mini_store.log)
+    for user in pool[:2]:
+        mini_store.add_review(user)
+    summary = Engine(fast(mini_store), tmp_path).run()
+    new_requests = [path for _, path, _ in mini_store.log[before:]]
+    # One head page per reviewer and nothing older: the walk stops at the newest archived review.
+    timeline_requests = [p for p in new_requests if p.startswith("/profilewidget/")]
+    assert len(timeline_requests) == len(pool) and all("nextPageToken" not in p for p in timeline_requests)
+    assert not [p for p in new_requests if p.startswith(("/s?", "/product-reviews/", "/gp/profile/"))]
+    assert not [p for p in new_requests if p.startswith("/dp/")]  # product pages are fresh
+    assert reviews_in_archive(tmp_path / "raw") == truth(mini_store, pool)
+    assert summary["stats"]["item_scraped_count/reviews"] == 2
+
+
+def test_product_pages_older_than_the_refresh_age_are_fetched_again(mini_store, tmp_path):
+    Engine(fast(mini_store), tmp_path).run()
+    before = len(mini_store.log)
+    Engine(fast(mini_store, product_refresh_age_s=0.0), tmp_path).run()
+    refetched = {p for _, p, _ in mini_store.log[before:] if p.startswith("/dp/")}
+    stored = {e["url"] for e in latest_entries(tmp_path / "raw").values() if e["kind"] == "product"}
+    assert refetched and {mini_store.base_url + p for p in refetched} == stored
+
+
+def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_store, tmp_path):
+    asins = mini_store.asins
+    mini_store.routes[f"/dp/{asins[0]}"] = (200, "text/html", b"<html><title>Robot Check</title><form action='/errors/validateCaptcha'>Type the characters you see in this image</form></html>")
+    mini_store.routes[f"/dp/{asins[1]}"] = (200, "image/png", b"\x89PNG....")
+    mini_store.routes[f"/dp/{asins[2]}"] = (200, "text/html", b"<html>" + b"x" * 50_000 + b"</html>")
+    mini_store.routes[f"/dp/{asins[3]}"] = (301, "", b"http://elsewhere.example/dp/X")
+    summary = Engine(fast(mini_store, users=6, max_body_bytes=20_000), tmp_path).run()
+    failures = {e["url"].rsplit("/", 1)[1]: e["error"] for e in latest_entries(tmp_path / "raw").values() if e["error"]}
+    assert failures == {asins[0]: "captcha", asins[1]: "content_type:image/png", asins[2]: "too_large",
+                        asins[3]: "offsite_redirect:elsewhere.example"}
+    assert not any("elsewhere" in p for _, p, _ in mini_store.log)
+    assert summary["frontier"]["failed"] == 4 and summary["frontier"]["done"] > 20  # the crawl went on
+    assert summary["stats"]["fetch/refused/offsite_redirect"] == 1
+    mini_store.routes.clear()
+    second = Engine(fast(mini_store, users=6), tmp_path).run()
+    assert second["frontier"].get("failed", 0) == 0
+    assert all(e["error"] is None for e in latest_entries(tmp_path / "raw").values())
+
+
+def test_robots_disallowed_urls_are_never_requested_and_counted(mini_store, tmp_path):
+    blocked = mini_store.asins[0]
+    mini_store.routes["/robots.txt"] = (200, "text/plain", f"User-agent: *\nDisallow: /dp/{blocked}\n".encode())
+    summary = Engine(fast(mini_store, users=6), tmp_path).run()
+    assert not [p for _, p, _ in mini_store.log if p == f"/dp/{blocked}"]
+    assert summary["stats"]["robotstxt/forbidden"] == 1
+    assert summary["failures"] == {"robots_disallowed": 1}
+    # robots.txt is stored once and reused by the next run while fresh
+    Engine(fast(mini_store, users=6), tmp_path).run()
+    assert [p for _, p, _ in mini_store.log].count("/robots.txt") == 1
+
+
+def test_a_response_stored_before_a_kill_is_replayed_not_fetched_again(mini_store, tmp_path):
+    Engine(fast(mini_store), tmp_path).run()
+    raw = tmp_path / "raw"
+    # Simulate a kill between the manifest line and the commit: a done product row goes back in flight.
+    product = next(e for e in latest_entries(raw).values() if e["kind"] == "product")
+    frontier = Frontier(raw / "crawl.sqlite")
+    frontier.conn.execute("UPDATE requests SET state='in_flight', claimed_at=0 WHERE fp=?", (fingerprint(product["url"]),))
+    frontier.close()
+    before = len(mini_store.log)
+    summary = Engine(fast(mini_store), tmp_path).run()
+    assert summary["stats"]["recovery/replayed_from_archive"] == 1
+    assert not [p for _, p, _ in mini_store.log[before:] if p.startswith("/dp/")]
+
+
+def test_frontier_dedups_by_canonical_url_and_requeues_in_flight(tmp_path):
+    assert canonical_url("HTTP://Host:80/a?b=2&a=1#x") == "http://host/a?a=1&b=2"
+    frontier = Frontier(tmp_path / "f.sqlite")
+    assert frontier.add(Request("http://h/a?x=1&y=2", "product"))
+    assert not frontier.add(Request("http://h/a?y=2&x=1", "product"))
+    claimed = frontier.claim(5)
+    assert [r.url for r in claimed] == ["http://h/a?x=1&y=2"]
+    frontier.close()
+    reopened = Frontier(tmp_path / "f.sqlite")  # a new process after a kill
+    assert [r.fp for r in reopened.inflight()] == [claimed[0].fp]
+    reopened.release([claimed[0].fp])
+    assert reopened.counts() == {"queued": 1}
+    assert sum(1 for _ in iter_manifest(tmp_path)) == 0
+
+
+def test_transient_faults_are_retried_and_a_503_pauses_the_whole_host(mini_store, tmp_path):
+    target = f"/dp/{mini_store.asins[0]}"
+    mini_store.faults[target] = ["503", "drop", "truncate", "slow"]
+    settings = fast(mini_store, read_timeout_s=0.3, max_retries=5, per_host_concurrency=1)
+    summary = Engine(settings, tmp_path).run()
+    entry = latest_entries(tmp_path / "raw")[mini_store.base_url + target]
+    assert entry["error"] is None and entry["status"] == 200
+    assert summary["stats"]["retry/count"] == 4
+    assert {"http_503", "connection", "truncated", "timeout"} <= {
+        k.rsplit("/", 1)[1] for k in summary["stats"] if k.startswith("retry/reason_count/")}
+    # Retry-After: 1 on the 503 paused every request to the host, not just the failed one.
+    paused_at = next(t for t, p, s in mini_store.log if p == target and s == 503)
+    assert not [p for t, p, _ in mini_store.log if paused_at + 0.01 < t < paused_at + 0.95]

@@ -1,0 +1,69 @@
+"""Politeness rules as pure units: robots Crawl-delay, jitter that only stretches, AutoThrottle
+that errors cannot lower, Retry-After that pauses the whole host."""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+from crawler.politeness import HostGate, parse_retry_after
+from crawler.settings import CrawlSettings
+
+ROBOTS = "User-agent: *\nDisallow: /gp/cart\nDisallow: /ap/\nCrawl-delay: 0.2\n"
+
+
+def gate(**changes) -> HostGate:
+    return HostGate("h", CrawlSettings(**changes), random.Random(0))
+
+
+def test_interval_is_the_larger_of_config_and_crawl_delay():
+    g = gate(min_delay_s=0.05, autothrottle=False)
+    g.set_robots(ROBOTS, "bot")
+    assert g.interval == 0.2
+    assert not g.allowed("http://h/gp/cart/x", "bot") and g.allowed("http://h/dp/B000000001", "bot")
+    g = gate(min_delay_s=0.5, autothrottle=False)
+    g.set_robots(ROBOTS, "bot")
+    assert g.interval == 0.5
+
+
+def test_an_unreachable_robots_txt_disallows_everything():
+    g = gate()
+    g.set_robots(None, "bot", disallow_all=True)
+    assert not g.allowed("http://h/", "bot")
+
+
+def test_autothrottle_errors_never_lower_the_delay():
+    g = gate(min_delay_s=0.1, autothrottle=True, autothrottle_target_concurrency=1.0)
+    g.feedback(latency=2.0, status=200)
+    raised = g.adaptive_delay
+    assert raised > 0.1
+    g.feedback(latency=0.0, status=503)
+    assert g.adaptive_delay == raised  # an error response with low latency does not speed us up
+    g.feedback(latency=0.0, status=200)
+    assert g.adaptive_delay < raised
+
+
+def test_starts_are_spaced_by_the_interval_with_jitter_only_stretching_and_pauses_hold_the_host():
+    async def run():
+        g = gate(min_delay_s=0.05, jitter=0.5, autothrottle=False, per_host_concurrency=4)
+        starts = []
+        for _ in range(5):
+            await g.acquire()
+            starts.append(time.monotonic())
+            g.release()
+        g.pause(0.3)
+        paused_at = time.monotonic()
+        await g.acquire()
+        g.release()
+        return starts, time.monotonic() - paused_at
+
+    starts, waited = asyncio.run(run())
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= 0.05 - 1e-3 and max(gaps) <= 0.05 * 1.5 + 0.03
+    assert waited >= 0.3 - 1e-3
+
+
+def test_retry_after_in_seconds_or_http_date():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    assert 9 <= parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) <= 11

@@ -1,0 +1,145 @@
+"""Import release files (2023 JSONL, 2018/2014 JSON lines, .gz or not) into bronze Parquet.
+
+Each source file becomes `bronze/<reviews|meta>/category=<Cat>/part-import-<name>.parquet`, rows
+in line order (the input order the dedup tie-break uses). Lines that are not JSON, cannot be
+mapped or break the schema go to `bronze/quarantine/part-import-<name>.parquet` with a reason.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from parsing.categories import CATEGORIES, safe_category
+from parsing.schemas import SCHEMAS, to_table, validate_records
+from warehouse import layout
+from warehouse.atomic import atomic_path
+from warehouse.releases import map_meta, map_review
+
+log = logging.getLogger(__name__)
+
+QUARANTINE_SCHEMA = pa.schema([("source", pa.string()), ("kind", pa.string()),
+                               ("reason", pa.string()), ("excerpt", pa.string())])
+BATCH = 50_000
+_BY_LOWER = {c.lower(): c for c in CATEGORIES}
+
+
+@dataclass
+class ImportReport:
+    """What one file gave: rows kept, and quarantined lines counted by reason."""
+
+    source: str
+    kind: str
+    category: str
+    rows: int = 0
+    quarantined: Counter = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        bad = sum(self.quarantined.values())
+        reasons = ", ".join(f"{n} {r}" for r, n in self.quarantined.most_common())
+        return f"{self.source}: {self.rows} {self.kind} rows, {bad} quarantined" + (f" ({reasons})" if bad else "")
+
+
+def category_from_filename(path: str | Path) -> str:
+    """`All_Beauty.jsonl.gz`, `meta_All_Beauty.jsonl`, `All_Beauty_5.json.gz`,
+    `reviews_Musical_Instruments_5.json` → the category; refuses names that are not safe."""
+    stem = Path(path).name.split(".", 1)[0]
+    stem = re.sub(r"^(meta|reviews)_", "", stem)
+    stem = re.sub(r"_5$", "", stem)
+    return _BY_LOWER.get(stem.lower()) or safe_category(stem)
+
+
+def kind_from_filename(path: str | Path) -> str:
+    return "meta" if Path(path).name.startswith("meta_") else "review"
+
+
+def _open(path: Path):
+    return gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(path, encoding="utf-8")
+
+
+def _part_name(path: Path) -> str:
+    # The source file name, made safe for a file name; keeps the import idempotent per source.
+    return "part-import-" + re.sub(r"[^A-Za-z0-9_.-]", "_", path.name) + ".parquet"
+
+
+def _reason(violations) -> str:
+    return "; ".join(f"{v.field}: {v.reason}" for v in violations[:3])
+
+
+def import_file(root: str | Path, path: str | Path, kind: str | None = None,
+                category: str | None = None) -> ImportReport:
+    """Import one release file into bronze; returns counts (never raises on a bad line)."""
+    path = Path(path)
+    kind = kind or kind_from_filename(path)
+    category = safe_category(category) if category else category_from_filename(path)
+    mapper = map_meta if kind == "meta" else map_review
+    report = ImportReport(str(path), kind, category)
+    table_dir = layout.bronze(root, "meta" if kind == "meta" else "reviews")
+    target = layout.partition(table_dir, category) / _part_name(path)
+    quarantine: list[dict] = []
+
+    def flush(writer, lines: list[tuple[int, dict]]):
+        records = [rec for _, rec in lines]
+        bad: dict[int, list] = {}
+        for v in validate_records(records, kind):
+            bad.setdefault(v.record, []).append(v)
+        good = [rec for i, rec in enumerate(records) if i not in bad]
+        for i, violations in bad.items():
+            reason = _reason(violations)
+            report.quarantined["schema"] += 1
+            quarantine.append({"source": f"{path.name}:{lines[i][0]}", "kind": kind,
+                               "reason": f"schema: {reason}", "excerpt": json.dumps(records[i])[:300]})
+        if good:
+            writer.write_table(to_table(good, kind))
+            report.rows += len(good)
+
+    with atomic_path(target) as tmp, _open(path) as handle:
+        writer = pq.ParquetWriter(tmp, SCHEMAS[kind], compression="zstd")
+        try:
+            batch: list[tuple[int, dict]] = []
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    raw = json.loads(line)
+                    if not isinstance(raw, dict):
+                        raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+                    batch.append((number, mapper(raw)))
+                except json.JSONDecodeError as exc:
+                    report.quarantined["not json"] += 1
+                    quarantine.append({"source": f"{path.name}:{number}", "kind": kind,
+                                       "reason": f"not json: {exc.msg}", "excerpt": line[:300]})
+                except (ValueError, KeyError, TypeError, IndexError) as exc:
+                    report.quarantined["unmappable"] += 1
+                    quarantine.append({"source": f"{path.name}:{number}", "kind": kind,
+                                       "reason": f"unmappable: {type(exc).__name__}: {exc}", "excerpt": line[:300]})
+                if len(batch) >= BATCH:
+                    flush(writer, batch)
+                    batch = []
+            if batch:
+                flush(writer, batch)
+        finally:
+            writer.close()
+    quarantine_file = layout.bronze(root, "quarantine") / _part_name(path)
+    if quarantine:
+        with atomic_path(quarantine_file) as tmp:
+            pq.write_table(pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA), tmp)
+    elif quarantine_file.exists():
+        quarantine_file.unlink()  # a clean re-import of the same source clears its old quarantine
+    log.info("%s", report)
+    return report
+
+
+def import_files(root: str | Path, reviews: list[str | Path] = (), meta: list[str | Path] = (),
+                 category: str | None = None) -> list[ImportReport]:
+    """Import review and metadata files; the category comes from each file name unless given."""
+    reports = [import_file(root, p, "review", category) for p in reviews]
+    reports += [import_file(root, p, "meta", category) for p in meta]
+    return reports

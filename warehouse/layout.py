@@ -1,0 +1,65 @@
+"""Where each table of the lake lives under one data root (DESIGN §3). The only place paths are built."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from parsing.categories import safe_category
+
+SPLITS = ("train", "valid", "test")
+# Gold benchmark tables: the split variants and whether they carry a `history` column.
+VARIANTS = ("rating_only", "last_out", "last_out_w_his", "timestamp", "timestamp_w_his")
+
+
+def bronze(root: str | Path, kind: str) -> Path:
+    """`kind` is "reviews", "meta" or "quarantine"."""
+    return Path(root) / "bronze" / kind
+
+
+def silver(root: str | Path, kind: str) -> Path:
+    """`kind` is "reviews", "meta" or "quarantine"."""
+    return Path(root) / "silver" / kind
+
+
+def benchmark(root: str | Path, k: int, variant: str) -> Path:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown benchmark variant {variant!r}")
+    return Path(root) / "gold" / "benchmark" / f"{int(k)}core" / variant
+
+
+def stats(root: str | Path) -> Path:
+    return Path(root) / "gold" / "stats"
+
+
+def manifests(root: str | Path) -> Path:
+    return Path(root) / "manifests"
+
+
+def staging(root: str | Path) -> Path:
+    """Spark writes here first; finished partitions are then swapped into place."""
+    return Path(root) / ".staging"
+
+
+def partition(table: Path, category: str) -> Path:
+    """The folder of one category inside a Hive-partitioned table."""
+    return table / f"category={safe_category(category)}"
+
+
+def categories_in(table: Path) -> list[str]:
+    """Categories present in a Hive-partitioned table (only safe names count)."""
+    found = []
+    if table.is_dir():
+        for child in sorted(table.iterdir()):
+            if child.is_dir() and child.name.startswith("category="):
+                try:
+                    found.append(safe_category(child.name.split("=", 1)[1]))
+                except ValueError:
+                    continue
+    return found
+
+
+def parquet_files(folder: Path) -> list[Path]:
+    """Data files of a table or partition, in name order (hidden and temp files excluded)."""
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.rglob("*.parquet")
+                  if not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts))

@@ -1,0 +1,68 @@
+"""Turn cleaned interactions and item texts into the task frames of CONTRACTS §5, and write them."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from parsing.text import clean_item_text
+from warehouse.loaders.interactions import cf_split, leave_last_out
+from warehouse.loaders.quarantine import Quarantine
+from warehouse.tasks import write_task
+
+log = logging.getLogger(__name__)
+
+
+def items_frame(records) -> pd.DataFrame:
+    """(item_id, title, text_full) tuples → the items frame, texts cleaned, sorted by item_id."""
+    frame = pd.DataFrame(list(records), columns=["item_id", "title", "text_full"])
+    frame["item_id"] = frame["item_id"].astype(str)
+    frame["title"] = frame["title"].map(clean_item_text)
+    frame["text_full"] = frame["text_full"].map(clean_item_text)
+    return frame.sort_values("item_id", kind="mergesort").reset_index(drop=True)
+
+
+def join_text(*parts) -> str:
+    """Clean each part, then join the non-empty ones with '. ' (lists are joined with ', ')."""
+    out = []
+    for part in parts:
+        if isinstance(part, (list, tuple)):
+            part = ", ".join(filter(None, (clean_item_text(str(p)) for p in part if p is not None)))
+        part = clean_item_text(str(part)) if part is not None else ""
+        if part:
+            out.append(part)
+    return ". ".join(out)
+
+
+def drop_undescribed(interactions: pd.DataFrame, items: pd.DataFrame, what: str) -> pd.DataFrame:
+    """DESIGN §4: interactions with items that have no text are dropped (counted, logged)."""
+    known = interactions["item_id"].isin(items["item_id"])
+    if not known.all():
+        log.info("%s: %d interactions with items without text dropped", what, int((~known).sum()))
+    return interactions[known].reset_index(drop=True)
+
+
+def seqrec_frames(interactions: pd.DataFrame, items: pd.DataFrame, max_history: int) -> dict[str, pd.DataFrame]:
+    """Leave-last-out frames; the items frame keeps only the items that appear in an interaction."""
+    frames = leave_last_out(interactions, max_history)
+    frames["items"] = items[items["item_id"].isin(interactions["item_id"])].reset_index(drop=True)
+    return frames
+
+
+def cf_frames(interactions: pd.DataFrame, items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    frames = cf_split(interactions)
+    frames["items"] = items[items["item_id"].isin(interactions["item_id"])].reset_index(drop=True)
+    return frames
+
+
+def finish(frames: dict[str, pd.DataFrame], quarantine: Quarantine, root: str | Path | None,
+           task: str, dataset: str) -> dict[str, pd.DataFrame]:
+    """Attach the quarantine frame, log the counts, and write the task when `root` is given."""
+    quarantine.log(log, f"{task}/{dataset}")
+    frames["quarantine"] = quarantine.frame()
+    sizes = ", ".join(f"{name} {len(frame)}" for name, frame in frames.items())
+    log.info("%s/%s: %s", task, dataset, sizes)
+    if root is not None:
+        write_task(root, task, dataset, frames)
+    return frames

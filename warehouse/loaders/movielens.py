@@ -1,0 +1,76 @@
+"""MovieLens-1M (`ratings.dat`, `movies.dat`) → seqrec frames.
+
+Format (the ML-1M README): latin-1 text, `::`-separated, no header.
+`ratings.dat`: `UserID::MovieID::Rating::Timestamp` (Unix seconds; stored here in ms).
+`movies.dat`: `MovieID::Title (Year)::Genre|Genre|...`.
+
+Rules (BLAIR's ML-1M set-up): every rating is an interaction (ratings are not thresholded);
+ratings of movies missing from `movies.dat` are dropped; a repeated (user, movie) keeps the
+earliest; iterative 20-core; leave-last-out with histories of up to 200 items.
+Item text: `title` = the title with its year as in `movies.dat` ("Toy Story (1995)");
+`text_full` = title and genres.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.protocol import SEQREC_MAX_HISTORY_ML1M
+from warehouse.loaders.frames import drop_undescribed, finish, items_frame, join_text, seqrec_frames
+from warehouse.loaders.interactions import dedup_earliest, k_core
+from warehouse.loaders.quarantine import Quarantine
+
+K_CORE = 20
+ENCODING = "latin-1"
+SEP = "::"
+
+
+def read_movies(path: Path, quarantine: Quarantine) -> pd.DataFrame:
+    records, seen = [], set()
+    with open(path, encoding=ENCODING) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            parts = line.split(SEP)
+            if len(parts) != 3 or not parts[0].strip().isdigit() or not parts[1].strip():
+                quarantine.add(path.name, number, "not MovieID::Title::Genres", line)
+                continue
+            movie, title, genres = (p.strip() for p in parts)
+            if movie in seen:
+                quarantine.add(path.name, number, "duplicate MovieID", line)
+                continue
+            seen.add(movie)
+            records.append((movie, title, join_text(title, [g for g in genres.split("|") if g])))
+    return items_frame(records)
+
+
+def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
+    users, movies, stamps = [], [], []
+    with open(path, encoding=ENCODING) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            parts = line.split(SEP)
+            if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
+                quarantine.add(path.name, number, "not UserID::MovieID::Rating::Timestamp", line)
+                continue
+            users.append(parts[0].strip())
+            movies.append(parts[1].strip())
+            stamps.append(int(parts[3]) * 1000)
+    frame = pd.DataFrame({"user_id": users, "item_id": movies, "timestamp": stamps})
+    frame["order"] = range(len(frame))
+    return frame.astype({"timestamp": "int64", "order": "int64"})
+
+
+def load_movielens(source_path: str | Path, root: str | Path | None = None, dataset: str = "ml_1m",
+                   k: int = K_CORE, max_history: int = SEQREC_MAX_HISTORY_ML1M) -> dict[str, pd.DataFrame]:
+    """Read the ML-1M folder (`ratings.dat`, `movies.dat`) into seqrec frames; write them under `root`."""
+    folder = Path(source_path)
+    quarantine = Quarantine()
+    items = read_movies(folder / "movies.dat", quarantine)
+    interactions = read_ratings(folder / "ratings.dat", quarantine)
+    interactions = k_core(dedup_earliest(drop_undescribed(interactions, items, dataset)), k)
+    return finish(seqrec_frames(interactions, items, max_history), quarantine, root, "seqrec", dataset)

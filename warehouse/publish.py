@@ -1,0 +1,108 @@
+"""Move Spark's staged output into the lake one category at a time, and record a build manifest.
+
+Spark writes a table to `<root>/.staging/<build>/...`; each finished `category=<Cat>` folder is
+then renamed onto the lake (warehouse.atomic.replace_dir), so a build killed midway leaves every
+category either at its previous or at its new version, and other categories are never touched.
+Spark's file names carry a random id; they are renamed to `part-<task>.parquet` so the same
+inputs give the same file names and bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from warehouse import layout
+from warehouse.atomic import atomic_path, replace_dir
+
+_SPARK_PART = re.compile(r"^part-(\d+)-.*\.parquet$")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tidy(folder: Path) -> None:
+    """Drop Spark's marker/checksum files and give data files deterministic names."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            match = _SPARK_PART.match(path.name)
+            if match:
+                path.rename(path.with_name(f"part-{int(match.group(1)):05d}.parquet"))
+            elif not path.name.endswith(".parquet"):
+                path.unlink()
+
+
+def publish_table(staged: Path, final: Path, categories: list[str]) -> None:
+    """Swap each category partition of `staged` onto `final`; a category with no rows becomes empty."""
+    for category in categories:
+        src = layout.partition(staged, category)
+        if not src.exists():
+            src.mkdir(parents=True)
+        _tidy(src)
+        replace_dir(src, layout.partition(final, category))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entries(root: Path, folders: list[Path]) -> list[dict]:
+    """Relative path, rows, bytes and sha256 of every Parquet file under `folders`."""
+    entries = []
+    for folder in folders:
+        for path in layout.parquet_files(folder):
+            name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            entries.append({"path": name, "rows": pq.ParquetFile(path).metadata.num_rows,
+                            "bytes": path.stat().st_size, "sha256": sha256_file(path)})
+    return entries
+
+
+def code_version() -> str:
+    """`git describe` of the checkout when there is one, else the installed package version."""
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty", "--tags"],
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("amazon-reviews-blair")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def new_build_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+
+
+def write_manifest(root: str | Path, build_id: str, step: str, categories: list[str],
+                   inputs: list[Path], outputs: list[Path], settings: dict, counts: dict) -> Path:
+    """`manifests/<build>/<step>.json`: inputs and outputs (files, rows, sha256), code version."""
+    root = Path(root)
+    manifest = {
+        "build_id": build_id, "step": step, "categories": categories,
+        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "code_version": code_version(), "settings": settings, "counts": counts,
+        "inputs": file_entries(root, inputs),
+        "outputs": file_entries(root, outputs),
+    }
+    path = layout.manifests(root) / build_id / f"{step}.json"
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
+    return path
+
+
+def clear_staging(staged: Path) -> None:
+    shutil.rmtree(staged, ignore_errors=True)

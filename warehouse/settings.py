@@ -1,0 +1,29 @@
+"""Every knob of the lake build in one typed object; the defaults are the official semantics (DESIGN §4)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Amazon opened its store in July 1995: a review before that is impossible.
+AMAZON_LAUNCH_MS = 804556800000  # 1995-07-01T00:00:00Z
+# A fixed upper bound (not "now"), so the same inputs always give the same flags.
+LATEST_PLAUSIBLE_MS = 4102444800000  # 2100-01-01T00:00:00Z
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """Rules of the silver/gold build. Change them only knowingly: they define the benchmark."""
+
+    cores: tuple[int, ...] = (0, 5)
+    t1: int = 1628643414042  # timestamp split: ts < t1 train
+    t2: int = 1658002729837  # t1 <= ts < t2 valid, ts >= t2 test
+    max_history: int = 50  # seqrec: keep the last 50 history items
+    cf_core: int = 0  # which k-core the CF pairs come from (0 keeps the small sandbox non-empty)
+    cf_seed: int = 2024
+    cf_ratio: tuple[int, int, int] = (4, 3, 3)
+    min_rating: float = 1.0
+    max_rating: float = 5.0
+    min_timestamp_ms: int = AMAZON_LAUNCH_MS
+    max_timestamp_ms: int = LATEST_PLAUSIBLE_MS
+    # Files per category partition of each Spark output: rows are hashed by user into this many
+    # files, so the file set (and bytes) never depends on how Spark happened to schedule tasks.
+    files_per_partition: int = 2
