@@ -65,7 +65,8 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
     """Vectors [len(items), dim] in `items` row order, using and refreshing the store.
 
     `dataset` names the store folder; callers that embed a non-default text column add it to
-    the name so the two texts do not evict each other.
+    the name. Rows of items not in `items` stay in the store (the task sets of one dataset
+    share it); an item whose text changed is re-encoded and replaced.
     """
     ids = items["item_id"].astype(str).tolist()
     texts = items[text_column].fillna("").astype(str).tolist()
@@ -83,11 +84,19 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
     for row, key in enumerate(zip(ids, hashes)):
         if key in cached:
             vectors[row] = np.asarray(cached[key], dtype=np.float32)
-    if missing or stored is None or len(stored) != len(ids):
+    if missing or stored is None:
+        # Keep stored rows of other items: seqrec, cf and search sets of one dataset share a store.
+        keep = stored[~stored["item_id"].isin(set(ids))] if stored is not None else None
+        out_ids, out_hashes, out_vectors = list(ids), list(hashes), list(vectors)
+        if keep is not None and len(keep):
+            out_ids += keep["item_id"].tolist()
+            out_hashes += keep["text_sha1"].tolist()
+            out_vectors += [np.asarray(v, dtype=np.float32) for v in keep["vector"]]
+        order = np.argsort(np.asarray(out_ids, dtype=object), kind="stable")
         table = pa.table({
-            "item_id": pa.array(ids, pa.string()),
-            "text_sha1": pa.array(hashes, pa.string()),
-            "vector": pa.array(list(vectors), pa.list_(pa.float32())),
+            "item_id": pa.array([out_ids[i] for i in order], pa.string()),
+            "text_sha1": pa.array([out_hashes[i] for i in order], pa.string()),
+            "vector": pa.array([out_vectors[i] for i in order], pa.list_(pa.float32())),
         }).replace_schema_metadata({REVISION_KEY: encoder.revision.encode()})
         write_parquet(table, path)
     stats = EmbedStats(items=len(ids), encoded=len(missing), reused=len(ids) - len(missing), path=path)

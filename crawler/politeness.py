@@ -58,6 +58,7 @@ class HostGate:
         self.adaptive_delay = settings.min_delay_s
         self.paused_until = 0.0  # monotonic
         self.next_start = 0.0  # monotonic
+        self.last_start = float("-inf")
         self._slots = asyncio.Semaphore(max(1, settings.per_host_concurrency))
         self._lock = asyncio.Lock()
 
@@ -69,6 +70,8 @@ class HostGate:
         else:
             self.robots = Protego.parse(text or "")
         self.crawl_delay = float(self.robots.crawl_delay(user_agent) or 0.0)
+        # The robots.txt request itself counts: the next start keeps the Crawl-delay from it.
+        self.next_start = max(self.next_start, self.last_start + self.interval)
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return self.robots is None or self.robots.can_fetch(url, user_agent)
@@ -94,7 +97,8 @@ class HostGate:
                 interval = self.interval
                 if interval > 0 and self.settings.jitter > 0:
                     interval *= 1.0 + self.rng.uniform(0.0, self.settings.jitter)
-                self.next_start = time.monotonic() + interval
+                self.last_start = time.monotonic()
+                self.next_start = self.last_start + interval
         except BaseException:
             self._slots.release()
             raise

@@ -43,11 +43,12 @@ class BatchResult:
 
 
 def _fetch_failed(entry: dict) -> str | None:
-    if entry.get("error"):
-        return "fetch error"
+    """The reason a fetch gave no page: its final HTTP status, or the crawler's error."""
     status = entry.get("status")
     if status is not None and status != 200:
         return f"http {status}"
+    if entry.get("error"):
+        return "fetch error"
     return None
 
 
@@ -139,7 +140,9 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
 
 
 def _review_sort_key(review: dict, review_id: str) -> tuple:
-    return (review["parent_asin"], review["user_id"], review["timestamp"], review["asin"], review_id)
+    # a user's reviews in time order, the review id breaking ties: the order the dedup of the
+    # lake reads as "input order" (DESIGN §4)
+    return (review["user_id"], review["timestamp"], review_id)
 
 
 def write_bronze(result: BatchResult, out_dir: str | Path) -> dict:

@@ -1,6 +1,7 @@
 """The "Product information" block → `details`, a str → str map in page order.
 
-Two shapes, each in an older and a newer form: key/value tables (`table.prodDetTable` with
+Three shapes: the label/value grid of fashion pages' product facts (2023+), and two, each in
+an older and a newer form: key/value tables (`table.prodDetTable` with
 `th`/`td` since ~2016; `td.label`/`td.value` under `#prodDetails` before) and bullet lists
 (`#detailBullets_feature_div` "Key ‏ : ‎ Value" since ~2019; `#detail_bullets_id` /
 `#detail-bullets` "<b>Key:</b> Value" before). Rows that are widgets rather than facts (the
@@ -12,16 +13,19 @@ import re
 
 from lxml import etree
 
-from parsing.dom import by_id, first, text_of
+from parsing.dom import by_ids, first, text_of
 
 _CLASSED_TABLES = etree.XPath('//table[contains(@class,"prodDetTable")]')
 # Containers found through the id table; their tables/lists are read relative to them.
 _TABLE_IDS = ("prodDetails", "productDetails_feature_div", "productDetails_techSpec_section_1",
               "productDetails_techSpec_section_2", "productDetails_detailBullets_sections1",
-              "technicalSpecifications_section_1")
+              "technicalSpecifications_section_1", "technical-details-table")
 _BULLET_IDS = ("detailBullets_feature_div", "detail_bullets_id", "detail-bullets", "productDetailsTable")
+_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
 _ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr')
 _ITEMS = etree.XPath(".//li[not(ancestor::li)]")
+_FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]')
+_FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]')
 _LABEL = etree.XPath('.//span[contains(@class,"a-text-bold")] | .//b')
 # A row holding a widget, not a fact: stars, rank lists, review counts.
 _WIDGET = etree.XPath(
@@ -42,43 +46,53 @@ def _keep(key: str, row) -> bool:
         return False
     if row.get("id") in ("SalesRank", "averageCustomerReviews"):
         return False
+    if next(row.iter("i", "a", "ul"), None) is None:
+        return True  # no icon, link or list in the row: it cannot be a widget
     return not _WIDGET(row)
+
+
+def _cells(row) -> list:
+    return [cell for cell in row if cell.tag in ("th", "td")]
 
 
 def product_details(root) -> dict[str, str]:
     details: dict[str, str] = {}
-    tables = [t for t in (by_id(root, name) for name in _TABLE_IDS) if t is not None]
+    containers = by_ids(root, _CONTAINER_IDS)
+    facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
+    for row in _FACT_ROWS(facts) if facts is not None else ():
+        cells = _FACT_CELLS(row)
+        if len(cells) == 2:
+            key, value = _clean_key(text_of(cells[0])), text_of(cells[1])
+            if key and value and key not in details:
+                details[key] = value
+    tables = [containers[name] for name in _TABLE_IDS if name in containers]
     if not tables:  # no known container: look for the tables themselves (one walk of the tree)
         tables = _CLASSED_TABLES(root)
     seen_rows = set()
-    rows = []
     for table in tables:
         for row in _ROWS(table):
-            if row not in seen_rows:
-                seen_rows.add(row)
-                rows.append(row)
-    for row in rows:
-        cells = row.xpath("./th | ./td")
-        if len(cells) != 2:
-            continue
-        key = _clean_key(text_of(cells[0]))
-        value = text_of(cells[1])
-        if value and key not in details and _keep(key, row):
-            details[key] = value
-    items = []
+            if row in seen_rows:  # containers nest (#prodDetails holds the tech-spec table)
+                continue
+            seen_rows.add(row)
+            cells = _cells(row)
+            if len(cells) != 2:
+                continue
+            key = _clean_key(text_of(cells[0]))
+            value = text_of(cells[1])
+            if value and key not in details and _keep(key, row):
+                details[key] = value
     for name in _BULLET_IDS:
-        container = by_id(root, name)
-        if container is not None:
-            items.extend(_ITEMS(container))
-    for item in items:
-        label = first(_LABEL(item))
-        if label is None:
+        if name not in containers:
             continue
-        label_text = text_of(label)
-        key = _clean_key(label_text)
-        whole = text_of(item)
-        value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
-        value = _LEADING_COLON.sub("", value).strip()
-        if value and key not in details and _keep(key, item):
-            details[key] = value
+        for item in _ITEMS(containers[name]):
+            label = first(_LABEL(item))
+            if label is None:
+                continue
+            label_text = text_of(label)
+            key = _clean_key(label_text)
+            whole = text_of(item)
+            value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
+            value = _LEADING_COLON.sub("", value).strip()
+            if value and key not in details and _keep(key, item):
+                details[key] = value
     return details

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from parsing.errors import BlockedPage, UnparsablePage
 from parsing.text import normalize_space
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_PARSERS: dict[str, lxml.html.HTMLParser] = {}
+# Plain etree parsers: lxml.html's element classes cost a Python call per element touched.
+_PARSERS: dict[str, etree.HTMLParser] = {}
 # What a Robot Check page says, in the forms Amazon has used since 2014.
 _BLOCK_MARKS = (
     b"/errors/validateCaptcha",
@@ -36,10 +36,10 @@ def as_bytes(html: bytes | str) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _parser(encoding: str) -> lxml.html.HTMLParser:
+def _parser(encoding: str) -> etree.HTMLParser:
     parser = _PARSERS.get(encoding)
     if parser is None:
-        parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, remove_comments=False)
+        parser = _PARSERS[encoding] = etree.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
     return parser
 
 
@@ -67,7 +67,10 @@ def is_blocked(html: bytes | str) -> bool:
     body = as_bytes(html)
     if len(body) > 200_000:  # captcha pages are small; a product page may quote none of it
         return False
-    return any(mark in body for mark in _BLOCK_MARKS)
+    for mark in _BLOCK_MARKS:
+        if mark in body:
+            return True
+    return False
 
 
 def is_binary(body: bytes) -> bool:
@@ -86,12 +89,21 @@ def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._E
     if check_blocked and is_blocked(body):
         raise BlockedPage("captcha", "Robot Check page")
     try:
-        root = lxml.html.document_fromstring(body, parser=_parser(sniff_encoding(body)))
-    except (etree.ParserError, ValueError) as error:
+        root = etree.fromstring(body, _parser(sniff_encoding(body)))
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise UnparsablePage("malformed", str(error)[:200]) from error
     if root is None:
         raise UnparsablePage("malformed", "no document element")
+    _prepare_text(root)
     return root
+
+
+def _prepare_text(root) -> None:
+    """Make the tree's text what a reader sees, once, so `text_of` is one C call per element:
+    scripts and styles go (their data is read from the raw bytes), a `<br>` reads as a space."""
+    etree.strip_elements(root, "script", "style", with_tail=False)
+    for br in root.iter("br"):
+        br.tail = " " + br.tail if br.tail else " "
 
 
 def is_truncated(body: bytes) -> bool:
@@ -100,21 +112,25 @@ def is_truncated(body: bytes) -> bool:
     return b"</html" not in tail and b"</HTML" not in tail and b"</Html" not in tail
 
 
-_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)] | .//br")
-_BY_ID = etree.XPath("id($name)")
+_BY_ID = etree.XPath("id($names)")
 
 
 def text_of(element) -> str:
-    """All text under an element, scripts and styles left out, `<br>` as a space, normalised."""
+    """All text under an element (scripts and styles were removed at parse), normalised."""
     if element is None:
         return ""
-    return normalize_space("".join(p if isinstance(p, str) else " " for p in _TEXT(element)))
+    return normalize_space(etree.tostring(element, method="text", encoding=str, with_tail=False))
 
 
 def by_id(root, name: str):
     """The first element with this id, from libxml2's id table: no walk over the tree."""
-    found = _BY_ID(root, name=name)
+    found = _BY_ID(root, names=name)
     return found[0] if found else None
+
+
+def by_ids(root, names) -> dict:
+    """{id: element} for every name found, in one lookup in the id table."""
+    return {element.get("id"): element for element in _BY_ID(root, names=" ".join(names))}
 
 
 def first(elements):

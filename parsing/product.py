@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from parsing.details import product_details
-from parsing.dom import as_bytes, by_id, first, is_truncated, parse_document, text_of
+from parsing.dom import as_bytes, by_id, by_ids, first, is_truncated, parse_document, text_of
 from parsing.errors import UnparsablePage
 from parsing.media import images_from_dom, images_from_gallery, images_from_script, videos_from_script
 from parsing.reviews import asin_from_url
@@ -29,9 +29,9 @@ _ANCHOR_IDS = (
     "feature-bullets", "productDescription", "bookDescription_feature_div", "productDescription_feature_div",
     "wayfinding-breadcrumbs_feature_div", "nav-subnav", "ASIN",
     "corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop",
-    "apex_desktop", "priceblock_ourprice", "priceblock_dealprice", "priceblock_saleprice",
+    "apex_desktop", "apex_offerDisplay_desktop", "tp_price_block_total_price_ww", "priceblock_ourprice", "priceblock_dealprice", "priceblock_saleprice",
     "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue", "buyNewSection",
-    "tmmSwatches", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
+    "tmmSwatches", "productFactsDesktopExpander", "kindle-feature-bullets-atf", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
 )
 _VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
 _OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
@@ -58,7 +58,8 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     """
     body = as_bytes(html)
     root = parse_document(body)
-    anchors = {name: by_id(root, name) for name in _ANCHOR_IDS}
+    found = by_ids(root, _ANCHOR_IDS)
+    anchors = {name: found.get(name) for name in _ANCHOR_IDS}
     anchors["_root"] = root
     if anchors["productTitle"] is not None and anchors["productTitle"].tag == "input":
         # a hidden `input#productTitle` may come first; the visible title is a span/h1
@@ -78,7 +79,8 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
         "title": title,
         "average_rating": _average_rating(root, anchors),
         "rating_number": _rating_number(root, anchors),
-        "features": _features(anchors.get("feature-bullets")),
+        "features": _features(_first_present(anchors, "feature-bullets", "kindle-feature-bullets-atf"),
+                              anchors.get("productFactsDesktopExpander")),
         "description": _description(anchors),
         "price": _price(root, anchors),
         "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(root),
@@ -180,7 +182,9 @@ def _average_rating(root, anchors) -> float | None:
 def _rating_number(root, anchors) -> int | None:
     count = anchors.get("acrCustomerReviewText")
     if count is not None:
-        return parse_count(text_of(count))
+        # since ~2024 the visible text may be abbreviated ("(1.2K)"); the aria-label is exact
+        label = count.get("aria-label") or ""
+        return parse_count(label) if re.search(r"\d", label) else parse_count(text_of(count))
     stars = first(_OLD_STARS(root))
     if stars is not None:
         match = re.search(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)", text_of(stars))
@@ -188,20 +192,18 @@ def _rating_number(root, anchors) -> int | None:
     return None
 
 
-def _features(bullets) -> list[str]:
+def _features(bullets, facts=None) -> list[str]:
+    """`#feature-bullets` ("About this item"); fashion pages since ~2023 put the same list in
+    the product-facts expander instead."""
     if bullets is None:
-        return []
+        if facts is None:
+            return []
+        return [t for t in (text_of(li) for li in facts.xpath(".//ul/li")) if t]
     items = bullets.xpath(
         './/ul/li[not(@id) and not(contains(@class,"aok-hidden"))]'
         '[not(ancestor::*[contains(@class,"a-expander-header")])]'
     )
-    features = []
-    for item in items:
-        span = first(item.xpath('./span[contains(@class,"a-list-item")]'))
-        text = text_of(span if span is not None else item)
-        if text:
-            features.append(text)
-    return features
+    return [text for text in map(text_of, items) if text]
 
 
 def _description(anchors) -> list[str]:
@@ -236,21 +238,34 @@ def _description(anchors) -> list[str]:
     return []
 
 
-_PRICE_XPATHS = (
-    './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]/span[contains(@class,"a-offscreen")]',
-    './/span[contains(@class,"a-price")]/span[contains(@class,"a-offscreen")]',
-)
+# The price to pay first, then any price that is not struck through, then any price.
+_PRICE_XPATHS = tuple(etree.XPath(x) for x in (
+    './/span[contains(@class,"a-price")][contains(@class,"priceToPay") or contains(@class,"apexPriceToPay")]',
+    './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]',
+    './/span[contains(@class,"a-price")]',
+))
+_OFFSCREEN = etree.XPath('./span[contains(@class,"a-offscreen")]')
+_WHOLE_FRACTION = etree.XPath('.//span[contains(@class,"a-price-whole")] | .//span[contains(@class,"a-price-fraction")]')
+
+
+def _a_price(span) -> float | None:
+    """`span.a-price`: its screen-reader text, or else its visible whole + fraction parts."""
+    value = parse_price(text_of(first(_OFFSCREEN(span))))
+    if value is None:
+        value = parse_price("".join(text_of(part) for part in _WHOLE_FRACTION(span)))
+    return value
 
 
 def _price(root, anchors) -> float | None:
     """The buy-box price; None when the page offers none (unavailable, or only used offers)."""
-    for key in ("corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop", "apex_desktop"):
+    for key in ("corePriceDisplay_desktop_feature_div", "corePrice_feature_div", "corePrice_desktop",
+                "apex_desktop", "apex_offerDisplay_desktop", "tp_price_block_total_price_ww"):
         block = anchors.get(key)
         if block is None:
             continue
         for xpath in _PRICE_XPATHS:
-            for node in block.xpath(xpath):
-                value = parse_price(text_of(node))
+            for span in xpath(block):
+                value = _a_price(span)
                 if value is not None:
                     return value
     for key in ("priceblock_dealprice", "priceblock_saleprice", "priceblock_ourprice", "price_inside_buybox",

@@ -5,7 +5,6 @@ import html
 import re
 
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 # Invisible direction marks and zero-width characters that real pages sprinkle into text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u200b\u200c\u200d\ufeff\u00ad"), None)
 
@@ -14,7 +13,10 @@ def normalize_space(text: str | None) -> str:
     """Strip invisible marks, turn NBSP and runs of whitespace into one space, trim."""
     if not text:
         return ""
-    return _SPACE.sub(" ", text.translate(_INVISIBLE).replace("\xa0", " ")).strip()
+    # str.split() splits on the same Unicode whitespace as `\s` (NBSP included), in C
+    if not text.isascii():
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def clean_item_text(text: str | None) -> str:
@@ -56,13 +58,20 @@ def parse_number(text: str | None) -> float | None:
     return float(re.sub(r"[.,]", "", raw))
 
 
+# "1,234", "1.234", "1 234" (NBSP, narrow NBSP or space): groups of three after the first
+_GROUPED_INT = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?!\d)|\d+")
+
+
 def parse_count(text: str | None) -> int | None:
     """'1,234 ratings', '1.234 valoraciones', '(12)', 'One person' → int."""
     if not text:
         return None
     if re.search(r"\b(?:one|a|une|un|una|uno|eine|einer|ein)\s+(?:person|customer|personne|persona|cliente|kunde|person)", text, re.I):
         return 1
-    match = re.search(r"\d[\d.,\u00a0\u202f ]*", text)
+    short = re.search(r"(\d+(?:[.,]\d+)?)\s*([KkM])\b", text)  # "(1.2K)", "3,4 M"
+    if short:
+        return int(round(float(short.group(1).replace(",", ".")) * (1000 if short.group(2) in "Kk" else 1_000_000)))
+    match = _GROUPED_INT.search(text)
     if not match:
         return None
     return int(re.sub(r"\D", "", match.group()))

@@ -61,11 +61,17 @@ def _missing_key(kind: str):
     return cond
 
 
-def _write(frame: DataFrame, staged: Path, settings: LakeSettings, partition_by: list[str], order: list[str]):
-    """Hash rows by user into a fixed number of files per partition, sorted: same input, same bytes."""
-    hash_key = next(c for c in ("user_id", "parent_asin", "seq") if c in frame.columns)
-    (frame.repartition(settings.files_per_partition, "category", hash_key)
-     .sortWithinPartitions(*partition_by, *order)
+def _by_user(frame: DataFrame, settings: LakeSettings) -> DataFrame:
+    """Hash rows by (category, user) into a fixed number of partitions: every later step per user
+    (dedup, windows) reuses this layout without another shuffle, and the output files (and their
+    bytes) never depend on how Spark happened to schedule tasks."""
+    key = next(c for c in ("user_id", "parent_asin", "seq") if c in frame.columns)
+    return frame.repartition(settings.files_per_partition, "category", key)
+
+
+def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str]):
+    """Write a frame already laid out by `_by_user`, rows sorted within each file."""
+    (frame.sortWithinPartitions(*partition_by, *order)
      .write.mode("overwrite").option("compression", "zstd")
      .partitionBy(*partition_by).parquet(str(staged)))
 
@@ -105,16 +111,17 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
         for row in raw.groupBy("category").agg(F.count("*").alias("n"),
                                                F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
             counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
-        _write(_quarantine(raw.filter("_bad").drop("_bad"), "review"), staged / "quarantine",
-               dataclasses.replace(settings, files_per_partition=1), ["category"], ["seq"])
-        good = raw.filter(~F.col("_bad")).drop("_bad").withColumn("flags", flags(settings))
+        if any(c["quarantined"] for c in counts.values()):
+            _write(_by_user(_quarantine(raw.filter("_bad").drop("_bad"), "review"), settings), staged / "quarantine",
+                   ["category"], ["seq"])
+        good = _by_user(raw.filter(~F.col("_bad")).drop("_bad"), settings).withColumn("flags", flags(settings))
         rest = [c for c in REVIEW_SCHEMA.names if c not in ("timestamp", "user_id", "parent_asin")] + ["flags"]
         first = (good.groupBy("category", "user_id", "parent_asin")
                  .agg(F.min(F.struct("timestamp", "seq", *rest)).alias("r"), F.min("seq").alias("first_seq"))
                  .select("category", "user_id", "parent_asin", "r.*", "first_seq"))
         deduped = (first.withColumn("user_seq", F.min("first_seq").over(Window.partitionBy("category", "user_id")))
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
-        _write(deduped, staged / "reviews", settings, ["category"], list(ORDER))
+        _write(deduped, staged / "reviews", ["category"], list(ORDER))
         raw.unpersist()
     publish_table(staged / "reviews", layout.silver(root, "reviews"), categories)
     publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "reviews", categories)
@@ -143,12 +150,13 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
         for row in raw.groupBy("category").agg(F.count("*").alias("n"),
                                                F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
             counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
-        _write(_quarantine(raw.filter("_bad").drop("_bad"), "meta"), staged / "quarantine",
-               dataclasses.replace(settings, files_per_partition=1), ["category"], ["seq"])
+        if any(c["quarantined"] for c in counts.values()):
+            _write(_by_user(_quarantine(raw.filter("_bad").drop("_bad"), "meta"), settings), staged / "quarantine",
+                   ["category"], ["seq"])
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
-        deduped = (raw.filter(~F.col("_bad")).withColumn("_r", F.row_number().over(first))
+        deduped = (_by_user(raw.filter(~F.col("_bad")), settings).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
-        _write(deduped, staged / "meta", settings, ["category"], ["seq"])
+        _write(deduped, staged / "meta", ["category"], ["seq"])
         raw.unpersist()
     publish_table(staged / "meta", layout.silver(root, "meta"), categories)
     publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "meta", categories)
@@ -232,15 +240,15 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
         tables = {v: layout.benchmark(root, k, v) for v in layout.VARIANTS}
         if silver is not None:
             base = silver.select("category", *BASE_COLUMNS, "seq", "user_seq")
-            core = with_splits(k_core(base, k), settings).persist()
+            core = with_splits(_by_user(k_core(base, k), settings), settings).persist()
             order = list(ORDER)
             _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), staged / f"{k}" / "rating_only",
-                   settings, ["category"], order)
+                   ["category"], order)
             for variant, split_col in (("last_out", "last_out"), ("timestamp", "timestamp_split")):
                 for suffix, extra in (("", []), ("_w_his", ["history"])):
                     frame = core.select("category", F.col(split_col).alias("split"), *BASE_COLUMNS, *extra,
                                         "user_seq", "seq")
-                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", settings, ["category", "split"], order)
+                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order)
             for row in core.groupBy("category").agg(F.count("*").alias("n")).collect():
                 counts[f"{k}core/{row['category']}"] = row["n"]
             core.unpersist()

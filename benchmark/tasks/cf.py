@@ -106,6 +106,7 @@ def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: i
         "test": test,
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
+        "valid_curve": [round(x, 5) for x in result.history],  # valid metric after each epoch
         "train_seconds": round(result.fit_seconds, 3),
         "seconds_per_epoch": round(result.step_seconds / max(result.epochs, 1), 4),
         "pairs_per_second": round(result.examples / result.step_seconds, 1) if result.step_seconds else None,

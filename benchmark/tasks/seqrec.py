@@ -169,6 +169,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "test": report(rank_targets(model, *test[:3], dev)),
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
+        "valid_curve": [round(x, 5) for x in result.history],  # valid metric after each epoch
         "train_seconds": round(result.fit_seconds, 3),
         "sequences_per_second": round(result.examples / result.step_seconds, 1) if result.step_seconds else None,
         "per_lr": per_lr,

@@ -11,15 +11,14 @@ stale product pages, earlier failures); the daily schedule asks for it.
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 
 from crawler.engine import Engine
+from crawler.sandbox.output import generate
 from crawler.settings import CrawlSettings
-from parsing.categories import safe_category
+from parsing.categories import CATEGORIES, safe_category
 from pipelines.partitions import category_partitions
 from pipelines.resources import DataRoot
 
@@ -29,12 +28,9 @@ class SandboxConfig(dg.Config):
     seed: int = 0
 
 
-def _count_lines(folder: Path, pattern: str) -> int:
-    total = 0
-    for path in folder.glob(pattern):
-        with path.open("rb") as fh:
-            total += sum(1 for _ in fh)
-    return total
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh)
 
 
 @dg.asset(
@@ -45,30 +41,28 @@ def _count_lines(folder: Path, pattern: str) -> int:
 )
 def sandbox_site(context: dg.AssetExecutionContext, config: SandboxConfig, data_root: DataRoot) -> dg.MaterializeResult:
     target = data_root.root / "sandbox"
-    if (target / "truth").is_dir() and (target / "site").exists():
+    if (target / "truth").is_dir() and (target / "site").is_dir():
         context.log.info(f"sandbox already at {target}; kept")
         generated = False
     else:
         tmp = target.with_name(f".sandbox.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, "-m", "crawler.sandbox", "generate", "--profile", config.profile,
-             "--seed", str(config.seed), "--out", str(tmp)],
-            check=True,
-        )
+        generate(tmp, config.profile, config.seed)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)  # a half-generated sandbox never looks whole
         generated = True
     truth = target / "truth"
-    reviews = sum(_count_lines(truth, f) for f in ("*.jsonl",)) - _count_lines(truth, "meta_*.jsonl")
+    review_files = [p for p in truth.glob("*.jsonl") if p.stem in CATEGORIES]
+    reviews = sum(_count_lines(p) for p in review_files)
+    items = sum(_count_lines(p) for p in truth.glob("meta_*.jsonl"))
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(target)),
         "generated_now": generated,
         "profile": config.profile,
         "seed": config.seed,
         "truth_reviews": reviews,
-        "truth_items": _count_lines(truth, "meta_*.jsonl"),
-        "categories": sorted(p.stem for p in truth.glob("*.jsonl") if not p.stem.startswith("meta_")),
+        "truth_items": items,
+        "categories": dg.MetadataValue.json(sorted(p.stem for p in review_files)),
     })
 
 
@@ -76,6 +70,7 @@ class CrawlConfig(dg.Config):
     target: str = "sandbox"  # "sandbox": serve <data_root>/sandbox on 127.0.0.1; "site": crawl base_url
     base_url: str = ""
     sandbox_port: int = 8765  # fixed: stored URLs carry it, so a resumed or later crawl must see the same
+    sandbox_crawl_delay: float = 0.05  # the Crawl-delay the sandbox writes in its robots.txt
     users: int = 50
     seed: int = 0
     seed_products: int = 50
@@ -132,7 +127,7 @@ def raw_archive(context: dg.AssetExecutionContext, config: CrawlConfig, data_roo
     if config.target == "sandbox":
         from crawler.sandbox.server import SandboxServer
 
-        with SandboxServer(root / "sandbox", port=config.sandbox_port) as server:
+        with SandboxServer(root / "sandbox", port=config.sandbox_port, crawl_delay=config.sandbox_crawl_delay) as server:
             summary = Engine(crawl_settings(config, category, server.base_url), root).run()
     elif config.target == "site" and config.base_url:
         summary = Engine(crawl_settings(config, category, config.base_url), root).run()

@@ -17,10 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def lake(tmp_path):
-    from tests.benchmark.test_benchmark_search import FRAMES
-
-    write_task(tmp_path, "search", "tiny", FRAMES)
+def lake(tmp_path, search_frames):
+    write_task(tmp_path, "search", "tiny", search_frames)
     return tmp_path
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from benchmark.search import evaluate, rank_bm25, rank_dense, relevance_lists, run_search
@@ -33,29 +32,15 @@ def test_ties_rank_the_lower_index_first():
     assert bm25[0].tolist() == [1, 2]
 
 
-FRAMES = {
-    "items": pd.DataFrame({
-        "item_id": ["A1", "A2", "A3", "A4", "A5"],
-        "title": ["Wireless noise cancelling headphones", "Stainless steel chef knife", "Organic green tea bags",
-                  "Running shoes for men, lightweight", "Yoga mat with carrying strap"],
-    }).assign(text_full=lambda f: f["title"]),
-    "queries": pd.DataFrame({"query_id": ["q1", "q2", "q3", "q4"],
-                             "query": ["headphones for a long flight", "something to cut vegetables",
-                                       "shoes for jogging", "a query whose item left the pool"]}),
-    "qrels": pd.DataFrame({"query_id": ["q1", "q2", "q3", "q3", "q4", "q1"],
-                           "item_id": ["A1", "A2", "A4", "A5", "GONE", "A3"],
-                           "relevance": [1.0, 1.0, 2.0, 0.5, 1.0, 0.0]}),
-}
-
-
-def test_relevance_lists_count_what_is_left_out():
-    ids, texts, relevant, left_out = relevance_lists(FRAMES)
+def test_relevance_lists_count_what_is_left_out(search_frames):
+    ids, texts, relevant, left_out = relevance_lists(search_frames)
     assert ids == ["q1", "q2", "q3"] and texts[0] == "headphones for a long flight"
     assert relevant == [{0: 1.0}, {1: 1.0}, {3: 2.0, 4: 0.5}]  # relevance 0 is not relevant
     assert left_out == {"qrels_outside_pool": 1, "queries_without_relevant": 1}
 
 
-def test_minilm_and_bm25_on_real_text(minilm):
+def test_minilm_and_bm25_on_real_text(minilm, search_frames):
+    FRAMES = search_frames
     vectors = minilm.encode(FRAMES["items"]["title"].tolist())
     result = run_search(FRAMES, vectors, minilm, device="cpu")
     assert result["n_queries"] == 3 and result["queries_without_relevant"] == 1

@@ -55,6 +55,12 @@ def test_store_encodes_only_missing_or_changed(tmp_path):
     np.testing.assert_array_equal(third[[0, 2]], first[[0, 2]])
     np.testing.assert_allclose(third, CountingEncoder().encode(changed["title"].tolist()))
 
+    assert len(pq.read_table(stats.path)) == 4  # i1's old text is replaced, not kept
+    # Another task's item set of the same dataset: its new item is added, the others stay.
+    other_task = pd.concat([changed.iloc[[0]], items(["brand new"]).assign(item_id="i20")], ignore_index=True)
+    _, stats = embed_items(enc, other_task, tmp_path, "toy")
+    assert stats.encoded == 1 and pq.read_table(stats.path)["item_id"].to_pylist() == ["i0", "i1", "i2", "i20", "i9"]
+
     other_revision = CountingEncoder(seed=2)
     embed_items(other_revision, changed, tmp_path, "toy")
     assert other_revision.calls == 4  # a new revision invalidates every stored vector

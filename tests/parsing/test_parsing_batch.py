@@ -88,13 +88,13 @@ def test_batch_writes_bronze(archive, tmp_path):
     quarantine = pq.read_table(out / "quarantine" / "part-0.parquet").to_pylist()
     by_source = {row["source"].rsplit("/", 1)[-1]: row["reason"] for row in quarantine}
     assert by_source == {"B0000000T1": "truncated", "B0000000E1": "empty", "B0000000B1": "binary",
-                         "B0000000C1": "captcha", "B0000000F1": "fetch error"}
+                         "B0000000C1": "captcha", "B0000000F1": "http 503"}
     assert all(row["kind"] == "product" and row["excerpt"] is not None for row in quarantine)
 
     assert report == json.loads((out / "_yield.json").read_text())
     assert report["pages_seen"] == 13 and report["pages_by_kind"]["robots"] == 1
     assert report["parsed"] == 7 and report["quarantined"] == 5
-    assert report["quarantined_by_reason"] == {"binary": 1, "captcha": 1, "empty": 1, "fetch error": 1, "truncated": 1}
+    assert report["quarantined_by_reason"] == {"binary": 1, "captcha": 1, "empty": 1, "http 503": 1, "truncated": 1}
     assert report["yield"] == pytest.approx(7 / 12)
     assert report["reviews"] == 4 and report["meta"] == 3
 

@@ -16,12 +16,24 @@ from parsing.schemas import validate_records
 EXPECTED = {
     "2012_amazon.com_B004HZYA6E_kindle_keyboard_device.html": dict(
         title='Kindle Keyboard 3G, Free 3G + Wi-Fi, 6" E Ink Display - includes Special Offers & Sponsored Screensavers',
-        price=139.0, rating=4.5, count=37621, store=None, crumbs=[], features=[], detail_keys=[],
+        price=139.0, rating=4.5, count=37621, store=None, crumbs=[], features=[],
+        detail_keys=["Display", "Size (in inches)", "Weight", "System Requirements", "Storage", "Battery Life",
+                     "Charge Time", "3G Connectivity", "Wi-Fi Connectivity", "USB Port", "Audio",
+                     "Content Formats Supported", "Included Accessories", "Documentation", "Warranty and Service"],
+        details={"Weight": "8.7 ounces (247 grams)."},
         n_images=None, main_large=None, parent_asin="B004HZYA6E", main_category="Kindle Store",
     ),
     "2012_amazon.com_B0051VVOB2_kindle_fire_device.html": dict(
-        title="Kindle Fire", price=None, rating=4.0, count=20378, store=None, crumbs=[], features=[],
-        detail_keys=[], n_images=None, main_large=None, parent_asin="B0051VVOB2", main_category="Kindle Store",
+        title="Kindle Fire", price=None, rating=4.0, count=20378, store=None, crumbs=[],
+        # Amazon's own device page: #kindle-feature-bullets-atf and #technical-details-table
+        features=["Over 20 million movies, TV shows, songs, magazines, and books"] + [None] * 6 + [
+            "Amazon Prime Members enjoy unlimited, instant streaming on thousands of popular movies and TV shows. Learn More",
+            None],
+        detail_keys=["Display", "Size (in inches)", "Weight", "System Requirements", "On-device Storage",
+                     "Cloud Storage", "Battery Life", "Charge Time", "Wi-Fi Connectivity", "USB Port", "Audio",
+                     "Content Formats Supported", "Documentation", "Warranty and Service", "Included in the Box"],
+        details={"Weight": "14.6 ounces (413 grams).", "USB Port": "USB 2.0 (micro-B connector)"},
+        n_images=None, main_large=None, parent_asin="B0051VVOB2", main_category="Kindle Store",
     ),
     "2017_amazon.co.uk_1849757097_book.html": dict(
         title="Vegetable Perfection: 100 delicious recipes for roots, bulbs, shoots and stems",
@@ -144,8 +156,13 @@ EXPECTED = {
         title="Got Data Funny Business Data Analyst T-Shirt", price=15.99, rating=4.4, count=22,
         store="Data Analyst & Business Analytics Tees",
         crumbs=["Clothing, Shoes & Jewelry", "Novelty & More", "Clothing", "Novelty", "Women", "Tops & Tees", "T-Shirts"],
-        features=[], detail_keys=["Package Dimensions", "Department", "Date First Available", "Manufacturer"],
-        details={"Package Dimensions": "10 x 8 x 1 inches; 4.8 ounces", "Department": "mens"},
+        # fashion: "About this item" and "Product details" sit in the product-facts expander
+        features=["Got Data is a funny pickup perfect for business analysts and data analysts. Great for any "
+                  "business analyst or data business consultant!",
+                  "Lightweight, Classic fit, Double-needle sleeve and bottom hem"],
+        detail_keys=["Fabric type", "Care instructions", "Origin", "Closure type",
+                     "Package Dimensions", "Department", "Date First Available", "Manufacturer"],
+        details={"Package Dimensions": "10 x 8 x 1 inches; 4.8 ounces", "Department": "mens", "Origin": "Imported"},
         n_images=2,
         main_large=("https://m.media-amazon.com/images/I/B1pppR4gVKL._CLa%7C500%2C468%7C41Mz1KZ6XrL.png%7C0%2C0%2C500"
                     "%2C468%2B0.0%2C0.0%2C500.0%2C468.0_AC_.png"),

@@ -75,3 +75,14 @@ def dedup_earliest(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int
 def core_rows(rows: list[tuple[str, str, int]], k: int) -> list[tuple[str, str, int]]:
     alive = peel_k_core([(u, i) for u, i, _ in rows], k)
     return [row for position, row in enumerate(rows) if position in alive]
+
+
+def cf_split(pairs: list[tuple[str, str]], seed: int, ratio: tuple[int, int, int]) -> dict[str, list[tuple[str, str]]]:
+    """The lake's rule (warehouse.task_inputs): unique pairs ordered by sha256("seed|user|item"),
+    the first 4/10 (floored) train, the next 3/10 (floored) valid, the rest test."""
+    import hashlib
+
+    unique = sorted(set(pairs), key=lambda p: (hashlib.sha256(f"{seed}|{p[0]}|{p[1]}".encode()).hexdigest(), p))
+    n_train = len(unique) * ratio[0] // sum(ratio)
+    n_valid = len(unique) * ratio[1] // sum(ratio)
+    return {"train": unique[:n_train], "valid": unique[n_train:n_train + n_valid], "test": unique[n_train + n_valid:]}

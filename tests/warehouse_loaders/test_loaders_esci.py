@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES
-from warehouse.loaders.esci import load_esci
+from warehouse.loaders.esci import load_esci, read_products
+from warehouse.loaders.quarantine import Quarantine
 from warehouse.tasks import read_task
 
 
@@ -52,6 +53,7 @@ def original_files(rng):
                              "category": category})
     products.append({**products[0], "product_id": "BES0001", "product_locale": "es"})
     products.append({**products[1], "product_title": "a second record of one product"})
+    products[2].update(product_brand=None, product_color=None)           # nulls, as in the release
     examples, example_id = [], 0
     for qid in range(12):
         category = list(categories)[qid % 3]
@@ -95,6 +97,9 @@ def test_esci_original_files_filters_and_same_category_pool(tmp_path):
     text = frames["items"].set_index("item_id").loc[pid]
     assert text["title"] == f"{category_of[pid]} thing & {int(pid[4:])}"
     assert text["text_full"] == f"{text['title']}. Acme. red. Strong. Nice"
+    texts, categories = read_products(tmp_path / "esci" / "shopping_queries_dataset_products.parquet", Quarantine())
+    assert texts.set_index("item_id").loc[products[2]["product_id"], "text_full"] == "toys thing & 2. Strong. Nice"
+    assert categories[products[2]["product_id"]] == "toys" and "BES0001" not in categories
 
     # the pool does not depend on the row order of the source files
     shuffled = examples[:]

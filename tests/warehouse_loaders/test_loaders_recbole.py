@@ -5,9 +5,11 @@ from collections import Counter
 
 import pytest
 
-from benchmark.protocol import CF_SPLIT, SEQREC_MAX_HISTORY
+from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
+from loaders_reference import cf_split as reference_cf_split
 from loaders_reference import frame_rows, leave_last_out
-from warehouse.loaders.recbole import load_recbole
+from warehouse.loaders.quarantine import Quarantine
+from warehouse.loaders.recbole import load_recbole, read_items
 from warehouse.tasks import read_task
 
 
@@ -37,7 +39,7 @@ def test_recbole_seqrec_matches_reference_and_round_trips(ml100k, tmp_path):
 
 
 def test_recbole_item_text(ml100k):
-    items = load_recbole(ml100k, task="cf")["items"].set_index("item_id")
+    items = read_items(ml100k / "ml-100k.item", Quarantine()).set_index("item_id")
     assert items.loc["1", "title"] == "Toy Story (1995)"
     assert items.loc["1", "text_full"] == "Toy Story (1995). Animation Children's Comedy"
     assert len(items) == 1682
@@ -45,15 +47,10 @@ def test_recbole_item_text(ml100k):
 
 def test_recbole_cf_split(ml100k, tmp_path):
     frames = load_recbole(ml100k, root=tmp_path, task="cf")
-    sizes = [len(frames[s]) for s in ("train", "valid", "test")]
-    assert sum(sizes) == 100_000
-    assert sizes == [100_000 * CF_SPLIT[0] // sum(CF_SPLIT), 100_000 * CF_SPLIT[1] // sum(CF_SPLIT),
-                     100_000 * CF_SPLIT[2] // sum(CF_SPLIT)]
-    pairs = [p for s in ("train", "valid", "test") for p in zip(frames[s].user_id, frames[s].item_id)]
-    assert len(set(pairs)) == len(pairs)
-    # deterministic: a second run (different row order in the source is covered below) is identical
-    again = load_recbole(ml100k, task="cf")
-    assert again["train"].equals(frames["train"])
+    expected = reference_cf_split([(u, i) for u, i, _ in read_inter(ml100k / "ml-100k.inter")], SEED, CF_SPLIT)
+    for split in ("train", "valid", "test"):
+        assert list(zip(frames[split].user_id, frames[split].item_id)) == expected[split]
+    assert [len(expected[s]) for s in ("train", "valid", "test")] == [40_000, 30_000, 30_000]
     assert read_task(tmp_path, "cf", "ml_100k")["valid"].equals(frames["valid"])
 
 

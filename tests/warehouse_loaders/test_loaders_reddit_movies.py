@@ -19,17 +19,21 @@ def crs(shared_fixtures):
 
 def test_reddit_filters_on_written_conversations_with_real_movie_list(crs, tmp_path):
     vocabulary = json.loads((crs / "reddit_entity2id.json").read_text())
-    movies = sorted(vocabulary.values())
+    movies, titles = sorted(vocabulary.values()), sorted(vocabulary)
     rng = random.Random(8)
-    lines, expected = [], {}
+    lines, expected, skipped = [], {}, Counter()
     for n in range(40):
         rec = rng.sample(movies, rng.randint(1, 3)) + (["tt9999999999"] if n % 7 == 0 else [])
         upvotes = rng.choice([3, MIN_UPVOTES, MIN_UPVOTES + 1, 150])
-        post = f"Looking for movies like {rng.choice(list(vocabulary))}, post {n % 30}"   # some repeat
+        post = f"Looking for movies like {titles[n % 30]}"   # posts 30.. repeat earlier ones
         lines.append({"context": [post], "resp": "Try these", "rec": rec, "dialog_id": f"d{n}",
                       "turn_id": "t1", "is_user": 0, "upvotes": upvotes})
-        digest_key = post
-        if upvotes > MIN_UPVOTES and digest_key not in {v[0] for v in expected.values()}:
+        # kept: more than MIN_UPVOTES, and the first of its text (md5 dedup)
+        if upvotes <= MIN_UPVOTES:
+            skipped["upvotes"] += 1
+        elif post in {text for text, _ in expected.values()}:
+            skipped["duplicate"] += 1
+        else:
             expected[f"d{n}:t1"] = (post, [m for m in rec if m in movies])
     lines.append({"context": ["only unknown movies"], "rec": ["tt0"], "dialog_id": "dx", "turn_id": "t1",
                   "is_user": 0, "upvotes": 99})
@@ -39,6 +43,7 @@ def test_reddit_filters_on_written_conversations_with_real_movie_list(crs, tmp_p
     (tmp_path / "test.jsonl").write_text(text)
     frames = load_reddit_movies(tmp_path / "test.jsonl", root=tmp_path / "data",
                                 items_file=crs / "reddit_item_ids.json", entities_file=crs / "reddit_entity2id.json")
+    assert skipped["upvotes"] and skipped["duplicate"]          # both filters had work to do
     assert frames["queries"]["query_id"].tolist() == list(expected)
     assert frames["queries"]["query"].tolist() == [post for post, _ in expected.values()]
     assert list(zip(frames["qrels"].query_id, frames["qrels"].item_id)) == [

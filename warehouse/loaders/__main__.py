@@ -1,4 +1,8 @@
-"""`python -m warehouse.loaders <name> SOURCE --root DATA_ROOT [--task T] [--dataset D]`."""
+"""`python -m warehouse.loaders NAME SOURCE --root DATA_ROOT [--task T] [--dataset D] [--set KEY=VALUE ...]`.
+
+`--set` passes any other keyword of the loader (e.g. `--set year=2018` for yelp,
+`--set items_file=PATH` for reddit_movies); whole numbers are passed as int.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,21 +13,32 @@ import sys
 from warehouse.loaders import LOADERS
 
 
+def value(text: str):
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse.loaders", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m warehouse.loaders", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", choices=sorted(LOADERS))
     parser.add_argument("source", help="the dataset's file or folder, in its original format")
     parser.add_argument("--root", required=True, help="data root; the task lands in ROOT/gold/tasks/")
     parser.add_argument("--task", help="seqrec or cf, for loaders that make both (recbole)")
     parser.add_argument("--dataset", help="dataset name (default: the loader's)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another loader keyword")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     loader = LOADERS[args.name]
+    kwargs = {key: val for key, val in (("task", args.task), ("dataset", args.dataset)) if val}
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--set wants KEY=VALUE, not {item!r}")
+        kwargs[key] = value(text)
     accepted = inspect.signature(loader).parameters
-    kwargs = {key: value for key, value in (("task", args.task), ("dataset", args.dataset)) if value}
-    unknown = set(kwargs) - set(accepted)
+    unknown = sorted(set(kwargs) - set(accepted) | ({"source_path", "root"} & set(kwargs)))
     if unknown:
-        parser.error(f"{args.name} takes no {', '.join('--' + k for k in sorted(unknown))}")
+        parser.error(f"{args.name} takes no keyword {', '.join(unknown)}")
     frames = loader(args.source, root=args.root, **kwargs)
     sizes = ", ".join(f"{name}={len(frame)}" for name, frame in frames.items())
     print(f"{args.name}: {sizes}")

@@ -42,6 +42,8 @@ JUDGMENTS_FILE = "esci_us_judgments.json"
 LOCALE = "us"
 EXACT = "E"
 OPENSEARCH_LABELS = {100.0: "E", 10.0: "S", 1.0: "C", 0.0: "I"}
+# text_full order: title, brand, color, bullet points, description
+TEXT_FIELDS = ("product_title", "product_brand", "product_color", "product_bullet_point", "product_description")
 
 
 def read_examples(path: Path, quarantine: Quarantine, small_only: bool, split: str | None) -> pd.DataFrame:
@@ -90,10 +92,10 @@ def read_products(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dic
     for position, row in zip(frame.index[repeated], frame[repeated].itertuples()):
         quarantine.add(path.name, int(position), "duplicate product_id", f"{row.product_id}\t{row.product_title}")
     frame = frame[~repeated]
-    records = [(row.product_id, row.product_title or "",
-                join_text(row.product_title, row.product_brand, row.product_color,
-                          row.product_bullet_point, row.product_description))
-               for row in frame.itertuples()]
+    # Missing text fields are null in the release: read them as empty, never as "nan".
+    text = {c: frame[c].fillna("").astype(str) if c in frame else pd.Series("", index=frame.index) for c in TEXT_FIELDS}
+    records = [(item, title, join_text(title, *rest))
+               for item, title, *rest in zip(frame["product_id"].astype(str), *text.values())]
     categories = frame["category"] if "category" in frame else pd.Series(None, index=frame.index)
     return items_frame(records), dict(zip(frame["product_id"].astype(str), categories.where(categories.notna(), None)))
 

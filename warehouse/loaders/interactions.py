@@ -6,31 +6,37 @@ position in the source file, the deterministic tie-break for equal timestamps).
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import numpy as np
 import pandas as pd
 
 from benchmark.protocol import CF_SPLIT, SEED
 
+log = logging.getLogger(__name__)
+
 
 def dedup_earliest(frame: pd.DataFrame) -> pd.DataFrame:
     """Keep the earliest interaction per (user, item); equal timestamps keep the first in file order."""
     ordered = frame.sort_values(["timestamp", "order"], kind="mergesort")
     kept = ordered.drop_duplicates(["user_id", "item_id"], keep="first")
+    log.info("dedup: %d of %d interactions kept (earliest per user and item)", len(kept), len(frame))
     return kept.sort_values("order", kind="mergesort").reset_index(drop=True)
 
 
 def k_core(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     """Repeat "keep rows whose user count ≥ k and item count ≥ k" (both counted on the same
     rows in one pass) until nothing changes."""
-    current = frame
+    current, rounds = frame, 0
     while True:
         users = current["user_id"].map(current["user_id"].value_counts())
         items = current["item_id"].map(current["item_id"].value_counts())
         keep = (users >= k) & (items >= k)
         if keep.all():
+            log.info("%d-core: %d of %d interactions kept after %d rounds (%d users, %d items)", k,
+                     len(current), len(frame), rounds, current["user_id"].nunique(), current["item_id"].nunique())
             return current.reset_index(drop=True)
-        current = current[keep]
+        current, rounds = current[keep], rounds + 1
 
 
 def leave_last_out(frame: pd.DataFrame, max_history: int) -> dict[str, pd.DataFrame]:

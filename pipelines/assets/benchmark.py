@@ -1,0 +1,97 @@
+"""Benchmark results (encoder × task dataset, `gpu` pool) and the leaderboard built from them.
+
+Thin: `benchmark.runner.run_one` trains/evaluates and writes the result JSON (cached unless
+`force`); `benchmark.leaderboard.write_report` aggregates every result file in the lake.
+"""
+
+import base64
+
+import dagster as dg
+
+from pipelines.assets.embeddings import encoder_dataset_partitions, item_embeddings, split_key
+from pipelines.resources import DataRoot
+
+
+class BenchmarkConfig(dg.Config):
+    device: str | None = None
+    seed: int | None = None  # protocol.SEED when unset
+    text: str = "title"  # title | full
+    force: bool = False  # recompute even when the result file exists
+    max_epochs: int | None = None  # cap training (smoke runs); the protocol's early stopping otherwise
+
+
+@dg.asset(
+    partitions_def=encoder_dataset_partitions,
+    deps=[item_embeddings],
+    group_name="benchmark",
+    kinds={"pytorch", "json"},
+    pool="gpu",
+    description="One benchmark result per encoder × task dataset: seqrec (UniSRec-style), cf (AlphaRec-style) "
+                "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>.json.",
+)
+def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig,
+                      data_root: DataRoot) -> dg.MaterializeResult:
+    from benchmark.protocol import SEED
+    from benchmark.results import result_path
+    from benchmark.runner import BASELINE_TASKS, label, run_one
+    from warehouse.tasks import read_task
+
+    encoder, task, dataset = split_key(context.partition_key)
+    if encoder in BASELINE_TASKS and BASELINE_TASKS[encoder] != task:
+        return dg.MaterializeResult(metadata={"skipped": f"{encoder} applies to {BASELINE_TASKS[encoder]} only"})
+    options = {"max_epochs": config.max_epochs} if config.max_epochs and task != "search" else {}
+    frames = read_task(data_root.root, task, dataset)
+    result = run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
+                     device=config.device, text=config.text, force=config.force, task_options=options,
+                     progress=False)
+    metadata = {f"test/{k}": float(v) for k, v in (result.get("test") or {}).items() if isinstance(v, (int, float))}
+    metadata.update({f"valid/{k}": float(v) for k, v in (result.get("valid") or {}).items()
+                     if isinstance(v, (int, float))})
+    metadata["lr"] = result.get("lr")
+    metadata["seconds"] = (result.get("timings") or {}).get("total_s")
+    metadata["path"] = dg.MetadataValue.path(str(result_path(data_root.root, task, dataset, label(encoder, config.text))))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+class LeaderboardConfig(dg.Config):
+    mteb_scores: str | None = None  # a CSV (encoder,score) or JSON {encoder: score} for the Spearman / scatter
+
+
+@dg.asset(
+    deps=[benchmark_results],
+    group_name="benchmark",
+    kinds={"pandas", "matplotlib"},
+    description="The leaderboard (the paper's Table 6 / Figure 2): per-task averages, overall averages and the "
+                "Borda count over every result file, as Markdown, HTML and plots under reports/.",
+)
+def leaderboard(context: dg.AssetExecutionContext, config: LeaderboardConfig,
+                data_root: DataRoot) -> dg.MaterializeResult:
+    from benchmark.leaderboard import read_reference, write_report
+    from benchmark.results import iter_results
+
+    results = list(iter_results(data_root.root))
+    reference = read_reference(config.mteb_scores) if config.mteb_scores else None
+    report = write_report(results, data_root.root / "reports", reference)
+    metadata = {"results": len(results), "encoders": len(report["table"]),
+                "table": dg.MetadataValue.md(report["markdown"]),
+                "report": dg.MetadataValue.path(str(report["files"]["markdown"]))}
+    if "plot" in report["files"]:
+        png = base64.b64encode(report["files"]["plot"].read_bytes()).decode()
+        metadata["plot"] = dg.MetadataValue.md(f"![per-task averages](data:image/png;base64,{png})")
+    if report["spearman"]:
+        metadata["spearman_mteb"] = report["spearman"]["rho"]
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset_check(asset=leaderboard, description="Every result file has the task's main test metric.")
+def leaderboard_has_main_metrics(data_root: DataRoot) -> dg.AssetCheckResult:
+    from benchmark.leaderboard import main_score
+    from benchmark.results import iter_results
+
+    missing = [f"{r.get('task')}/{r.get('dataset')}/{r.get('encoder')}" for r in iter_results(data_root.root)
+               if main_score(r) is None]
+    return dg.AssetCheckResult(passed=not missing, metadata={"missing": len(missing), "examples": missing[:5]})
+
+
+assets = [benchmark_results, leaderboard]
+asset_checks = [leaderboard_has_main_metrics]

@@ -1,0 +1,89 @@
+"""Item embeddings, partitioned by encoder × (task, dataset), in the `gpu` pool.
+
+Thin: `benchmark.embeddings.embed_items` does the work and keeps the Parquet store. Datasets
+are a dynamic dimension (keys `<task>.<dataset>`, e.g. `search.sandbox`); the sensor below
+adds a key for every task folder it finds under `<root>/gold/tasks/`.
+"""
+
+import os
+
+import dagster as dg
+
+from pipelines.resources import DataRoot
+
+
+DEFAULT_ENCODERS = "minilm,random"
+ENCODERS = [e.strip() for e in os.environ.get("BLAIR_ENCODERS", DEFAULT_ENCODERS).split(",") if e.strip()]
+DATASETS_NAME = "benchmark_datasets"
+
+# TODO(partitions): CONTRACTS §7 places `encoder_dataset_partitions` in pipelines/partitions.py (requested).
+dataset_partitions = dg.DynamicPartitionsDefinition(name=DATASETS_NAME)
+encoder_dataset_partitions = dg.MultiPartitionsDefinition({
+    "encoder": dg.StaticPartitionsDefinition(ENCODERS),
+    "dataset": dataset_partitions,
+})
+TASK_INPUTS = dg.AssetDep("task_inputs", partition_mapping=dg.AllPartitionMapping())
+
+
+def dataset_key(task: str, dataset: str) -> str:
+    return f"{task}.{dataset}"
+
+
+def split_key(partition_key) -> tuple[str, str, str]:
+    """A multi-partition key → (encoder, task, dataset)."""
+    keys = partition_key.keys_by_dimension
+    task, _, dataset = keys["dataset"].partition(".")
+    return keys["encoder"], task, dataset
+
+
+class EmbeddingsConfig(dg.Config):
+    device: str | None = None  # cpu, cuda, cuda:1; default: cuda when available
+    batch_size: int | None = None  # the encoder's own default when unset
+    text: str = "title"  # title | full (DESIGN §4)
+
+
+@dg.asset(
+    partitions_def=encoder_dataset_partitions,
+    deps=[TASK_INPUTS],
+    group_name="benchmark",
+    kinds={"pytorch", "parquet"},
+    pool="gpu",
+    description="Frozen-encoder vectors of every item of a task dataset, stored as Parquet keyed by item id "
+                "and text hash (a re-run encodes only new or changed texts).",
+)
+def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
+                    data_root: DataRoot) -> dg.MaterializeResult:
+    from benchmark.embeddings import embed_items
+    from benchmark.encoders import get_encoder
+    from benchmark.runner import BASELINE_TASKS, TEXT_COLUMNS
+    from warehouse.tasks import read_task
+
+    encoder_name, task, dataset = split_key(context.partition_key)
+    if encoder_name in BASELINE_TASKS:
+        return dg.MaterializeResult(metadata={"skipped": f"{encoder_name} is a baseline without embeddings"})
+    frames = read_task(data_root.root, task, dataset)
+    encoder = get_encoder(encoder_name, device=config.device, progress=False)
+    store_key = dataset if config.text == "title" else f"{dataset}_{config.text}"
+    vectors, stats = embed_items(encoder, frames["items"], data_root.root, store_key,
+                                 text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size)
+    context.log.info(f"{encoder_name} on {task}/{dataset}: {stats.encoded} of {stats.items} items encoded, "
+                     f"{stats.reused} from the store")
+    return dg.MaterializeResult(metadata={
+        "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "dim": int(vectors.shape[1]),
+        "encoder_revision": encoder.revision, "path": dg.MetadataValue.path(str(stats.path)),
+    })
+
+
+@dg.sensor(minimum_interval_seconds=60, description="Adds a dataset partition for every task folder in the lake.")
+def benchmark_datasets_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot) -> dg.SensorResult:
+    tasks = data_root.root / "gold" / "tasks"
+    found = sorted(dataset_key(p.parent.name, p.name) for p in tasks.glob("*/*") if p.is_dir()
+                   and not p.name.startswith(".")) if tasks.is_dir() else []
+    known = set(context.instance.get_dynamic_partitions(DATASETS_NAME))
+    new = [k for k in found if k not in known]
+    requests = [dataset_partitions.build_add_request(new)] if new else []
+    return dg.SensorResult(dynamic_partitions_requests=requests)
+
+
+assets = [item_embeddings]
+sensors = [benchmark_datasets_sensor]

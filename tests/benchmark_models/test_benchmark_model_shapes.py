@@ -1,0 +1,76 @@
+"""Model shapes of DESIGN §5: parameter counts derived by hand, causal mask, unit-length scores."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from benchmark import protocol
+from benchmark.models.alpharec import AlphaRec, AlphaRecConfig
+from benchmark.models.sasrec import SASRec, SASRecConfig
+from benchmark.models.unisrec import IGNORE, UniSRec, UniSRecConfig
+
+
+def transformer_parameters(hidden: int, inner: int, layers: int, max_len: int) -> int:
+    """Learned positions + input LayerNorm + per layer: attention (q, k, v, output; all with
+    bias), LayerNorm, feed-forward (hidden→inner→hidden, with biases), LayerNorm."""
+    per_layer = 4 * (hidden * hidden + hidden) + 2 * hidden + (hidden * inner + inner) + (inner * hidden + hidden) + 2 * hidden
+    return max_len * hidden + 2 * hidden + layers * per_layer
+
+
+def moe_parameters(d: int, hidden: int, experts: int) -> int:
+    """Each expert: a bias subtracted from the input (d) and a bias-free map d→hidden; gate d→experts."""
+    return experts * (d + d * hidden) + d * experts
+
+
+@pytest.mark.parametrize("d", [128, 64])
+def test_unisrec_parameter_count(d):
+    model = UniSRec(UniSRecConfig(input_dim=d), torch.randn(30, d))
+    h, inner, layers, experts, max_len = (protocol.SEQREC_HIDDEN, protocol.SEQREC_INNER, protocol.SEQREC_LAYERS,
+                                          protocol.SEQREC_EXPERTS, protocol.SEQREC_MAX_HISTORY)
+    expected = moe_parameters(d, h, experts) + transformer_parameters(h, inner, layers, max_len)
+    assert sum(p.numel() for p in model.parameters()) == expected
+    if d == 128:  # the same formula, written out once: 309,248 + 15,000 + 600 + 2 × 516,556
+        assert expected == 8 * (128 + 128 * 300) + 128 * 8 + 50 * 300 + 600 + 2 * (4 * 90_300 + 600 + 77_056 + 77_100 + 600)
+    # The text vectors are frozen: not a parameter.
+    assert all(p.data_ptr() != model.item_vectors.data_ptr() for p in model.parameters())
+
+
+def test_sasrec_and_alpharec_parameter_counts():
+    sasrec = SASRec(SASRecConfig(n_items=1682))
+    assert sum(p.numel() for p in sasrec.parameters()) == 1682 * 300 + transformer_parameters(300, 256, 2, 50)
+    alpharec = AlphaRec(AlphaRecConfig(input_dim=128), torch.randn(20, 128), torch.randn(7, 128))
+    assert sum(p.numel() for p in alpharec.parameters()) == 128 * protocol.CF_WIDTH  # one bias-free map
+
+
+def test_unisrec_forward_shapes_and_causal_mask():
+    torch.manual_seed(0)
+    model = UniSRec(UniSRecConfig(input_dim=16, max_len=6), torch.randn(40, 16))
+    seq = torch.randint(0, 40, (3, 6))
+    labels = torch.randint(0, 40, (3, 6))
+    labels[0, 4:] = IGNORE
+    loss = model(seq, labels)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    loss.backward()
+    assert model.adaptor.gate.grad is not None and model.adaptor.gate.grad.abs().sum() > 0
+    model.eval()
+    states = model.sequence_repr(seq)
+    changed = seq.clone()
+    changed[:, 3] = (changed[:, 3] + 1) % 40
+    after = model.sequence_repr(changed)
+    assert torch.allclose(states[:, :3], after[:, :3], atol=1e-6)  # earlier positions never see later items
+    assert not torch.allclose(states[:, 3:], after[:, 3:])
+    queries, items = model.ranking_vectors(seq, torch.tensor([6, 2, 1]))
+    assert queries.shape == (3, 300) and items.shape == (40, 300)
+    assert torch.allclose(queries.norm(dim=1), torch.ones(3)) and torch.allclose(items.norm(dim=1), torch.ones(40))
+    assert torch.allclose(queries[1], torch.nn.functional.normalize(states[1, 1], dim=0), atol=1e-6)
+
+
+def test_moe_gate_mixes_experts():
+    torch.manual_seed(0)
+    model = UniSRec(UniSRecConfig(input_dim=8, max_len=4), torch.randn(5, 8)).eval()
+    x = torch.randn(5, 8)
+    with torch.no_grad():
+        model.adaptor.gate.normal_()
+        gates = torch.softmax(x @ model.adaptor.gate, dim=-1)
+        by_hand = sum(gates[:, e:e + 1] * ((x - model.adaptor.bias[e]) @ model.adaptor.weight[e]) for e in range(8))
+        assert torch.allclose(model.adaptor(x), by_hand, atol=1e-5)

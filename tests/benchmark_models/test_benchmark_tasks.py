@@ -1,0 +1,120 @@
+"""The two training tasks: data preparation, masking, CPU determinism, and that a model learns."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from benchmark.models.alpharec import AlphaRec, AlphaRecConfig
+from benchmark.models.unisrec import IGNORE
+from benchmark.tasks import cf, seqrec, synthetic
+
+TIMINGS = {"train_seconds", "sequences_per_second", "seconds_per_epoch", "pairs_per_second"}
+
+
+def without_timings(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k not in TIMINGS}
+
+
+def test_training_windows_label_every_target_once():
+    sequences = [list(range(1, 121)), [7, 8], [5]]
+    inputs, labels = seqrec.training_windows(sequences, max_len=50)
+    assert inputs.shape[1] == labels.shape[1] == 50
+    labelled = labels[labels != IGNORE].tolist()
+    assert sorted(labelled) == sorted(list(range(2, 121)) + [8])  # every target once; a 1-item sequence has none
+    for x, y in zip(inputs.tolist(), labels.tolist()):
+        real = [i for i, t in enumerate(y) if t != IGNORE]
+        assert real == list(range(len(real)))  # right padding
+        assert all(y[i] == x[i + 1] for i in real[:-1])  # the label is the next input
+    # The last window ends at the newest item and has a full history.
+    assert 120 in labels[0].tolist() and (labels[0] != IGNORE).sum() == 50
+
+
+def test_user_sequences_chain_first_history_and_targets():
+    train = pd.DataFrame({"user_id": ["b", "a", "a", "a"], "history": [["x"], ["p", "q"], ["p", "q", "r"], ["p", "q", "r", "zz"]],
+                          "target": ["y", "r", "zz", "s"], "timestamp": [5, 1, 2, 3]})
+    index = {k: i for i, k in enumerate(["p", "q", "r", "s", "x", "y"])}  # "zz" has no vector
+    sequences, dropped = seqrec.user_sequences(train.iloc[::-1], index)  # input order must not matter
+    assert sequences == [[0, 1, 2, 3], [4, 5]]
+    assert dropped["unknown_items"] == 1
+    histories, lengths, targets, dropped = seqrec.eval_pairs(
+        pd.DataFrame({"history": [["p", "zz", "q"], ["zz"], ["p"]], "target": ["s", "s", "nope"]}), index, max_len=2)
+    assert histories.tolist() == [[0, 1]] and lengths.tolist() == [2] and targets.tolist() == [3]
+    assert dropped == {"unknown_target": 1, "empty_history": 1}
+
+
+def test_cf_evaluation_masks_the_given_items():
+    torch.manual_seed(0)
+    vectors = torch.randn(30, 8)
+    model = AlphaRec(AlphaRecConfig(input_dim=8), vectors, torch.randn(5, 8))
+    rng = np.random.default_rng(0)
+    owned = [rng.choice(30, size=6, replace=False) for _ in range(5)]
+    none = [np.empty(0, dtype=np.int64)] * 5
+    assert cf.evaluate(model, owned, none, torch.device("cpu"), k=20)["recall@20"] > 0
+    assert cf.evaluate(model, owned, owned, torch.device("cpu"), k=20)["recall@20"] == 0  # masked: never recommended
+
+
+def test_seqrec_is_deterministic_on_cpu_and_records_its_settings():
+    frames, vectors = synthetic.seqrec_frames(n_users=40, n_items=60, length=(4, 12), dim=16, seed=1)
+    runs = [seqrec.run_seqrec(frames, vectors, seed=5, device="cpu", lr_grid=(1e-3, 3e-4), max_epochs=2,
+                              batch_size=16, progress=False, sampled_negatives=20) for _ in range(2)]
+    assert without_timings(runs[0]) == without_timings(runs[1])
+    r = runs[0]
+    assert set(r["per_lr"]) == {"0.001", "0.0003"} and r["per_lr"][repr(r["lr"])] == max(r["per_lr"].values())
+    assert r["seed"] == 5 and r["ranking"] == "full" and r["config"]["hidden"] == 300
+    assert set(r["test"]) == {"ndcg@10", "recall@10", "recall@50"} and r["sampled"]["label"].startswith("sampled")
+    assert r["counts"]["valid"] == r["counts"]["test"] == 40
+    other = seqrec.run_seqrec(frames, vectors, seed=6, device="cpu", lr_grid=(1e-3,), max_epochs=2, batch_size=16,
+                              progress=False)
+    assert other["valid_curve"] != runs[0]["valid_curve"] or other["test"] != r["test"]  # the seed matters
+    ids = seqrec.run_seqrec(frames, None, id_only=True, seed=5, device="cpu", lr_grid=(1e-3,), max_epochs=1,
+                            batch_size=16, progress=False)
+    assert ids["model"] == "sasrec" and 0 <= ids["test"]["ndcg@10"] <= 1
+
+
+def test_cf_is_deterministic_on_cpu():
+    frames, vectors = synthetic.cf_frames(n_users=60, n_items=80, dim=16, seed=2)
+    runs = [cf.run_cf(frames, vectors, seed=3, device="cpu", max_epochs=3, batch_size=64, progress=False) for _ in range(2)]
+    assert without_timings(runs[0]) == without_timings(runs[1])
+    assert runs[0]["epochs"] == 3 and set(runs[0]["test"]) == {"ndcg@20", "recall@20"}
+
+
+def test_inputs_that_do_not_fit_are_refused():
+    frames, vectors = synthetic.seqrec_frames(n_users=10, n_items=20, dim=8)
+    with pytest.raises(ValueError, match="item vectors"):
+        seqrec.run_seqrec(frames, vectors[:5], progress=False)
+    with pytest.raises(ValueError, match="sorted"):
+        seqrec.run_seqrec(dict(frames, items=frames["items"].iloc[::-1]), vectors, progress=False)
+
+
+# --- ML-100K from the shared fixtures: titles through MiniLM against random vectors --------------------
+
+@pytest.fixture(scope="module")
+def ml100k(shared_fixtures):
+    from benchmark.adaptors import adapt
+    from benchmark.encoders.registry import get_encoder
+    from warehouse.loaders.recbole import load_recbole
+
+    folder = shared_fixtures / "movielens_ml100k_recbole"
+    frames = {task: load_recbole(folder, task=task) for task in ("seqrec", "cf")}
+    titles = frames["seqrec"]["items"]["title"].tolist()
+    assert titles == frames["cf"]["items"]["title"].tolist()
+    text = adapt(get_encoder("minilm", device="cpu", progress=False).encode(titles), "pca").vectors
+    noise = np.random.default_rng(0).standard_normal(text.shape).astype(np.float32)
+    return frames, text, noise
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_ml100k_text_vectors_beat_random_vectors(ml100k):
+    frames, text, noise = ml100k
+    cf_text, cf_noise = (cf.run_cf(frames["cf"], v, max_epochs=4, device="cpu", progress=False) for v in (text, noise))
+    assert cf_text["test"]["ndcg@20"] > 2 * cf_noise["test"]["ndcg@20"]
+    # Sequential: the first 300 users, 2 epochs, one learning rate (the full protocol is perf's job).
+    s = frames["seqrec"]
+    users = sorted(s["train"]["user_id"].unique())[:300]
+    small = {k: (s[k][s[k]["user_id"].isin(users)] if k != "items" else s[k]) for k in ("items", "train", "valid", "test")}
+    runs = [seqrec.run_seqrec(small, v, lr_grid=(1e-3,), max_epochs=2, device="cpu", progress=False) for v in (text, noise)]
+    score = [(r["valid"]["ndcg@10"] + r["test"]["ndcg@10"]) / 2 for r in runs]  # 600 queries
+    assert score[0] > 2 * score[1] and score[0] - score[1] > 0.005, score
