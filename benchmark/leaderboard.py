@@ -140,14 +140,14 @@ def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     columns = [c for c in table.columns if c[1] == "avg"] + [("all", TASK_AVERAGE)]
-    fig, ax = plt.subplots(figsize=(2 + 1.6 * len(columns), 3.5))
+    fig, ax = plt.subplots(figsize=(3.5 + 1.6 * len(columns), 3.5))
     width = 0.8 / max(len(table), 1)
     x = np.arange(len(columns))
     for i, (encoder, row) in enumerate(table.iterrows()):
         ax.bar(x + i * width, [row[c] * 100 if not pd.isna(row[c]) else 0 for c in columns], width, label=str(encoder))
     ax.set_xticks(x + width * (len(table) - 1) / 2, [_header(c) for c in columns])
     ax.set_ylabel("main metric × 100")
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     _save(fig, path)
     return path

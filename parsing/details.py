@@ -21,16 +21,18 @@ _TABLE_IDS = ("prodDetails", "productDetails_feature_div", "productDetails_techS
               "productDetails_techSpec_section_2", "productDetails_detailBullets_sections1",
               "technicalSpecifications_section_1", "technical-details-table")
 _BULLET_IDS = ("detailBullets_feature_div", "detail_bullets_id", "detail-bullets", "productDetailsTable")
-_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
+DETAIL_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
 _ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr')
-_ITEMS = etree.XPath(".//li[not(ancestor::li)]")
+# nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
+_ITEMS = etree.XPath(".//li")
 _FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]')
 _FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]')
-_LABEL = etree.XPath('.//span[contains(@class,"a-text-bold")] | .//b')
 # A row holding a widget, not a fact: stars, rank lists, review counts.
-_WIDGET = etree.XPath(
+# Rows (tr/li) holding a widget, found with one query per container.
+_WIDGET_ROWS = etree.XPath(
     './/*[contains(@class,"a-icon-star") or @id="acrPopover" or contains(@class,"zg_hrsr")'
-    ' or contains(@class,"a-icon-popover")] | .//a[contains(@href,"/gp/bestsellers") or contains(@href,"/bestsellers/")]'
+    ' or contains(@class,"a-icon-popover") or (self::a and contains(@href,"bestsellers"))]'
+    '/ancestor::*[self::tr or self::li]'
 )
 _TRAILING_COLON = re.compile(r"\s*[:：]\s*$")
 _LEADING_COLON = re.compile(r"^\s*[:：]\s*")
@@ -41,23 +43,29 @@ def _clean_key(text: str) -> str:
     return _TRAILING_COLON.sub("", text).strip()
 
 
-def _keep(key: str, row) -> bool:
+def _keep(key: str, row, widgets: set) -> bool:
     if not key or key.lower() in _SKIP_KEYS:
         return False
-    if row.get("id") in ("SalesRank", "averageCustomerReviews"):
-        return False
-    if next(row.iter("i", "a", "ul"), None) is None:
-        return True  # no icon, link or list in the row: it cannot be a widget
-    return not _WIDGET(row)
+    return row not in widgets and row.get("id") not in ("SalesRank", "averageCustomerReviews")
+
+
+def _label(item):
+    """The bold "Key :" part of a bullet: `span.a-text-bold` (2019+) or `<b>` (before)."""
+    for node in item.iter("span", "b"):
+        if node.tag == "b" or "a-text-bold" in (node.get("class") or ""):
+            return node
+    return None
 
 
 def _cells(row) -> list:
     return [cell for cell in row if cell.tag in ("th", "td")]
 
 
-def product_details(root) -> dict[str, str]:
+def product_details(root, found: dict | None = None) -> dict[str, str]:
+    """`found`: the page's id lookup when the caller already made it (it must cover
+    DETAIL_CONTAINER_IDS); otherwise it is made here."""
     details: dict[str, str] = {}
-    containers = by_ids(root, _CONTAINER_IDS)
+    containers = found if found is not None else by_ids(root, DETAIL_CONTAINER_IDS)
     facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
     for row in _FACT_ROWS(facts) if facts is not None else ():
         cells = _FACT_CELLS(row)
@@ -70,6 +78,7 @@ def product_details(root) -> dict[str, str]:
         tables = _CLASSED_TABLES(root)
     seen_rows = set()
     for table in tables:
+        widgets = set(_WIDGET_ROWS(table))
         for row in _ROWS(table):
             if row in seen_rows:  # containers nest (#prodDetails holds the tech-spec table)
                 continue
@@ -79,13 +88,14 @@ def product_details(root) -> dict[str, str]:
                 continue
             key = _clean_key(text_of(cells[0]))
             value = text_of(cells[1])
-            if value and key not in details and _keep(key, row):
+            if value and key not in details and _keep(key, row, widgets):
                 details[key] = value
     for name in _BULLET_IDS:
         if name not in containers:
             continue
+        widgets = set(_WIDGET_ROWS(containers[name]))
         for item in _ITEMS(containers[name]):
-            label = first(_LABEL(item))
+            label = _label(item)
             if label is None:
                 continue
             label_text = text_of(label)
@@ -93,6 +103,6 @@ def product_details(root) -> dict[str, str]:
             whole = text_of(item)
             value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
             value = _LEADING_COLON.sub("", value).strip()
-            if value and key not in details and _keep(key, item):
+            if value and key not in details and _keep(key, item, widgets):
                 details[key] = value
     return details

@@ -67,6 +67,8 @@ def is_blocked(html: bytes | str) -> bool:
     body = as_bytes(html)
     if len(body) > 200_000:  # captcha pages are small; a product page may quote none of it
         return False
+    if b"aptcha" not in body and b"Robot Check" not in body and b"characters you see" not in body:
+        return False  # every form of the page names its captcha or says one of these
     for mark in _BLOCK_MARKS:
         if mark in body:
             return True

@@ -14,9 +14,9 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from parsing.details import product_details
-from parsing.dom import as_bytes, by_id, by_ids, first, is_truncated, parse_document, text_of
-from parsing.errors import UnparsablePage
+from parsing.details import DETAIL_CONTAINER_IDS, product_details
+from parsing.dom import as_bytes, by_id, by_ids, first, is_blocked, is_truncated, parse_document, text_of
+from parsing.errors import BlockedPage, UnparsablePage
 from parsing.media import images_from_dom, images_from_gallery, images_from_script, videos_from_script
 from parsing.reviews import asin_from_url
 from parsing.text import normalize_space, parse_count, parse_price, parse_rating
@@ -33,6 +33,7 @@ _ANCHOR_IDS = (
     "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue", "buyNewSection",
     "tmmSwatches", "productFactsDesktopExpander", "kindle-feature-bullets-atf", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
 )
+_LOOKUP_IDS = _ANCHOR_IDS + DETAIL_CONTAINER_IDS
 _VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
 _OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
 _OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]')
@@ -57,8 +58,8 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     that is empty, binary, truncated or not a product page.
     """
     body = as_bytes(html)
-    root = parse_document(body)
-    found = by_ids(root, _ANCHOR_IDS)
+    root = parse_document(body, check_blocked=False)  # a page with a product title is no captcha
+    found = by_ids(root, _LOOKUP_IDS)
     anchors = {name: found.get(name) for name in _ANCHOR_IDS}
     anchors["_root"] = root
     if anchors["productTitle"] is not None and anchors["productTitle"].tag == "input":
@@ -68,6 +69,8 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
         anchors["parseasinTitle"] = first(_OLD_TITLE(root))  # the pre-2013 template
 
     title = _title(anchors)
+    if not title and is_blocked(body):
+        raise BlockedPage("captcha", "Robot Check page")
     if not title:
         raise UnparsablePage("truncated" if is_truncated(body) else "no product title",
                              "no #productTitle / #btAsinTitle on the page")
@@ -87,7 +90,7 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
         "videos": videos_from_script(body),
         "store": store,
         "categories": _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div")),
-        "details": product_details(root),
+        "details": product_details(root, found),
         "parent_asin": _parent_asin(body, anchors, url, root),
         "bought_together": None,
     }
@@ -124,11 +127,10 @@ def _main_category(subnav) -> str | None:
     """The store name at the left of the category bar: text, or the alt of its logo image."""
     if subnav is None:
         return None
-    link = first(subnav.xpath('.//a[contains(concat(" ",normalize-space(@class)," ")," nav-b ")]'))
-    if link is None:
-        link = first(subnav.xpath(".//a"))
-    if link is None:
+    links = list(subnav.iter("a"))
+    if not links:
         return None
+    link = next((a for a in links if "nav-b" in (a.get("class") or "").split()), links[0])
     text = text_of(link) or normalize_space(first(link.xpath(".//img/@alt")) or "")
     return text or None
 
@@ -138,7 +140,7 @@ def _byline(anchors) -> tuple[str | None, str | None]:
     byline = _first_present(anchors, "bylineInfo", "byline", "brand")
     if byline is None:
         return None, None
-    authors = byline.xpath('.//*[contains(concat(" ",normalize-space(@class)," ")," author ")]')
+    authors = [node for node in byline.iter() if "author" in (node.get("class") or "").split()]
     if authors:
         names, credits = [], []
         for node in authors:
@@ -199,10 +201,7 @@ def _features(bullets, facts=None) -> list[str]:
         if facts is None:
             return []
         return [t for t in (text_of(li) for li in facts.xpath(".//ul/li")) if t]
-    items = bullets.xpath(
-        './/ul/li[not(@id) and not(contains(@class,"aok-hidden"))]'
-        '[not(ancestor::*[contains(@class,"a-expander-header")])]'
-    )
+    items = _FEATURE_ITEMS(bullets)
     return [text for text in map(text_of, items) if text]
 
 
@@ -220,8 +219,7 @@ def _description(anchors) -> list[str]:
             return [text]
     node = anchors.get("productDescription")
     if node is not None:
-        paragraphs = [text_of(p) for p in node.xpath(".//p[not(ancestor::p)]")]
-        paragraphs = [p for p in paragraphs if p]
+        paragraphs = [t for t in map(text_of, _PARAGRAPHS(node)) if t]
         if paragraphs:
             return paragraphs
         text = text_of(node)
@@ -230,7 +228,7 @@ def _description(anchors) -> list[str]:
     if tabs is not None:  # 2023+ books: "Overview" / "Editorial reviews" tabs
         overview = first(tabs.xpath('.//*[contains(@data-feature-name,"DescriptionOverviewContent")]'))
         if overview is not None:
-            paragraphs = [t for t in (text_of(p) for p in overview.xpath(".//p[not(ancestor::p)]")) if t]
+            paragraphs = [t for t in map(text_of, _PARAGRAPHS(overview)) if t]
             if paragraphs:
                 return paragraphs
             text = text_of(overview)
@@ -244,6 +242,9 @@ _PRICE_XPATHS = tuple(etree.XPath(x) for x in (
     './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]',
     './/span[contains(@class,"a-price")]',
 ))
+# one per bullet; hidden ones (the "make sure this fits" line) carry an id or aok-hidden
+_FEATURE_ITEMS = etree.XPath('.//ul/li[not(@id) and not(contains(@class,"aok-hidden"))]')
+_PARAGRAPHS = etree.XPath(".//p")
 _OFFSCREEN = etree.XPath('./span[contains(@class,"a-offscreen")]')
 _WHOLE_FRACTION = etree.XPath('.//span[contains(@class,"a-price-whole")] | .//span[contains(@class,"a-price-fraction")]')
 

@@ -87,7 +87,9 @@ def compute_stats(spark: SparkSession, root: str | Path, settings: LakeSettings 
     schema = pa.schema([(n, pa.string() if n == "category" else pa.float64() if n in floats else pa.int64())
                         for n in names])
     ordered = sorted(out.values(), key=lambda r: (r["category"] == ALL, r["category"]))
-    table = pa.Table.from_pylist([{n: r.get(n) for n in names} for r in ordered], schema=schema)
+    nullable = floats | {"time_min", "time_max"}
+    table = pa.Table.from_pylist([{n: r.get(n) if n in nullable or n == "category" else (r.get(n) or 0) for n in names}
+                                  for r in ordered], schema=schema)
     write_parquet(table, layout.stats(root) / "stats.parquet")
     return table
 

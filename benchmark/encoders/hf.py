@@ -91,7 +91,10 @@ class HFEncoder(Encoder):
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
-        self.revision = settings_hash(asdict(settings) | {"batch_size": None}, _weights_fingerprint(settings, model.config))
+        # A local folder is named by its files' fingerprint, not its path (venvs move).
+        named = asdict(settings) | {"batch_size": None,
+                                    "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
+        self.revision = settings_hash(named, _weights_fingerprint(settings, model.config))
 
     def tokenise(self, texts: list[str]) -> list[list[int]]:
         ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,

@@ -13,11 +13,6 @@ the Transformer has a bias; the adaptor's experts have a learnable input bias an
 linear map; the gate is a bias-free linear map from the input to one logit per expert.
 Sequences are right-padded: with the causal mask a real position never attends to padding,
 so no padding mask is needed; padded positions carry label -100 and are ignored.
-
-One deviation for speed: a training step runs the adaptor once over all items (needed for the
-full softmax anyway) and looks the sequence items up in that table, so an item gets one
-adaptor-dropout mask per step rather than one per occurrence. At evaluation (no dropout) the
-two are identical.
 """
 from __future__ import annotations
 
@@ -146,10 +141,10 @@ class UniSRec(nn.Module):
 
     def forward(self, seq: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy over all non-padded positions; labels [B, L] (IGNORE = padding)."""
-        items = self.item_repr()  # [N, H]: one adaptor pass over all items, reused for the inputs
-        states = self.encoder(items[seq])  # [B, L, H]
         keep = labels != IGNORE
-        logits = F.normalize(states[keep], dim=-1) @ F.normalize(items, dim=-1).T / self.cfg.temperature
+        states = self.sequence_repr(seq)[keep]  # [P, H]: one adaptor pass per item occurrence (own dropout)
+        items = self.item_repr()  # [N, H]: a separate pass for the candidates, as UniSRec does
+        logits = F.normalize(states, dim=-1) @ F.normalize(items, dim=-1).T / self.cfg.temperature
         return F.cross_entropy(logits.float(), labels[keep])
 
     @torch.no_grad()

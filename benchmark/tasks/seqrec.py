@@ -88,8 +88,9 @@ def rank_targets(model, histories, lengths, targets, device) -> np.ndarray:
     model.eval()
     queries, items = [], None
     for start in range(0, len(histories), EVAL_BATCH):
-        q, items = model.ranking_vectors(histories[start:start + EVAL_BATCH].to(device),
-                                         lengths[start:start + EVAL_BATCH].to(device))
+        batch_lengths = lengths[start:start + EVAL_BATCH]
+        batch = histories[start:start + EVAL_BATCH, :int(batch_lengths.max())]  # drop all-padding columns
+        q, items = model.ranking_vectors(batch.to(device), batch_lengths.to(device))
         queries.append(q.float())
     if not queries:
         return np.empty(0, dtype=np.int64)
@@ -126,6 +127,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
 
     sequences, dropped = user_sequences(frames["train"], index)
     inputs, labels = training_windows(sequences, max_len)
+    lengths = (labels != IGNORE).sum(dim=1)
     valid = eval_pairs(frames["valid"], index, max_len)
     test = eval_pairs(frames["test"], index, max_len)
     dropped.update({f"valid_{k}": v for k, v in valid[3].items()})
@@ -137,7 +139,8 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         order = torch.randperm(len(inputs), generator=generator)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            yield inputs[idx], labels[idx]
+            width = int(lengths[idx].max())  # right padding + causal mask: trimming changes nothing
+            yield inputs[idx, :width], labels[idx, :width]
 
     def validate(model) -> float:
         return metrics.ndcg_at_k_from_ranks(rank_targets(model, *valid[:3], dev), protocol.SEQREC_VALID_METRIC[1])

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--crawl-delay", type=float, default=1.0, help="Crawl-delay written in robots.txt")
     srv.add_argument("--rate-limit", type=float, default=None, help="requests/second per client before 429")
     srv.add_argument("--rate-burst", type=float, default=None)
+    srv.add_argument("--review-page-size", type=int, default=10, help="reviews per review-list page")
+    srv.add_argument("--timeline-page-size", type=int, default=10, help="entries per timeline JSON page")
+    srv.add_argument("--browse-page-size", type=int, default=24, help="products per browse page")
     srv.add_argument("--log", default=None, help="append every request as a JSON line to this file")
     srv.add_argument("--fault-seed", type=int, default=0)
     for kind in FAULT_KINDS:
@@ -65,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     faults = Faults(**{k: getattr(args, f"fault_{k}") for k in FAULT_KINDS}, retry_after_s=args.retry_after_s,
                     slow_s=args.slow_s, oversize_bytes=args.oversize_bytes, seed=args.fault_seed)
     server = SandboxServer(args.data, port=args.port, host=args.host, faults=faults, crawl_delay=args.crawl_delay,
-                           rate_limit=args.rate_limit, rate_burst=args.rate_burst, log_path=args.log)
+                           rate_limit=args.rate_limit, rate_burst=args.rate_burst, log_path=args.log,
+                           review_page_size=args.review_page_size, timeline_page_size=args.timeline_page_size,
+                           browse_page_size=args.browse_page_size)
     # Stop cleanly on Ctrl-C and on SIGTERM, even when started in the background (where a
     # shell leaves SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)

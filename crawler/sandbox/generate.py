@@ -15,16 +15,16 @@ from parsing.categories import display_name
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 
 from crawler.sandbox.profiles import Profile
-from crawler.sandbox.vocabulary import (FIRST_NAMES, LAST_INITIALS, TITLE_NEGATIVE, TITLE_NEUTRAL,
-                                        TITLE_POSITIVE, VOCABULARIES, CategoryVocabulary, ProductType)
+from crawler.sandbox.render import day_words
+from crawler.sandbox.vocabulary import (ATTRIBUTE_PARAPHRASES, AUDIENCE_PARAPHRASES, FIRST_NAMES, LAST_INITIALS,
+                                        TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
+                                        CategoryVocabulary, ProductType)
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _IMG = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _IMG_BASE = "https://m.media-amazon.com/images/I/"
 _DAY_MS = 86_400_000
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 
 
 @dataclass
@@ -93,12 +93,6 @@ def _cap(word: str) -> str:
     return " ".join(out)
 
 
-def _date_words(ms: int) -> str:
-    import datetime as dt
-    d = dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
-    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
-
-
 # ---------------------------------------------------------------- items
 
 def _make_items(profile: Profile, seed: int) -> list[Item]:
@@ -114,7 +108,8 @@ def _make_items(profile: Profile, seed: int) -> list[Item]:
         types = list(vocab.product_types)
         for k in range(count):
             ptype = types[k % len(types)]
-            attributes = tuple(sorted(rng.sample(ptype.attributes, 2), key=ptype.attributes.index))
+            usable = [a for a in ptype.attributes if a.lower() not in ptype.name]   # no "Adjustable Adjustable Dumbbells"
+            attributes = tuple(sorted(rng.sample(usable, 2), key=ptype.attributes.index))
             n_variants = rng.choices((1, 2, 3), weights=(0.6, 0.28, 0.12))[0]
             parent = _unique(rng, asins, new_asin)
             variants = [parent] if n_variants == 1 else [_unique(rng, asins, new_asin) for _ in range(n_variants)]
@@ -163,7 +158,7 @@ def _make_meta(rng: random.Random, item: Item, vocab: CategoryVocabulary) -> dic
         details["Package Dimensions"] = (f"{rng.randint(2, 20)} x {rng.randint(2, 14)} x {rng.randint(1, 8)} inches; "
                                          f"{rng.randint(2, 60)} Ounces")
         details["Item model number"] = f"{item.brand[:2].upper()}-{rng.randint(100, 9999)}"
-        details["Date First Available"] = _date_words(rng.randint(1262304000000, 1640995200000))
+        details["Date First Available"] = day_words(rng.randint(1262304000000, 1640995200000))
         details["Manufacturer"] = item.brand
         if rng.random() < 0.5:
             details["UPC"] = "".join(rng.choice("0123456789") for _ in range(12))
@@ -274,7 +269,7 @@ def _review_count(profile: Profile, rng: random.Random) -> list[int]:
 
 def _user_times(profile: Profile, rng: random.Random, n: int) -> list[int]:
     span_all = profile.end_ms - profile.start_ms
-    first = profile.start_ms + int(span_all * (rng.random() ** 0.75) * 0.97)
+    first = profile.start_ms + int(span_all * (rng.random() ** 1.3) * 0.97)
     span = min(int(rng.uniform(0.3, 6.0) * 365 * _DAY_MS), profile.end_ms - first)
     return sorted(first + int(rng.random() * span) for _ in range(n))
 
@@ -436,6 +431,25 @@ _LONG = (
     "looking for a {ptype} that is {attrs_and}{for_aud}",
     "recommend a {attrs} {ptype}{for_aud} for everyday use",
 )
+_LONG_PARAPHRASED = (
+    "I need a {ptype} {said}{for_aud}",
+    "any suggestions for a {ptype} {said}{for_aud}?",
+    "shopping {for_aud_bare}: a {ptype} {said}",
+)
+
+
+def _long_query(rng: random.Random, item: Item, attrs: list[str], audience: str | None) -> str:
+    """A natural query; half the time in other words than the title (paraphrased attributes/audience)."""
+    vocab = VOCABULARIES[item.category]
+    plain = vocab.audience_phrase.format(audience=audience.lower()) if audience else ""
+    said = [ATTRIBUTE_PARAPHRASES[a] for a in attrs if a in ATTRIBUTE_PARAPHRASES]
+    if said and len(said) == len(attrs) and rng.random() < 0.5:
+        aud = rng.choice(AUDIENCE_PARAPHRASES.get(audience, (plain,))) if audience else ""
+        template = rng.choice(_LONG_PARAPHRASED if aud else _LONG_PARAPHRASED[:2])
+        return template.format(ptype=item.ptype.name, said=" and ".join(said), for_aud=f" {aud}" if aud else "",
+                               for_aud_bare=aud)
+    return rng.choice(_LONG).format(attrs=" ".join(attrs), attrs_and=" and ".join(attrs), ptype=item.ptype.name,
+                                    for_aud=f" {plain}" if plain else "")
 
 
 def _make_queries(profile: Profile, seed: int, items: list[Item]) -> list[dict]:
@@ -449,13 +463,10 @@ def _make_queries(profile: Profile, seed: int, items: list[Item]) -> list[dict]:
         item = rng.choice(ok)
         attrs = list(item.attributes) if rng.random() < 0.4 else [rng.choice(item.attributes)]
         audience = item.audience if rng.random() < 0.5 else None
-        aud_low = audience.lower() if audience else None
         if rng.random() < 0.6:
-            text = " ".join(([aud_low] if aud_low else []) + attrs + [item.ptype.name])
+            text = " ".join(([audience.lower()] if audience else []) + attrs + [item.ptype.name])
         else:
-            phrase = VOCABULARIES[item.category].audience_phrase.format(audience=aud_low) if aud_low else ""
-            text = rng.choice(_LONG).format(attrs=" ".join(attrs), attrs_and=" and ".join(attrs),
-                                            ptype=item.ptype.name, for_aud=f" {phrase}" if phrase else "")
+            text = _long_query(rng, item, attrs, audience)
         if text in seen:
             continue
         seen.add(text)

@@ -81,6 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sandbox._serve(self, head=True)
 
     def do_POST(self):  # the storefront is read-only; forms (add to cart) land here
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 1 << 20))   # drain the form so the connection stays usable
         self.server.sandbox._serve(self, head=False)
 
 

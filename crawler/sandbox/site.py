@@ -1,7 +1,7 @@
 """The storefront without the HTTP: site data loaded from DIR/site, URL → response.
 
-Pages are rendered on first request and kept in a bounded cache, so a crawl at high
-concurrency is served from memory. No HTTP here: the server (server.py) wraps this.
+Pages are rendered on first request (well under a millisecond each) and kept in a bounded
+LRU cache, so a re-crawl or a benchmark loop is served from memory. No HTTP here: the server (server.py) wraps this.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,7 +31,7 @@ class Page:
     kind: str                                   # robots|home|browse|product|reviews|profile|timeline|cart|missing|...
     headers: tuple[tuple[str, str], ...] = field(default=())
 
-    @property
+    @cached_property
     def etag(self) -> str:
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
 
@@ -44,7 +44,7 @@ class Site:
     """Site data of one generated marketplace and the pages made from it."""
 
     def __init__(self, data_dir: str | Path, review_page_size: int = 10, timeline_page_size: int = 10,
-                 browse_page_size: int = 24, crawl_delay: float = 1.0, cache_size: int = 20000):
+                 browse_page_size: int = 24, crawl_delay: float = 1.0, cache_size: int = 4096):
         root = Path(data_dir)
         site_dir = root / "site" if (root / "site").is_dir() else root
         self.manifest = json.loads((site_dir / "manifest.json").read_text(encoding="utf-8"))

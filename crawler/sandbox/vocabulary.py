@@ -271,3 +271,28 @@ TITLE_POSITIVE = ("Love it!", "Great {ptype}", "Exactly what I needed", "Highly 
                   "Best {ptype} I've owned", "Works great", "So happy with this")
 TITLE_NEUTRAL = ("It's okay", "Decent {ptype}", "Does the job", "Not bad for the price", "Mixed feelings")
 TITLE_NEGATIVE = ("Disappointed", "Not worth it", "Returned it", "Poor quality", "Would not buy again")
+
+# Natural-language queries say what they need in other words than the titles, so that a
+# better encoder ranks better (word overlap alone is not enough).
+AUDIENCE_PARAPHRASES = {
+    "Women": ("for my wife", "for her", "for a woman"), "Men": ("for my husband", "for him", "for a guy"),
+    "Kids": ("for my son", "for my daughter", "for children"), "Youth": ("for a teenager", "for my teen"),
+    "Toddlers": ("for my 2 year old", "for a toddler"), "Kids 3-5": ("for my 4 year old", "for a preschooler"),
+    "Kids 8-12": ("for my 10 year old", "for a tween"), "Teens and Adults": ("for grown-ups", "for adults"),
+    "Newborns": ("for a newborn baby", "for a new baby"), "Infants": ("for my baby", "for an infant"),
+    "Boys and Girls": ("for little ones", "for kids"), "All Hair Types": ("that works on any hair",),
+    "Sensitive Skin": ("for skin that reacts easily", "that won't irritate my skin"),
+    "Nintendo Switch": ("for my Switch",), "PlayStation 5": ("for my PS5",), "Xbox Series X": ("for my Xbox",),
+    "PC": ("for my gaming computer", "for my PC setup"),
+}
+ATTRIBUTE_PARAPHRASES = {
+    "waterproof": "that keeps water out", "lightweight": "that doesn't weigh much", "breathable": "that lets air through",
+    "rechargeable": "that I can recharge instead of buying batteries", "wireless": "without cables",
+    "fragrance-free": "with no scent", "sulfate-free": "without sulfates", "non-slip": "that doesn't slide around",
+    "foldable": "that folds up", "portable": "easy to carry around", "insulated": "that keeps warm",
+    "BPA-free": "without BPA", "organic cotton": "made of organic cotton", "educational": "that teaches something",
+    "wooden": "made of wood", "vegan": "with no animal ingredients", "long-lasting": "that lasts all day",
+    "adjustable": "that I can adjust", "compact": "that doesn't take much space", "multiplayer": "we can play together",
+    "noise-cancelling": "that blocks outside noise", "moisturizing": "that keeps things from drying out",
+    "quick-dry": "that dries fast", "easy setup": "that is quick to put up", "collapsible": "that collapses small",
+}

@@ -80,3 +80,16 @@ def test_bad_specs_are_clear_errors(tmp_path, capsys):
     assert "nowhere" in capsys.readouterr().err
     assert main(["run", "--baseline", "bm25", "--task", "cf", "--dataset", "x", "--out", str(tmp_path)]) == 2
     assert "only applies to the search task" in capsys.readouterr().err
+
+
+def test_seqrec_text_model_and_id_only_sasrec(tmp_path, capsys):
+    source = write_recbole(tmp_path / "toy_recbole")
+    out = tmp_path / "out"
+    common = ["--task", "seqrec", "--dataset", str(source), "--out", str(out), "--max-epochs", "1", "--lr", "1e-3"]
+    text = run_cli(capsys, "--encoder", "random", "--text", "full", *common)
+    ids = run_cli(capsys, "--baseline", "sasrec", *common)
+    assert text["encoder"] == "random+full" and text["model"] == "unisrec" and text["lr"] == 1e-3
+    assert ids["encoder"] == "sasrec" and ids["model"] == "sasrec" and "embeddings" not in ids
+    assert set(text["test"]) == set(ids["test"]) >= {"ndcg@10", "recall@10", "recall@50"}
+    assert (out / "embeddings/encoder=random/dataset=toy_full/part-0.parquet").exists()
+    assert (out / "results/seqrec/toy/random_full.json").exists() and (out / "results/seqrec/toy/sasrec.json").exists()

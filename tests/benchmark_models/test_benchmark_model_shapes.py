@@ -59,6 +59,8 @@ def test_unisrec_forward_shapes_and_causal_mask():
     after = model.sequence_repr(changed)
     assert torch.allclose(states[:, :3], after[:, :3], atol=1e-6)  # earlier positions never see later items
     assert not torch.allclose(states[:, 3:], after[:, 3:])
+    # So trailing padding can be cut off a batch without changing the real positions.
+    assert torch.allclose(model.sequence_repr(seq[:, :4]), states[:, :4], atol=1e-5)
     queries, items = model.ranking_vectors(seq, torch.tensor([6, 2, 1]))
     assert queries.shape == (3, 300) and items.shape == (40, 300)
     assert torch.allclose(queries.norm(dim=1), torch.ones(3)) and torch.allclose(items.norm(dim=1), torch.ones(40))

@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from crawler.sandbox.generate import generate_marketplace
 from crawler.sandbox.output import generate
 from crawler.sandbox.profiles import PROFILES, T1_MS, T2_MS
@@ -150,3 +152,16 @@ def test_items_bought_by_one_user_share_words_more_than_random_pairs(truth):
     asins = sorted(titles)
     random_pairs = [jaccard(*rng.sample(asins, 2)) for _ in range(len(together))]
     assert sum(together) / len(together) > 1.5 * sum(random_pairs) / len(random_pairs)
+
+
+@pytest.mark.slow
+def test_default_profile_is_sized_and_generated_within_a_minute(tmp_path):
+    started = time.perf_counter()
+    manifest = generate(tmp_path / "default", "default", 0)
+    assert time.perf_counter() - started < 60
+    assert len(manifest["categories"]) == 5
+    assert (manifest["items"], manifest["users"]) == (3000, 5000)
+    assert 57_000 <= manifest["reviews"] <= 66_000 and manifest["queries"] == 200
+    assert min(manifest["splits"].values()) > 1000
+    meta = [json.loads(line) for line in (tmp_path / "default" / "truth" / "meta_Video_Games.jsonl").open(encoding="utf-8")]
+    assert 500 <= len(meta) <= 600 and validate_records(meta, "meta") == []

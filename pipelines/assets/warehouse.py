@@ -1,0 +1,39 @@
+"""The DuckDB warehouse: `<data_root>/warehouse.duckdb`, views over silver, gold, stats and results.
+
+One writer (`duckdb_writer` pool); the file is built aside and renamed, readers open it read-only.
+"""
+
+import dagster as dg
+
+from pipelines.resources import DataRoot
+
+VIEWS = ("reviews", "meta", "rating_only", "splits", "stats", "quarantine", "task_sizes", "results")
+
+
+@dg.asset(
+    deps=["gold_benchmark", "task_inputs", "silver_meta"], group_name="warehouse", pool="duckdb_writer",
+    kinds={"duckdb"},
+    description="`<data_root>/warehouse.duckdb`: views reviews, meta, rating_only, splits, stats, quarantine, "
+                "task_sizes and results over the Parquet lake and `results/<task>/<dataset>/<encoder>.json`.",
+)
+def warehouse_db(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.MaterializeResult:
+    from warehouse import catalog
+
+    path = catalog.refresh(data_root.root)
+    counts = {}
+    con = catalog.connect(data_root.root)
+    try:
+        for view in VIEWS:
+            counts[view] = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        by_category = con.execute("SELECT category, count(*) AS reviews FROM reviews GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    table = "\n".join(["| category | reviews |", "|---|---|"] + [f"| {c} | {n} |" for c, n in by_category])
+    context.log.info("warehouse views: %s", counts)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)), **{f"rows_{v}": n for v, n in counts.items()},
+        "reviews_by_category": dg.MetadataValue.md(table),
+    })
+
+
+assets = [warehouse_db]
