@@ -52,9 +52,11 @@ def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.D
         if loader_name not in LOADERS:
             raise UnknownDataset(f"no loader {loader_name!r}; known: {sorted(LOADERS)}")
         loader = LOADERS[loader_name]
-        kwargs = {"task": task} if "task" in inspect.signature(loader).parameters else {}
+        parameters = inspect.signature(loader).parameters
+        kwargs = {"task": task} if "task" in parameters else {}
         frames = loader(source, **kwargs)
-        return _name(loader_name), frames
+        default = parameters["dataset"].default if "dataset" in parameters else None
+        return (default if isinstance(default, str) else _name(loader_name)), frames
     try:
         lake = task_dir(root, task, spec)
     except ValueError as exc:

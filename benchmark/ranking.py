@@ -53,8 +53,10 @@ def _mask(scores: torch.Tensor, exclude: list[np.ndarray] | None, start: int) ->
         scores[r, c] = float("-inf")
 
 
-def _topk_block(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Top-k of each row with the tie rule (equal score → lower index first)."""
+def topk_block(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-k (values, indices) of each row of a score block, with the tie rule (equal score →
+    lower index first). For scorers other than a dot product (e.g. BM25)."""
+    k = min(k, scores.shape[1])
     values, indices = torch.topk(scores, k, dim=1)
     kth = values[:, -1:]
     # torch.topk picks arbitrarily among items tied with the k-th score; fix those rows.
@@ -70,6 +72,9 @@ def _topk_block(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tenso
     values = torch.gather(values, 1, order)
     values, order = torch.sort(values, dim=1, descending=True, stable=True)
     return values, torch.gather(indices, 1, order)
+
+
+_topk_block = topk_block  # the earlier private name, still imported by benchmark/search.py
 
 
 @torch.no_grad()
@@ -89,7 +94,7 @@ def score_topk(queries: torch.Tensor, items: torch.Tensor, k: int, exclude: list
     for start, end in _chunks(queries_t.shape[0], n_items, chunk_size):
         scores = _as_tensor(queries_t[start:end], dev) @ items_t.T
         _mask(scores, exclude, start)
-        values, indices = _topk_block(scores, k)
+        values, indices = topk_block(scores, k)
         out_scores.append(values.cpu())
         out_indices.append(indices.cpu())
     if not out_scores:

@@ -12,11 +12,17 @@ import gzip
 import hashlib
 import json
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 KEPT_HEADERS = ("etag", "last-modified", "retry-after", "content-length")
+COMPRESS_LEVEL = 3  # ~90% of level 6's ratio on HTML at under half its CPU
+
+
+def body_path(sha: str) -> str:
+    return f"bodies/{sha[:2]}/{sha}.gz"
 
 
 def iso_utc(unix: float) -> str:
@@ -35,18 +41,21 @@ class Archive:
         self._fd: int | None = None
 
     # -- bodies -------------------------------------------------------------------------
-    def store_body(self, body: bytes) -> tuple[str, str]:
-        """Store a body once; returns (sha256, path relative to raw/)."""
-        sha = hashlib.sha256(body).hexdigest()
-        rel = f"bodies/{sha[:2]}/{sha}.gz"
+    def store_body(self, body: bytes, sha: str | None = None) -> tuple[str, str]:
+        """Store a body once; returns (sha256, path relative to raw/). Safe to call from a thread."""
+        sha = sha or hashlib.sha256(body).hexdigest()
+        rel = body_path(sha)
         target = self.root / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+            tmp = target.with_name(f".{sha}.{os.getpid()}.{threading.get_ident()}.tmp")
             # mtime=0: the same body always gives the same bytes on disk.
-            tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
+            tmp.write_bytes(gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0))
             os.replace(tmp, target)
         return sha, rel
+
+    def has(self, sha: str) -> bool:
+        return (self.root / body_path(sha)).exists()
 
     def read_body(self, rel: str) -> bytes:
         return read_body(self.root, rel)

@@ -10,9 +10,11 @@ response that was never stored.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from crawler.amazon import AmazonAdapter
-from crawler.archive import Archive, iso_utc, iter_manifest, read_body
+from crawler.archive import Archive, body_path, iso_utc, iter_manifest, read_body
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import Frontier, Request, fingerprint
 from crawler.politeness import Politeness
@@ -79,15 +81,17 @@ class Engine:
     async def _loop(self) -> None:
         n = max(self.settings.concurrency, 1)
         tasks: set[asyncio.Task] = set()
+        ready: deque[Request] = deque()  # claimed (in flight on disk) but not started yet
         try:
             while True:
-                if time.monotonic() - self._last_total > 1.0:  # the bar's total grows with the frontier
-                    self.bar.total = sum(self.frontier.counts().values())
+                if self.settings.progress and time.monotonic() - self._last_total > 1.0:
+                    self.bar.total = sum(self.frontier.counts().values())  # the total grows with the frontier
                     self.bar.refresh()
                     self._last_total = time.monotonic()
-                if len(tasks) < n:
-                    for request in self.frontier.claim(n - len(tasks)):
-                        tasks.add(asyncio.create_task(self._process(request)))
+                if len(tasks) < n and not ready:
+                    ready.extend(self.frontier.claim(n))  # one transaction per batch, not per request
+                while len(tasks) < n and ready:
+                    tasks.add(asyncio.create_task(self._process(ready.popleft())))
                 if not tasks:
                     with self.frontier.transaction():
                         more = self.adapter.advance()
@@ -105,7 +109,14 @@ class Engine:
     async def _process(self, request: Request) -> None:
         await self._ensure_robots(request.url)
         response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
-        self._settle(request, response)
+        stored = None
+        if response.body is not None and response.status is not None and 200 <= response.status < 300:
+            sha = hashlib.sha256(response.body).hexdigest()
+            if self.archive.has(sha):
+                stored = (sha, body_path(sha))
+            else:  # gzip and file creation off the event loop (zlib and file I/O release the GIL)
+                stored = await asyncio.to_thread(self.archive.store_body, response.body, sha)
+        self._settle(request, response, stored=stored)
 
     def _queue(self, requests: list[Request]) -> None:
         for child in requests:
@@ -115,11 +126,11 @@ class Engine:
                 self.stats.inc("dupefilter/filtered")
 
     # -- settling one response --------------------------------------------------------------
-    def _settle(self, request: Request, response: Response, replayed_entry: dict | None = None) -> None:
+    def _settle(self, request: Request, response: Response, stored: tuple[str, str] | None = None,
+                replayed_entry: dict | None = None) -> None:
+        """Settle one response whose body (if any) is already stored: adapter, manifest line, commit."""
         body_ok = response.body is not None and response.status is not None and 200 <= response.status < 300
-        sha = rel = None
-        if replayed_entry is None and body_ok:
-            sha, rel = self.archive.store_body(response.body)
+        sha, rel = stored or (None, None)
         with self.frontier.transaction():
             error = response.error
             if error is None:

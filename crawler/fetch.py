@@ -11,7 +11,9 @@
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -94,21 +96,13 @@ class Fetcher:
             self.stats.inc("robotstxt/forbidden")
             return Response(url, url, None, error="robots_disallowed", fetched_at=time.time())
         # 2-4. retries around politeness + exchange
-        attempts = 0
+        attempts = 1
         last: Retryable | None = None
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(Retryable),
-            stop=stop_after_attempt(self.settings.max_retries + 1) | self._budget_spent,
-            wait=wait_exponential_jitter(multiplier=self.settings.backoff_base_s, max=self.settings.backoff_max_s,
-                                         jitter=self.settings.backoff_base_s),
-            before_sleep=self._count_retry,
-            reraise=True,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    response = await self._exchange(url)
+            try:
+                response = await self._exchange(url)  # the common case pays for no retry machinery
+            except Retryable as first:
+                response, attempts = await self._retry(url, first)
         except Retryable as error:
             last = error
         except Refused as error:
@@ -126,13 +120,34 @@ class Fetcher:
             self.politeness.gate(urlsplit(response.final_url).netloc).penalise()
         return response
 
-    # -- retry bookkeeping ----------------------------------------------------------------
+    # -- retries ----------------------------------------------------------------------------
+    async def _retry(self, url: str, first: Retryable) -> tuple[Response, int]:
+        """Attempts 2..max_retries+1 after a transient failure: exponential backoff with jitter."""
+        if self.settings.max_retries <= 0 or self.retry_budget <= 0:
+            raise first
+        self._note_retry(first)
+        base = self.settings.backoff_base_s
+        await asyncio.sleep(min(base + random.uniform(0, base), self.settings.backoff_max_s))
+        attempts = 1
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Retryable),
+            stop=stop_after_attempt(self.settings.max_retries) | self._budget_spent,
+            # tenacity's attempt 1 is our attempt 2: the waits continue base·2, base·4, …
+            wait=wait_exponential_jitter(multiplier=2 * base, max=self.settings.backoff_max_s, jitter=base),
+            before_sleep=lambda state: self._note_retry(state.outcome.exception()),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                attempts += 1
+                response = await self._exchange(url)
+        return response, attempts
+
     def _budget_spent(self, retry_state) -> bool:
         return self.retry_budget <= 0
 
-    def _count_retry(self, retry_state) -> None:
+    def _note_retry(self, error: BaseException) -> None:
         self.retry_budget -= 1
-        error = retry_state.outcome.exception()
         self.stats.inc("retry/count")
         self.stats.inc(f"retry/reason_count/{getattr(error, 'reason', type(error).__name__).split(':')[0]}")
 

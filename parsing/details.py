@@ -9,11 +9,9 @@ star rating, the Best Sellers Rank lists) and the ASIN (already `parent_asin`) a
 """
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from parsing.dom import by_ids, first, text_of
+from parsing.dom import by_ids, text_of
 
 _CLASSED_TABLES = etree.XPath('//table[contains(@class,"prodDetTable")]')
 # Containers found through the id table; their tables/lists are read relative to them.
@@ -28,25 +26,25 @@ _ITEMS = etree.XPath(".//li")
 _FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]')
 _FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]')
 # A row holding a widget, not a fact: stars, rank lists, review counts.
-# Rows (tr/li) holding a widget, found with one query per container.
-_WIDGET_ROWS = etree.XPath(
+_WIDGET = etree.XPath(
     './/*[contains(@class,"a-icon-star") or @id="acrPopover" or contains(@class,"zg_hrsr")'
-    ' or contains(@class,"a-icon-popover") or (self::a and contains(@href,"bestsellers"))]'
-    '/ancestor::*[self::tr or self::li]'
+    ' or contains(@class,"a-icon-popover")] | .//a[contains(@href,"/gp/bestsellers") or contains(@href,"/bestsellers/")]'
 )
-_TRAILING_COLON = re.compile(r"\s*[:：]\s*$")
-_LEADING_COLON = re.compile(r"^\s*[:：]\s*")
 _SKIP_KEYS = frozenset({"asin"})
 
 
 def _clean_key(text: str) -> str:
-    return _TRAILING_COLON.sub("", text).strip()
+    return text.rstrip(" :：")
 
 
-def _keep(key: str, row, widgets: set) -> bool:
+def _keep(key: str, row) -> bool:
     if not key or key.lower() in _SKIP_KEYS:
         return False
-    return row not in widgets and row.get("id") not in ("SalesRank", "averageCustomerReviews")
+    if row.get("id") in ("SalesRank", "averageCustomerReviews"):
+        return False
+    if next(row.iter("i", "a", "ul"), None) is None:
+        return True  # no icon, link or list in the row: it cannot be a widget
+    return not _WIDGET(row)
 
 
 def _label(item):
@@ -55,6 +53,12 @@ def _label(item):
         if node.tag == "b" or "a-text-bold" in (node.get("class") or ""):
             return node
     return None
+
+
+def _outermost(elements: list) -> list:
+    """Drop the elements that sit inside another one of the list (their rows would repeat)."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
 def _cells(row) -> list:
@@ -76,24 +80,18 @@ def product_details(root, found: dict | None = None) -> dict[str, str]:
     tables = [containers[name] for name in _TABLE_IDS if name in containers]
     if not tables:  # no known container: look for the tables themselves (one walk of the tree)
         tables = _CLASSED_TABLES(root)
-    seen_rows = set()
-    for table in tables:
-        widgets = set(_WIDGET_ROWS(table))
+    for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
         for row in _ROWS(table):
-            if row in seen_rows:  # containers nest (#prodDetails holds the tech-spec table)
-                continue
-            seen_rows.add(row)
             cells = _cells(row)
             if len(cells) != 2:
                 continue
             key = _clean_key(text_of(cells[0]))
             value = text_of(cells[1])
-            if value and key not in details and _keep(key, row, widgets):
+            if value and key not in details and _keep(key, row):
                 details[key] = value
     for name in _BULLET_IDS:
         if name not in containers:
             continue
-        widgets = set(_WIDGET_ROWS(containers[name]))
         for item in _ITEMS(containers[name]):
             label = _label(item)
             if label is None:
@@ -102,7 +100,7 @@ def product_details(root, found: dict | None = None) -> dict[str, str]:
             key = _clean_key(label_text)
             whole = text_of(item)
             value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
-            value = _LEADING_COLON.sub("", value).strip()
-            if value and key not in details and _keep(key, item, widgets):
+            value = value.lstrip(" :：").rstrip()
+            if value and key not in details and _keep(key, item):
                 details[key] = value
     return details

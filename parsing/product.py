@@ -31,7 +31,7 @@ _ANCHOR_IDS = (
     "corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop",
     "apex_desktop", "apex_offerDisplay_desktop", "tp_price_block_total_price_ww", "priceblock_ourprice", "priceblock_dealprice", "priceblock_saleprice",
     "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue", "buyNewSection",
-    "tmmSwatches", "productFactsDesktopExpander", "kindle-feature-bullets-atf", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
+    "tmmSwatches", "price", "productFactsDesktopExpander", "kindle-feature-bullets-atf", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
 )
 _LOOKUP_IDS = _ANCHOR_IDS + DETAIL_CONTAINER_IDS
 _VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
@@ -39,7 +39,7 @@ _OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
 _OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]')
 _STORE_PATTERNS = (
     # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
-    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
+    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
     # "Brand: X", "Marca: X", "Marke: X", "Marque : X", "Merk: X"
     re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
     re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand
@@ -287,6 +287,9 @@ def _price(root, anchors) -> float | None:
         value = parse_price(text_of(selected))
         if value is not None:
             return value
+    header = anchors.get("price")  # books' header price (`span#price`), a last resort
+    if header is not None and header.tag == "span":
+        return parse_price(text_of(header))
     return None
 
 
@@ -294,7 +297,7 @@ def _breadcrumb(node) -> list[str]:
     if node is None:
         return []
     # the "‹ Back to results" link shares the list on pages reached from a search
-    return [t for t in (text_of(a) for a in node.xpath('.//li//a[not(@id="breadcrumb-back-link")]')) if t]
+    return [t for t in (text_of(a) for a in node.iter("a") if a.get("id") != "breadcrumb-back-link") if t]
 
 
 def _parent_asin(body: bytes, anchors, url: str | None, root) -> str | None:

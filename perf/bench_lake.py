@@ -89,7 +89,7 @@ def run_spark(spark, root: Path) -> tuple[float, int]:
     from warehouse import jobs, layout
     from warehouse.settings import LakeSettings
 
-    settings = LakeSettings(cores=(5,), files_per_partition=CORES)
+    settings = LakeSettings(cores=(5,), files_per_partition=CORES, driver_kcore_max_rows=0)  # all in Spark
     started = time.perf_counter()
     jobs.silver_reviews(spark, root, [CATEGORY], settings, build_id="bench")
     counts = jobs.gold_benchmark(spark, root, [CATEGORY], settings, build_id="bench")
@@ -103,7 +103,7 @@ CREATE OR REPLACE TABLE raw AS {scan};
 CREATE OR REPLACE TABLE silver AS
   SELECT * EXCLUDE (file_row_number), min(seq) OVER (PARTITION BY user_id) AS user_seq,
     list_filter([CASE WHEN rating NOT BETWEEN 1 AND 5 THEN 'rating_out_of_range' END,
-                 CASE WHEN timestamp < 0 THEN 'timestamp_negative' END], f -> f IS NOT NULL) AS flags
+                 CASE WHEN timestamp < 0 THEN 'timestamp_negative' END], lambda f: f IS NOT NULL) AS flags
   FROM raw QUALIFY row_number() OVER (PARTITION BY user_id, parent_asin ORDER BY timestamp, seq) = 1;
 COPY (SELECT * FROM silver ORDER BY user_seq, timestamp, seq) TO '{out}/silver.parquet' (FORMAT parquet);
 CREATE OR REPLACE TABLE core AS SELECT user_id, parent_asin, rating, timestamp, seq, user_seq FROM silver;

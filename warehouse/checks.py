@@ -65,9 +65,9 @@ def timestamps_in_range(root: str | Path, category: str, settings: LakeSettings 
         return True, {"flagged": 0, "unflagged_out_of_range": 0}
     lo, hi = settings.min_timestamp_ms, settings.max_timestamp_ms
     flagged, unflagged, t_min, t_max = _one(
-        f"SELECT count(*) FILTER (WHERE len(list_filter(flags, f -> f LIKE 'timestamp%')) > 0),"
+        f"SELECT count(*) FILTER (WHERE len(list_filter(flags, lambda f: f LIKE 'timestamp%')) > 0),"
         f" count(*) FILTER (WHERE (timestamp < {lo} OR timestamp > {hi})"
-        f"   AND len(list_filter(flags, f -> f LIKE 'timestamp%')) = 0),"
+        f"   AND len(list_filter(flags, lambda f: f LIKE 'timestamp%')) = 0),"
         f" min(timestamp), max(timestamp) FROM {scan}")
     return unflagged == 0, {"flagged": flagged, "unflagged_out_of_range": unflagged, "min": t_min, "max": t_max}
 

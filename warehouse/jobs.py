@@ -192,12 +192,44 @@ def read_table(spark: SparkSession, table: Path, categories: list[str]) -> DataF
     return out
 
 
-def k_core(frame: DataFrame, k: int) -> DataFrame:
+def _driver_k_core(pairs, k: int):
+    """The k-core's users and items from (category, user_id, parent_asin) pairs, with numpy.
+
+    A row survives the repeated filter iff its user and its item are never removed, so the
+    k-core is exactly the rows whose user and item are in the returned sets."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pairs.to_pandas()
+    users, user_keys = pd.factorize(pd.MultiIndex.from_frame(frame[["category", "user_id"]]))
+    items, item_keys = pd.factorize(pd.MultiIndex.from_frame(frame[["category", "parent_asin"]]))
+    alive = np.ones(len(frame), dtype=bool)
+    while True:
+        user_n = np.bincount(users[alive], minlength=len(user_keys))
+        item_n = np.bincount(items[alive], minlength=len(item_keys))
+        keep = alive & (user_n[users] >= k) & (item_n[items] >= k)
+        if keep.sum() == alive.sum():
+            break
+        alive = keep
+    kept_users = user_keys[np.unique(users[alive])].to_frame(index=False)
+    kept_items = item_keys[np.unique(items[alive])].to_frame(index=False)
+    return kept_users, kept_items
+
+
+def k_core(frame: DataFrame, k: int, driver_max_rows: int = 0) -> DataFrame:
     """Repeat "keep rows whose user count ≥ k and item count ≥ k" (counted together) until stable."""
     if k <= 1:
         return frame
     current = frame.localCheckpoint()
     size = current.count()
+    if size <= driver_max_rows:
+        spark = frame.sparkSession
+        kept_users, kept_items = _driver_k_core(current.select("category", "user_id", "parent_asin").toArrow(), k)
+        schema_u, schema_i = "category string, user_id string", "category string, parent_asin string"
+        users = spark.createDataFrame(kept_users, schema_u) if len(kept_users) else spark.createDataFrame([], schema_u)
+        items = spark.createDataFrame(kept_items, schema_i) if len(kept_items) else spark.createDataFrame([], schema_i)
+        return (current.join(F.broadcast(users), ["category", "user_id"], "left_semi")
+                .join(F.broadcast(items), ["category", "parent_asin"], "left_semi"))
     while True:
         users = current.groupBy("category", "user_id").count().filter(F.col("count") >= k).drop("count")
         items = current.groupBy("category", "parent_asin").count().filter(F.col("count") >= k).drop("count")
@@ -240,7 +272,7 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
         tables = {v: layout.benchmark(root, k, v) for v in layout.VARIANTS}
         if silver is not None:
             base = silver.select("category", *BASE_COLUMNS, "seq", "user_seq")
-            core = with_splits(_by_user(k_core(base, k), settings), settings).persist()
+            core = with_splits(_by_user(k_core(base, k, settings.driver_kcore_max_rows), settings), settings).persist()
             order = list(ORDER)
             _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), staged / f"{k}" / "rating_only",
                    ["category"], order)

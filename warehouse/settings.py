@@ -27,3 +27,6 @@ class LakeSettings:
     # Files per category partition of each Spark output: rows are hashed by user into this many
     # files, so the file set (and bytes) never depends on how Spark happened to schedule tasks.
     files_per_partition: int = 2
+    # Below this many rows the k-core peeling runs on the driver (numpy, one pass per round) and
+    # Spark only applies the result: each Spark round costs seconds of job overhead. 0 = always Spark.
+    driver_kcore_max_rows: int = 2_000_000

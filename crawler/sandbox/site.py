@@ -116,7 +116,10 @@ class Site:
                     offset = render.decode_token(token)
                 except (ValueError, KeyError, TypeError):
                     return Page(400, _JSON, b'{"error": "invalid nextPageToken"}', "timeline")
-            return self._cached("timeline", profile.removeprefix("amzn1.account."), offset)
+            size = _int(first("pageSize", str(self.timeline_page_size)))
+            if not 1 <= size <= 100:
+                return Page(400, _JSON, b'{"error": "pageSize must be 1..100"}', "timeline")
+            return self._cached("timeline", f"{profile.removeprefix('amzn1.account.')}|{size}", offset)
         if path.startswith("/gp/cart") or path.startswith("/ap/"):
             return self._cached("cart", "", 0)
         if path.startswith("/errors/validateCaptcha"):
@@ -158,12 +161,13 @@ class Site:
             return _html(200, render.render_profile(key, self.names.get(key, "Amazon Customer"),
                                                     len(self.by_user[key])), "profile")
         if kind == "timeline":
+            key, size = key.split("|")
             reviews = self.by_user.get(key)
             if reviews is None:
                 return Page(404, _JSON, b'{"error": "profile not found"}', "timeline")
             if number > len(reviews):
                 return Page(400, _JSON, b'{"error": "invalid nextPageToken"}', "timeline")
-            return Page(200, _JSON, render.timeline_json(key, reviews, number, self.timeline_page_size), "timeline")
+            return Page(200, _JSON, render.timeline_json(key, reviews, number, int(size)), "timeline")
         if kind == "cart":
             return _html(200, render.render_cart(), "cart")
         return self._missing()

@@ -82,6 +82,7 @@ def test_bad_specs_are_clear_errors(tmp_path, capsys):
     assert "only applies to the search task" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_seqrec_text_model_and_id_only_sasrec(tmp_path, capsys):
     source = write_recbole(tmp_path / "toy_recbole")
     out = tmp_path / "out"

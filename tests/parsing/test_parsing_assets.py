@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import dagster as dg
-import pytest
 
 from parsing_archive_builder import ArchiveWriter, product_page, review, timeline_body
 from pipelines.assets.parse import bronze

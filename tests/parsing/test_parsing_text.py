@@ -45,7 +45,7 @@ def _ms(y, m, d):
     ("Rezension aus Deutschland vom 3. März 2021", _ms(2021, 3, 3)),
     ("Commenté en France le 1 août 2022", _ms(2022, 8, 1)),
     ("Recensito in Italia il 12 maggio 2020", _ms(2020, 5, 12)),
-    ("2019-02-28", _ms(2019, 2, 28)), ("no date here", None), ("February 30, 2020", None),
+    ("2019-02-28", _ms(2019, 2, 28)), ("2024年1月6日に日本でレビュー済み", _ms(2024, 1, 6)), ("no date here", None), ("February 30, 2020", None),
 ])
 def test_days(text, value):
     assert parse_day(text) == value

@@ -1,4 +1,4 @@
-"""One tiny generated marketplace for all sandbox tests, and a server over it."""
+"""One tiny generated marketplace (seed 7) shared by the sandbox tests, and its ground truth read back."""
 from __future__ import annotations
 
 import json

@@ -206,6 +206,17 @@ def test_profile_then_timeline_walk_gives_exactly_each_users_truth(client, truth
         assert sorted(map(key, got)) == sorted(map(key, mine))
 
 
+def test_timeline_page_size(client, truth):
+    user = max(truth["users"], key=lambda u: sum(r["user_id"] == u for rs in truth["reviews"].values() for r in rs))
+    base = f"/profilewidget/timeline/visitor?profileId=amzn1.account.{user}"
+    assert len(client.get(base).json()["contributions"]) == 10
+    small = client.get(base + "&pageSize=3").json()
+    assert len(small["contributions"]) == 3 and small["nextPageToken"]
+    second = client.get(f"{base}&pageSize=3&nextPageToken={small['nextPageToken']}").json()
+    assert [c["id"] for c in second["contributions"]] == [c["id"] for c in client.get(base).json()["contributions"][3:6]]
+    assert client.get(base + "&pageSize=0").status_code == 400
+
+
 def test_timeline_errors(client):
     assert client.get("/profilewidget/timeline/visitor?profileId=amzn1.account.ANOSUCHUSERAAAAAAAAAAAAAAAAA").status_code == 404
     users = client.get("/profilewidget/timeline/visitor?profileId=amzn1.account.X&nextPageToken=%%%")

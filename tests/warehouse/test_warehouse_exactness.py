@@ -153,3 +153,17 @@ def test_exports_have_the_official_format(exported, shared_fixtures):
     jsonl = (exported / "jsonl" / "All_Beauty.jsonl").read_text().splitlines()
     sample = (official / "All_Beauty.review_sample.jsonl").read_text().strip()
     assert sample in jsonl  # the 2023 record comes back byte for byte
+
+
+def test_spark_and_driver_k_core_agree_with_the_reference(lake, lake_sources, spark):
+    from warehouse import jobs, layout
+
+    categories = [CATEGORY, "Gift_Cards"]
+    want = set()
+    for category in categories:
+        rows, _, _ = _reference(lake_sources, category)
+        want |= {(category, u, i) for u, i, _, _ in ref.k_core(ref.dedup(rows), 5)}
+    base = jobs.read_table(spark, layout.silver(lake, "reviews"), categories).select("category", "user_id", "parent_asin")
+    for driver_max_rows in (0, 10**9):  # the Spark rounds, then the driver peeling
+        got = {tuple(r) for r in jobs.k_core(base, 5, driver_max_rows).collect()}
+        assert got == want, driver_max_rows
