@@ -89,10 +89,13 @@ class Engine:
                     self.bar.refresh()
                     self._last_total = time.monotonic()
                 if len(tasks) < n and not ready:
-                    ready.extend(self.frontier.claim(n))  # one transaction per batch, not per request
+                    self.frontier.release_hold()  # commit the settled batch before claiming the next
+                    ready.extend(self.frontier.claim(n))
+                    self.frontier.hold()
                 while len(tasks) < n and ready:
                     tasks.add(asyncio.create_task(self._process(ready.popleft())))
                 if not tasks:
+                    self.frontier.release_hold()
                     with self.frontier.transaction():
                         more = self.adapter.advance()
                         self._queue(more)
@@ -105,6 +108,7 @@ class Engine:
         finally:
             for task in tasks:
                 task.cancel()
+            self.frontier.release_hold()
 
     async def _process(self, request: Request) -> None:
         await self._ensure_robots(request.url)

@@ -88,19 +88,34 @@ class Frontier:
 
     @contextmanager
     def transaction(self):
-        """One atomic step: nested uses join the outer transaction."""
-        if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+        """One atomic step. Inside an open transaction it is a savepoint: its failure undoes only itself."""
         self._depth += 1
+        name = f"sp{self._depth}"
+        self.conn.execute("BEGIN IMMEDIATE" if self._depth == 1 else f"SAVEPOINT {name}")
         try:
             yield self.conn
         except BaseException:
+            self.conn.execute("ROLLBACK" if self._depth == 1 else f"ROLLBACK TO {name}")
+            if self._depth > 1:
+                self.conn.execute(f"RELEASE {name}")
             self._depth -= 1
-            if self._depth == 0:
-                self.conn.execute("ROLLBACK")
             raise
+        self.conn.execute("COMMIT" if self._depth == 1 else f"RELEASE {name}")
         self._depth -= 1
+
+    def hold(self) -> None:
+        """Open a transaction that later steps join, until `release_hold()`: one commit per batch of
+        responses instead of one per response. Safe after a kill: the rows of an uncommitted batch
+        are still `in_flight` (claims commit on their own) and their responses are in the manifest."""
         if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            self._held = True
+
+    def release_hold(self) -> None:
+        if getattr(self, "_held", False):
+            self._held = False
+            self._depth = 0
             self.conn.execute("COMMIT")
 
     # -- the queue ---------------------------------------------------------------------

@@ -5,6 +5,9 @@
     OUT/quarantine/part-0.parquet                 source, kind, reason, excerpt
     OUT/_yield.json                               pages seen, parsed, quarantined by reason
 
+The yield is parsed / (pages with a body to parse): a page the crawl never got (a 404, a
+fetch that ran out of retries) is quarantined with its reason but is no parse failure.
+
 Rules: the last manifest line for a URL wins; a review is identified by its contribution
 `id`, so the same review seen on two timeline pages (or in a re-fetch) is kept once, from
 the latest fetch, while a user's two reviews of one item are two ids and both stay. One
@@ -60,6 +63,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
     parsed = Counter()
     reviews_by_id: dict[str, tuple[tuple, dict]] = {}  # contribution id → (recency key, record)
     meta_by_parent: dict[str, tuple[tuple, dict]] = {}
+    fetch_failed = 0  # pages the crawl never got (404, retries spent): quarantined, not in the yield
     for entry in latest_entries(raw):
         kind = entry.get("kind") or "unknown"
         seen[kind] += 1
@@ -69,6 +73,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
         failed = _fetch_failed(entry)
         if failed:
             quarantine.add(url, kind, failed, None, str(entry.get("error") or f"status {entry.get('status')}"))
+            fetch_failed += 1
             continue
         try:
             body = read_body(raw, entry)
@@ -120,7 +125,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
         category = category_of.get(review["parent_asin"], "Unknown")
         result.reviews.setdefault(category, []).append(review)
 
-    attempted = sum(parsed.values()) + len(quarantine)
+    attempted = sum(parsed.values()) + len(quarantine) - fetch_failed
     result.report = {
         "pages_seen": sum(seen.values()),
         "pages_by_kind": dict(sorted(seen.items())),
@@ -128,6 +133,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
         "parsed_by_kind": dict(sorted(parsed.items())),
         "quarantined": len(quarantine),
         "quarantined_by_reason": quarantine.counts(),
+        "fetch_failed": fetch_failed,
         "yield": round(sum(parsed.values()) / attempted, 6) if attempted else 1.0,
         "reviews": sum(len(v) for v in result.reviews.values()),
         "meta": sum(len(v) for v in result.meta.values()),

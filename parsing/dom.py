@@ -112,8 +112,8 @@ def _prepare_text(root) -> None:
 
 def is_truncated(body: bytes) -> bool:
     """The body stops before the closing </html> tag a whole page ends with."""
-    start = max(0, len(body) - 65536)
-    return all(body.find(end, start) < 0 for end in (b"</html", b"</HTML", b"</Html"))
+    start = max(0, len(body) - 65536)  # rfind: the closing tag sits at the very end
+    return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0 and body.rfind(b"</Html", start) < 0
 
 
 _BY_ID = etree.XPath("id($names)")

@@ -32,7 +32,7 @@ def _array_at(body: bytes, marker: tuple[bytes, re.Pattern]) -> list | None:
         if match is None:
             return None
         start = body.rfind(b"[", match.start(), match.end())
-        for window in (65_536, 1_048_576, len(body)):  # most arrays are a few KB
+        for window in (8_192, 262_144, len(body)):  # most arrays are a few KB
             try:
                 value, _ = _DECODER.raw_decode(body[start:start + window].decode("utf-8", "replace"))
             except ValueError:

@@ -23,15 +23,20 @@ from parsing.text import normalize_space, parse_count, parse_price, parse_rating
 
 # Every block the extractors start from, looked up in libxml2's id table (no tree walk).
 _ANCHOR_IDS = (
+    # title, byline, ratings
     "productTitle", "btAsinTitle", "ebooksProductTitle", "title", "productSubtitle", "subtitle",
-    "bylineInfo", "byline", "brand",
-    "acrPopover", "acrCustomerReviewText", "averageCustomerReviews",
-    "feature-bullets", "productDescription", "bookDescription_feature_div", "productDescription_feature_div",
-    "wayfinding-breadcrumbs_feature_div", "nav-subnav", "ASIN",
-    "corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop",
-    "apex_desktop", "apex_offerDisplay_desktop", "tp_price_block_total_price_ww", "priceblock_ourprice", "priceblock_dealprice", "priceblock_saleprice",
-    "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue", "buyNewSection",
-    "tmmSwatches", "price", "productFactsDesktopExpander", "kindle-feature-bullets-atf", "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
+    "bylineInfo", "byline", "brand", "acrPopover", "acrCustomerReviewText", "averageCustomerReviews",
+    # text blocks, breadcrumb, category bar, this page's ASIN
+    "feature-bullets", "kindle-feature-bullets-atf", "productFactsDesktopExpander", "productDescription",
+    "bookDescription_feature_div", "productDescription_feature_div", "wayfinding-breadcrumbs_feature_div",
+    "nav-subnav", "ASIN",
+    # prices, newest layout first
+    "corePrice_feature_div", "corePriceDisplay_desktop_feature_div", "corePrice_desktop", "apex_desktop",
+    "apex_offerDisplay_desktop", "tp_price_block_total_price_ww", "priceblock_ourprice", "priceblock_dealprice",
+    "priceblock_saleprice", "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue",
+    "buyNewSection", "tmmSwatches", "price",
+    # "Frequently bought together"
+    "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
 )
 _LOOKUP_IDS = _ANCHOR_IDS + DETAIL_CONTAINER_IDS
 _VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
@@ -39,7 +44,8 @@ _OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
 _OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]')
 _STORE_PATTERNS = (
     # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
-    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
+    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique"
+               r"|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
     # "Brand: X", "Marca: X", "Marke: X", "Marque : X", "Merk: X"
     re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
     re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand

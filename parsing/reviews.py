@@ -14,7 +14,8 @@ from urllib.parse import urljoin
 from parsing.dom import first, text_of
 from parsing.text import normalize_space, parse_count, parse_day, parse_rating
 
-_ASIN_IN_URL = re.compile(r"/(?:product-reviews|dp|gp/product|gp/customer-reviews/[^/]+/[^?]*ASIN=|ASIN/)/?([A-Z0-9]{10})(?=[/?&#]|$)")
+_ASIN_IN_URL = re.compile(
+    r"/(?:product-reviews|dp|gp/product|gp/customer-reviews/[^/]+/[^?]*ASIN=|ASIN/)/?([A-Z0-9]{10})(?=[/?&#]|$)")
 _PROFILE = re.compile(r"/gp/(?:profile|pdp/profile)/(?:amzn1\.account\.)?([A-Z0-9]{10,40})(?=[/?#]|$)")
 _IMAGE_ID = re.compile(r"(https?://[^\s\"']+/images/I/[^._/]+)\.[^/]*?\.?(jpg|png|gif|jpeg)$")
 _HELPFUL_OLD = re.compile(r"(\d[\d,.]*)\s+(?:of|de|von|sur|su)\s+\d[\d,.]*")
@@ -71,7 +72,8 @@ def _record(rating, title, text, images, asin, user_id, timestamp, helpful, veri
 def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
     records, ids = [], []
     for node in root.xpath('//*[@data-hook="review"]'):
-        rating_node = first(node.xpath('.//*[@data-hook="review-star-rating" or @data-hook="cmps-review-star-rating"]//*[contains(@class,"a-icon-alt")]'))
+        rating_node = first(node.xpath(
+            './/*[@data-hook="review-star-rating" or @data-hook="cmps-review-star-rating"]//*[contains(@class,"a-icon-alt")]'))
         title_node = first(node.xpath('.//*[@data-hook="review-title"]'))
         title = ""
         if title_node is not None:

@@ -50,4 +50,7 @@ def replace_dir(src: str | os.PathLike, final: str | os.PathLike) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(src, final)
+    # A swap killed between its two renames left `.<name>.old-<pid>` behind: the new folder is in now.
+    for stale in final.parent.glob(f".{final.name}.old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     return final

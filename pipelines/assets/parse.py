@@ -115,6 +115,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         "batch_pages_seen": int(report["pages_seen"]),
         "batch_parsed": int(report["parsed"]),
         "batch_quarantined": int(report["quarantined"]),
+        "batch_fetch_failed": int(report.get("fetch_failed", 0)),
         "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
         "quarantine": dg.MetadataValue.md(_reasons_md(report)),
     }

@@ -147,6 +147,12 @@ def test_sigkill_three_times_and_resume_gives_the_same_archive_without_refetchin
     assert stored == {u: e["sha256"] for u, e in latest_entries(whole).items() if e["error"] is None}
     assert crawled_reviews(killed) == crawled_reviews(whole)
     assert pool(killed) == pool(whole)
+    # The kills landed mid-crawl: each resume found requests in flight (read back with the stats CLI).
+    report = json.loads(subprocess.run([sys.executable, "-m", "crawler", "stats", "--out", str(tmp_path / "killed"), "--json"],
+                                       check=True, capture_output=True, text=True, cwd=REPO).stdout)
+    cumulative = report["cumulative"]
+    assert cumulative.get("recovery/requeued", 0) + cumulative.get("recovery/replayed_from_archive", 0) > 0
+    assert report["frontier"].get("queued", 0) == 0 and report["frontier"].get("in_flight", 0) == 0
     # After a page was stored, no later request asked for it again.
     first_stored: dict[str, float] = {}
     for entry in iter_manifest(killed):

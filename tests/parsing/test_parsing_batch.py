@@ -95,7 +95,8 @@ def test_batch_writes_bronze(archive, tmp_path):
     assert report["pages_seen"] == 13 and report["pages_by_kind"]["robots"] == 1
     assert report["parsed"] == 7 and report["quarantined"] == 5
     assert report["quarantined_by_reason"] == {"binary": 1, "captcha": 1, "empty": 1, "http 503": 1, "truncated": 1}
-    assert report["yield"] == pytest.approx(7 / 12)
+    assert report["fetch_failed"] == 1
+    assert report["yield"] == pytest.approx(7 / 11)  # the 503 page had nothing to parse
     assert report["reviews"] == 4 and report["meta"] == 3
 
 

@@ -46,7 +46,8 @@ def test_silver_is_the_reference_dedup(lake, lake_sources):
         silver = _silver(lake, category)
         got = [(r["user_id"], r["parent_asin"], r["rating"], r["timestamp"]) for r in silver]
         assert got == ref.dedup(rows), category
-        assert len(silver) < len(rows) or category == "Musical_Instruments"
+        if category in (CATEGORY, "All_Beauty"):
+            assert len(silver) < len(rows)  # these sources hold repeated (user, item) pairs
 
 
 def test_gold_csv_exports_equal_the_reference(exported, lake_sources):
