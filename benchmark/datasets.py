@@ -42,8 +42,9 @@ def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.D
         if any(path.glob("*.inter")):
             from warehouse.loaders.recbole import find_atomic, load_recbole
 
-            frames = load_recbole(path, task=task)
-            return _name(find_atomic(path, None)), frames
+            if task == "search":
+                raise UnknownDataset(f"{path}: RecBole files hold interactions, not a search set")
+            return _name(find_atomic(path, None)), load_recbole(path, task=task)
         raise UnknownDataset(f"{path}: neither task Parquet files nor RecBole atomic files")
     loader_name, sep, source = spec.partition(":")
     if sep and loader_name and not path.exists():
@@ -55,8 +56,11 @@ def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.D
         parameters = inspect.signature(loader).parameters
         kwargs = {"task": task} if "task" in parameters else {}
         frames = loader(source, **kwargs)
+        missing = [n for n in FILES[task] if n not in frames]
+        if missing:
+            raise UnknownDataset(f"loader {loader_name!r} gives no {task} task (missing {missing})")
         default = parameters["dataset"].default if "dataset" in parameters else None
-        return (default if isinstance(default, str) else _name(loader_name)), frames
+        return (default if isinstance(default, str) else _name(Path(source).stem)), frames
     try:
         lake = task_dir(root, task, spec)
     except ValueError as exc:

@@ -1,7 +1,8 @@
 """The embeddings store: one Parquet file per (encoder, dataset), keyed by item id and text hash.
 
 `<root>/embeddings/encoder=<name>/dataset=<ds>/part-0.parquet` with `item_id`, `text_sha1`,
-`vector` list<float32> (docs/CONTRACTS.md §6). The encoder's revision sits in the file's
+`vector` list<float32> (docs/CONTRACTS.md §6); `text_sha1` hashes what was encoded (the item
+id for id-keyed baselines such as random vectors). The encoder's revision sits in the file's
 key-value metadata: a different revision invalidates every stored vector. A re-run encodes
 only items whose text is new or changed.
 """

@@ -5,6 +5,8 @@ recommendation, NDCG@20 for collaborative filtering, NDCG@100 for search — the
 - the per-task average (mean over that task's datasets the encoder has),
 - the overall average (mean over all its datasets),
 - the average of the task averages (each task weighs the same, however many datasets),
+- the number of datasets it has results on (the table is sorted by it, then by the average of
+  task averages: averages over fewer datasets are not comparable),
 - the Borda count: on each dataset, an encoder gets one point per encoder it beats; encoders
   with equal scores share the points of the places they span (each gets the mean). An encoder
   without a result on a dataset gets no points there.
@@ -30,7 +32,7 @@ TASK_ORDER = ("seqrec", "cf", "search")
 TASK_NAMES = {"seqrec": "Seq. rec.", "cf": "CF", "search": "Search"}
 MAIN_METRIC = {"seqrec": "{}@{}".format(*SEQREC_REPORT[0]), "cf": "{}@{}".format(*CF_REPORT[0]),
                "search": f"ndcg@{SEARCH_CUTOFF}"}
-AVERAGE, TASK_AVERAGE, BORDA = "Average", "Avg. of tasks", "Borda"
+AVERAGE, TASK_AVERAGE, BORDA, COVERAGE = "Average", "Avg. of tasks", "Borda", "Datasets"
 
 
 def main_score(result: dict) -> float | None:
@@ -77,7 +79,9 @@ def aggregate(scores: pd.DataFrame) -> pd.DataFrame:
     table[("all", AVERAGE)] = scores.mean(axis=1)
     table[("all", TASK_AVERAGE)] = pd.DataFrame(task_avgs).mean(axis=1) if task_avgs else np.nan
     table[("all", BORDA)] = borda(scores)
-    return table.sort_values(("all", TASK_AVERAGE), ascending=False, kind="mergesort")
+    # Averages over fewer datasets are not comparable (a search-only baseline): full coverage first.
+    table[("all", COVERAGE)] = scores.notna().sum(axis=1)
+    return table.sort_values([("all", COVERAGE), ("all", TASK_AVERAGE)], ascending=False, kind="mergesort")
 
 
 def spearman_with(table: pd.DataFrame, reference: dict[str, float], column=("all", TASK_AVERAGE)) -> dict:
@@ -120,7 +124,7 @@ def _header(column) -> str:
 def _cell(value, column) -> str:
     if pd.isna(value):
         return "–"
-    return f"{value:g}" if column[1] == BORDA else f"{value * 100:.2f}"
+    return f"{value:g}" if column[1] in (BORDA, COVERAGE) else f"{value * 100:.2f}"
 
 
 def to_markdown(table: pd.DataFrame) -> str:
@@ -140,6 +144,7 @@ def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     columns = [c for c in table.columns if c[1] == "avg"] + [("all", TASK_AVERAGE)]
+    table = table.drop(columns=[("all", COVERAGE)])
     fig, ax = plt.subplots(figsize=(3.5 + 1.6 * len(columns), 3.5))
     width = 0.8 / max(len(table), 1)
     x = np.arange(len(columns))

@@ -43,7 +43,7 @@ def _maybe_sandbox(args: argparse.Namespace):
         return
     from crawler.sandbox.server import SandboxServer
 
-    with SandboxServer(Path(args.sandbox), port=args.sandbox_port) as server:
+    with SandboxServer(Path(args.sandbox), port=args.sandbox_port, crawl_delay=args.sandbox_crawl_delay) as server:
         yield server.base_url
 
 
@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     crawl = sub.add_parser("crawl", help="start or resume a crawl")
     crawl.add_argument("--out", required=True, type=Path, help="output folder; the raw archive goes to OUT/raw/")
     crawl.add_argument("--sandbox", type=Path, help="serve this generated sandbox folder on 127.0.0.1 during the crawl")
-    crawl.add_argument("--sandbox-port", type=int, default=0)
+    crawl.add_argument("--sandbox-port", type=int, default=8765,
+                       help="fixed, since stored URLs carry it: a resume must see the same base URL")
+    crawl.add_argument("--sandbox-crawl-delay", type=float, default=1.0, help="the Crawl-delay of the sandbox's robots.txt")
     _add_settings_options(crawl)
     stats = sub.add_parser("stats", help="print the stats of a crawl")
     stats.add_argument("--out", required=True, type=Path)

@@ -10,6 +10,7 @@ response that was never stored.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import logging
 import os
@@ -38,6 +39,10 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time() % 1:.3f}"[1:].replace(".", "") + f"-{os.getpid()}"
 
 
+class CrawlLocked(RuntimeError):
+    """Another engine holds this archive's lock."""
+
+
 class Engine:
     def __init__(self, settings: CrawlSettings, out_dir: Path | str, adapter_cls=AmazonAdapter):
         self.settings = settings
@@ -51,6 +56,19 @@ class Engine:
 
     async def crawl(self) -> dict:
         started = time.time()
+        self.raw.mkdir(parents=True, exist_ok=True)
+        lock = open(self.raw / "crawl.lock", "w")
+        try:  # one engine per archive; the OS drops the lock when a process dies, even by kill -9
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise CrawlLocked(f"another crawl is running on {self.raw}") from None
+        try:
+            return await self._crawl(started)
+        finally:
+            lock.close()
+
+    async def _crawl(self, started: float) -> dict:
         self.frontier = Frontier(self.raw / "crawl.sqlite")
         self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
         self.adapter = self.adapter_cls(self.settings, self.frontier)
@@ -255,8 +273,9 @@ class Engine:
         with self.frontier.transaction():
             self._persist_stats(force=True)
             self.frontier.put("last_run", summary)
-        if self.settings.progress or finished:
-            log.info("%s", format_summary(summary))
+        log.info("run %s %s after %.1f s: %d pages stored, %d failed %s", self.run_id,
+                 "finished" if finished else "stopped", elapsed, self.stats.get("response/ok"),
+                 sum(summary["failures"].values()), summary["failures"] or "")
         return summary
 
 

@@ -13,38 +13,35 @@ from lxml import etree
 
 from parsing.dom import by_ids, text_of
 
-_CLASSED_TABLES = etree.XPath('//table[contains(@class,"prodDetTable")]')
 # Containers found through the id table; their tables/lists are read relative to them.
 _TABLE_IDS = ("prodDetails", "productDetails_feature_div", "productDetails_techSpec_section_1",
               "productDetails_techSpec_section_2", "productDetails_detailBullets_sections1",
               "technicalSpecifications_section_1", "technical-details-table")
 _BULLET_IDS = ("detailBullets_feature_div", "detail_bullets_id", "detail-bullets", "productDetailsTable")
 DETAIL_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
-_ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr')
-# nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
-_ITEMS = etree.XPath(".//li")
-_FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]')
-_FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]')
+# regexp=False on every path: no EXSLT regex functions to register per call
+_ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr', regexp=False)
+_FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]', regexp=False)
+_FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]', regexp=False)
 # A row holding a widget, not a fact: stars, rank lists, review counts.
 _WIDGET = etree.XPath(
     './/*[contains(@class,"a-icon-star") or @id="acrPopover" or contains(@class,"zg_hrsr")'
-    ' or contains(@class,"a-icon-popover")] | .//a[contains(@href,"/gp/bestsellers") or contains(@href,"/bestsellers/")]'
+    ' or contains(@class,"a-icon-popover")] | .//a[contains(@href,"/gp/bestsellers") or contains(@href,"/bestsellers/")]',
+    regexp=False,
 )
 _SKIP_KEYS = frozenset({"asin"})
-
-
-def _clean_key(text: str) -> str:
-    return text.rstrip(" :：")
+_SKIP_ROW_IDS = ("SalesRank", "averageCustomerReviews")
+_CELL_TAGS = ("th", "td")
 
 
 def _keep(key: str, row) -> bool:
     if not key or key.lower() in _SKIP_KEYS:
         return False
-    if row.get("id") in ("SalesRank", "averageCustomerReviews"):
+    if row.get("id") in _SKIP_ROW_IDS:
         return False
-    if next(row.iter("i", "a", "ul"), None) is None:
-        return True  # no icon, link or list in the row: it cannot be a widget
-    return not _WIDGET(row)
+    for _ in row.iter("i", "a", "ul"):
+        return not _WIDGET(row)
+    return True  # no icon, link or list in the row: it cannot be a widget
 
 
 def _label(item):
@@ -57,47 +54,57 @@ def _label(item):
 
 def _outermost(elements: list) -> list:
     """Drop the elements that sit inside another one of the list (their rows would repeat)."""
+    if len(elements) < 2:
+        return elements
     chosen = set(elements)
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
-def _cells(row) -> list:
-    return [cell for cell in row if cell.tag in ("th", "td")]
+def _classed_tables(root, body: bytes | None) -> list:
+    """`table.prodDetTable` anywhere: a walk of the whole tree, so skipped when the raw page
+    never spells the class (every charset Amazon serves keeps ASCII bytes as they are)."""
+    if body is not None and b"prodDetTable" not in body:
+        return []
+    return [table for table in root.iter("table") if "prodDetTable" in (table.get("class") or "")]
 
 
-def product_details(root, found: dict | None = None) -> dict[str, str]:
+def product_details(root, found: dict | None = None, body: bytes | None = None) -> dict[str, str]:
     """`found`: the page's id lookup when the caller already made it (it must cover
-    DETAIL_CONTAINER_IDS); otherwise it is made here."""
+    DETAIL_CONTAINER_IDS); otherwise it is made here. `body`: the raw page, when at hand."""
     details: dict[str, str] = {}
     containers = found if found is not None else by_ids(root, DETAIL_CONTAINER_IDS)
     facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
     for row in _FACT_ROWS(facts) if facts is not None else ():
         cells = _FACT_CELLS(row)
         if len(cells) == 2:
-            key, value = _clean_key(text_of(cells[0])), text_of(cells[1])
+            key, value = text_of(cells[0]).rstrip(" :："), text_of(cells[1])
             if key and value and key not in details:
                 details[key] = value
     tables = [containers[name] for name in _TABLE_IDS if name in containers]
-    if not tables:  # no known container: look for the tables themselves (one walk of the tree)
-        tables = _CLASSED_TABLES(root)
+    if not tables:  # no known container: look for the tables themselves
+        tables = _classed_tables(root, body)
     for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
         for row in _ROWS(table):
-            cells = _cells(row)
+            cells = [cell for cell in row if cell.tag in _CELL_TAGS]
             if len(cells) != 2:
                 continue
-            key = _clean_key(text_of(cells[0]))
             value = text_of(cells[1])
-            if value and key not in details and _keep(key, row):
+            if not value:
+                continue
+            key = text_of(cells[0]).rstrip(" :：")
+            if key not in details and _keep(key, row):
                 details[key] = value
     for name in _BULLET_IDS:
-        if name not in containers:
+        container = containers.get(name)
+        if container is None:
             continue
-        for item in _ITEMS(containers[name]):
+        # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
+        for item in container.iterdescendants("li"):
             label = _label(item)
             if label is None:
                 continue
             label_text = text_of(label)
-            key = _clean_key(label_text)
+            key = label_text.rstrip(" :：")
             whole = text_of(item)
             value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
             value = value.lstrip(" :：").rstrip()

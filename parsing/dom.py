@@ -16,7 +16,7 @@ from parsing.text import normalize_space
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Plain etree parsers: lxml.html's element classes cost a Python call per element touched.
-_PARSERS: dict[str, etree.HTMLParser] = {}
+_PARSERS: dict[tuple[str, bool], etree.HTMLParser] = {}
 # What a Robot Check page says, in the forms Amazon has used since 2014.
 _BLOCK_MARKS = (
     b"/errors/validateCaptcha",
@@ -38,10 +38,11 @@ def as_bytes(html: bytes | str) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _parser(encoding: str) -> etree.HTMLParser:
-    parser = _PARSERS.get(encoding)
+def _parser(encoding: str, collect_ids: bool = True) -> etree.HTMLParser:
+    parser = _PARSERS.get((encoding, collect_ids))
     if parser is None:
-        parser = _PARSERS[encoding] = etree.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
+        parser = _PARSERS[encoding, collect_ids] = etree.HTMLParser(
+            encoding=encoding, remove_comments=True, remove_pis=True, collect_ids=collect_ids)
     return parser
 
 
@@ -83,8 +84,12 @@ def is_binary(body: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8"))
 
 
-def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._Element:
-    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input."""
+def parse_document(html: bytes | str, *, check_blocked: bool = True, collect_ids: bool = True) -> etree._Element:
+    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input.
+
+    collect_ids=False skips libxml2's id table (`by_id`/`by_ids` then find nothing): building it
+    costs about a sixth of the parse, more than one `ids_in` walk for a caller that needs a few ids.
+    """
     body = as_bytes(html)
     if not _NON_SPACE.search(body):
         raise UnparsablePage("empty", "no bytes" if not body else "only whitespace")
@@ -93,7 +98,7 @@ def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._E
     if check_blocked and is_blocked(body):
         raise BlockedPage("captcha", "Robot Check page")
     try:
-        root = etree.fromstring(body, _parser(sniff_encoding(body)))
+        root = etree.fromstring(body, _parser(sniff_encoding(body), collect_ids))
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise UnparsablePage("malformed", str(error)[:200]) from error
     if root is None:
@@ -116,14 +121,16 @@ def is_truncated(body: bytes) -> bool:
     return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0 and body.rfind(b"</Html", start) < 0
 
 
-_BY_ID = etree.XPath("id($names)")
+# regexp=False: no EXSLT regex functions registered on every call (none of our paths use them)
+_BY_ID = etree.XPath("id($names)", regexp=False)
+_tostring = etree.tostring
 
 
 def text_of(element) -> str:
     """All text under an element (scripts and styles were removed at parse), normalised."""
     if element is None:
         return ""
-    return normalize_space(etree.tostring(element, method="text", encoding=str, with_tail=False))
+    return normalize_space(_tostring(element, method="text", encoding=str, with_tail=False))
 
 
 def by_id(root, name: str):
@@ -133,8 +140,23 @@ def by_id(root, name: str):
 
 
 def by_ids(root, names) -> dict:
-    """{id: element} for every name found, in one lookup in the id table."""
-    return {element.get("id"): element for element in _BY_ID(root, names=" ".join(names))}
+    """{id: element} for every name found, in one lookup in the id table. `names`: an iterable
+    of ids, or one string of them joined by spaces (callers that repeat a lookup join once)."""
+    joined = names if isinstance(names, str) else " ".join(names)
+    return {element.get("id"): element for element in _BY_ID(root, names=joined)}
+
+
+_ID_VALUES = etree.XPath("//@id", regexp=False)  # smart strings: each one knows its element
+
+
+def ids_in(root, wanted) -> dict:
+    """{id: the first element with that id} for the ids in `wanted` (a set), in one walk of the
+    tree; it works on trees parsed without the id table."""
+    found = {}
+    for value in _ID_VALUES(root):
+        if value in wanted and value not in found:
+            found[str(value)] = value.getparent()
+    return found
 
 
 def first(elements):

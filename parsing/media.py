@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import re
 
-from parsing.dom import by_id
+from parsing.dom import ids_in
 
 # (a literal to `find` fast, the pattern that must follow it)
 _COLOR_IMAGES = (b"colorImages", re.compile(rb"""colorImages['"]\s*:\s*\{\s*['"]initial['"]\s*:\s*\["""))
 _VIDEOS = (b"videos", re.compile(rb"""videos['"]\s*:\s*\[\s*\{"""))
 _GALLERY = (b"imageGalleryData", re.compile(rb"""imageGalleryData['"]\s*:\s*\["""))
 _DECODER = json.JSONDecoder()
+_MAIN_IMAGE_IDS = ("landingImage", "imgBlkFront", "ebooksImgBlkFront", "main-image", "prodImage")
+# every id images_from_dom starts from
+IMAGE_IDS = frozenset(("main-image-container", "altImages", *_MAIN_IMAGE_IDS))
 # '..../images/I/41qfjSfqNyL._SS40_.jpg' → ('..../images/I/41qfjSfqNyL', 'jpg')
 _SIZED = re.compile(r"^(.*/images/I/[^./]+)(?:\.[^/]*)?\.(jpe?g|png|gif|webp)$", re.I)
 
@@ -28,9 +31,10 @@ def _array_at(body: bytes, marker: tuple[bytes, re.Pattern]) -> list | None:
     literal, pattern = marker
     position = body.find(literal)  # memchr-fast; pages without the marker cost one scan
     while position >= 0:
-        match = pattern.search(body, position)  # skips the label-only occurrences in C
+        match = pattern.match(body, position)  # the pattern starts with the literal: test it here only
         if match is None:
-            return None
+            position = body.find(literal, position + 1)
+            continue
         start = body.rfind(b"[", match.start(), match.end())
         for window in (8_192, 262_144, len(body)):  # most arrays are a few KB
             try:
@@ -85,18 +89,21 @@ def images_from_gallery(body: bytes) -> list[dict] | None:
     ]
 
 
-def images_from_dom(root) -> list[dict]:
+def images_from_dom(root, anchors: dict | None = None) -> list[dict]:
     """The thumbnail strip (`#altImages li.imageThumbnail.variant-X`) and the main-view images
-    (`li.image.item.variant-X img[data-old-hires]`), or else the single main image."""
+    (`li.image.item.variant-X img[data-old-hires]`), or else the single main image.
+    `anchors`: the page's {id: element} for IMAGE_IDS when the caller has it."""
+    if anchors is None:
+        anchors = ids_in(root, IMAGE_IDS)
     hires: dict[str, str] = {}
-    container = by_id(root, "main-image-container")
+    container = anchors.get("main-image-container")
     for item in container.xpath('.//li[contains(@class,"variant-")]') if container is not None else ():
         variant = _variant(item.get("class", ""))
         src = item.xpath('.//img/@data-old-hires')
         if variant and src and src[0]:
             hires.setdefault(variant, src[0])
     images = []
-    strip = by_id(root, "altImages")
+    strip = anchors.get("altImages")
     for item in strip.xpath('.//li[contains(@class,"imageThumbnail")]') if strip is not None else ():
         variant = _variant(item.get("class", ""))
         src = item.xpath(".//img/@src")
@@ -107,8 +114,8 @@ def images_from_dom(root) -> list[dict]:
     if images:
         return images
     img = None
-    for name in ("landingImage", "imgBlkFront", "ebooksImgBlkFront", "main-image", "prodImage"):
-        img = by_id(root, name)
+    for name in _MAIN_IMAGE_IDS:
+        img = anchors.get(name)
         if img is not None and img.tag == "img":
             break
         img = None

@@ -15,13 +15,13 @@ from urllib.parse import unquote
 from lxml import etree
 
 from parsing.details import DETAIL_CONTAINER_IDS, product_details
-from parsing.dom import as_bytes, by_id, by_ids, first, is_blocked, is_truncated, parse_document, text_of
+from parsing.dom import as_bytes, first, ids_in, is_blocked, is_truncated, parse_document, text_of
 from parsing.errors import BlockedPage, UnparsablePage
-from parsing.media import images_from_dom, images_from_gallery, images_from_script, videos_from_script
+from parsing.media import IMAGE_IDS, images_from_dom, images_from_gallery, images_from_script, videos_from_script
 from parsing.reviews import asin_from_url
 from parsing.text import normalize_space, parse_count, parse_price, parse_rating
 
-# Every block the extractors start from, looked up in libxml2's id table (no tree walk).
+# Every block the extractors start from, collected in one walk over the page's ids.
 _ANCHOR_IDS = (
     # title, byline, ratings
     "productTitle", "btAsinTitle", "ebooksProductTitle", "title", "productSubtitle", "subtitle",
@@ -35,13 +35,17 @@ _ANCHOR_IDS = (
     "apex_offerDisplay_desktop", "tp_price_block_total_price_ww", "priceblock_ourprice", "priceblock_dealprice",
     "priceblock_saleprice", "price_inside_buybox", "newBuyBoxPrice", "kindle-price", "actualPriceValue",
     "buyNewSection", "tmmSwatches", "price",
-    # "Frequently bought together"
-    "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div",
+    # "Frequently bought together"; fbtCheck-1: the 2020+ card's first checkbox
+    "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div", "fbtCheck-1",
 )
-_LOOKUP_IDS = _ANCHOR_IDS + DETAIL_CONTAINER_IDS
-_VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]')
-_OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]')
-_OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]')
+_LOOKUP_IDS = frozenset((*_ANCHOR_IDS, *DETAIL_CONTAINER_IDS, *IMAGE_IDS))
+# regexp=False on every path: no EXSLT regex functions to register per call
+_VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]', regexp=False)
+_OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]', regexp=False)
+_OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]', regexp=False)
+_A_ICON_ALT = etree.XPath('.//*[contains(@class,"a-icon-alt")]', regexp=False)
+_DIGIT = re.compile(r"\d")
+_REVIEW_COUNT = re.compile(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)")
 _STORE_PATTERNS = (
     # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
     re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique"
@@ -54,7 +58,7 @@ _PARENT_ASIN = re.compile(rb'"parentAsin"\s*:\s*"([A-Z0-9]{10})"')
 _PARENT_ASIN_LITERAL = b'"parentAsin"'
 _FBT_ASIN = re.compile(r"[A-Z0-9]{10}")
 _DP_HREF = re.compile(r"/(?:dp|gp/product)/([A-Z0-9]{10})")
-_FBT_CARD = etree.XPath('ancestor::*[contains(@class,"cardRoot") or self::form][1]')
+_FBT_CARD = etree.XPath('ancestor::*[contains(@class,"cardRoot") or self::form][1]', regexp=False)
 
 
 def parse_product(html: bytes | str, url: str | None = None) -> dict:
@@ -64,14 +68,14 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     that is empty, binary, truncated or not a product page.
     """
     body = as_bytes(html)
-    root = parse_document(body, check_blocked=False)  # a page with a product title is no captcha
-    found = by_ids(root, _LOOKUP_IDS)
-    anchors = {name: found.get(name) for name in _ANCHOR_IDS}
-    anchors["_root"] = root
-    if anchors["productTitle"] is not None and anchors["productTitle"].tag == "input":
+    # a page with a product title is no captcha; no id table: one `ids_in` walk is cheaper
+    root = parse_document(body, check_blocked=False, collect_ids=False)
+    anchors = ids_in(root, _LOOKUP_IDS)  # {id: element} for the ids present; .get() for the others
+    title_node = anchors.get("productTitle")
+    if title_node is not None and title_node.tag == "input":
         # a hidden `input#productTitle` may come first; the visible title is a span/h1
         anchors["productTitle"] = first(_VISIBLE_TITLE(root))
-    if not any(anchors[k] is not None for k in ("productTitle", "ebooksProductTitle", "btAsinTitle")):
+    if anchors.get("productTitle") is None and "ebooksProductTitle" not in anchors and "btAsinTitle" not in anchors:
         anchors["parseasinTitle"] = first(_OLD_TITLE(root))  # the pre-2013 template
 
     title = _title(anchors)
@@ -83,6 +87,9 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     if is_truncated(body):
         raise UnparsablePage("truncated", "the page ends before </html>")
     store, author = _byline(anchors)
+    parent_asin = _parent_asin(body, anchors, url, root)
+    asin_input = anchors.get("ASIN")
+    page_asin = asin_input.get("value") if asin_input is not None else None
     record = {
         "main_category": _main_category(anchors.get("nav-subnav")),
         "title": title,
@@ -91,17 +98,15 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
         "features": _features(_first_present(anchors, "feature-bullets", "kindle-feature-bullets-atf"),
                               anchors.get("productFactsDesktopExpander")),
         "description": _description(anchors),
-        "price": _price(root, anchors),
-        "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(root),
+        "price": _price(anchors),
+        "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(root, anchors),
         "videos": videos_from_script(body),
         "store": store,
         "categories": _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div")),
-        "details": product_details(root, found),
-        "parent_asin": _parent_asin(body, anchors, url, root),
-        "bought_together": None,
+        "details": product_details(root, anchors, body),
+        "parent_asin": parent_asin,
+        "bought_together": _bought_together(anchors, parent_asin, page_asin, asin_from_url(url)),
     }
-    page_asin = anchors["ASIN"].get("value") if anchors["ASIN"] is not None else None
-    record["bought_together"] = _bought_together(anchors, record["parent_asin"], page_asin, asin_from_url(url))
     subtitle = text_of(_first_present(anchors, "productSubtitle", "subtitle"))
     if subtitle or author:
         record["subtitle"] = subtitle or None
@@ -111,8 +116,9 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
 
 def _first_present(anchors, *keys):
     for key in keys:
-        if anchors.get(key) is not None:
-            return anchors[key]
+        element = anchors.get(key)
+        if element is not None:
+            return element
     return None
 
 
@@ -172,13 +178,12 @@ def _byline(anchors) -> tuple[str | None, str | None]:
 def _average_rating(root, anchors) -> float | None:
     popover = anchors.get("acrPopover")
     if popover is not None:
-        value = parse_rating(popover.get("title")) or parse_rating(
-            text_of(first(popover.xpath('.//*[contains(@class,"a-icon-alt")]'))))
+        value = parse_rating(popover.get("title")) or parse_rating(text_of(first(_A_ICON_ALT(popover))))
         if value is not None:
             return value
     box = anchors.get("averageCustomerReviews")
     if box is not None:
-        value = parse_rating(text_of(first(box.xpath('.//*[contains(@class,"a-icon-alt")]'))))
+        value = parse_rating(text_of(first(_A_ICON_ALT(box))))
         if value is not None:
             return value
     stars = first(_OLD_STARS(root))  # pre-2013 layout
@@ -192,10 +197,10 @@ def _rating_number(root, anchors) -> int | None:
     if count is not None:
         # since ~2024 the visible text may be abbreviated ("(1.2K)"); the aria-label is exact
         label = count.get("aria-label") or ""
-        return parse_count(label) if re.search(r"\d", label) else parse_count(text_of(count))
+        return parse_count(label) if _DIGIT.search(label) else parse_count(text_of(count))
     stars = first(_OLD_STARS(root))
     if stars is not None:
-        match = re.search(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)", text_of(stars))
+        match = _REVIEW_COUNT.search(text_of(stars))
         return parse_count(match.group(1)) if match else None
     return None
 
@@ -207,8 +212,7 @@ def _features(bullets, facts=None) -> list[str]:
         if facts is None:
             return []
         return [t for t in (text_of(li) for li in facts.xpath(".//ul/li")) if t]
-    items = _FEATURE_ITEMS(bullets)
-    return [text for text in map(text_of, items) if text]
+    return [text for text in map(text_of, _FEATURE_ITEMS(bullets)) if text]
 
 
 def _description(anchors) -> list[str]:
@@ -243,27 +247,35 @@ def _description(anchors) -> list[str]:
 
 
 # The price to pay first, then any price that is not struck through, then any price.
-_PRICE_XPATHS = tuple(etree.XPath(x) for x in (
+_PRICE_XPATHS = tuple(etree.XPath(x, regexp=False) for x in (
     './/span[contains(@class,"a-price")][contains(@class,"priceToPay") or contains(@class,"apexPriceToPay")]',
     './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]',
     './/span[contains(@class,"a-price")]',
 ))
 # one per bullet; hidden ones (the "make sure this fits" line) carry an id or aok-hidden
-_FEATURE_ITEMS = etree.XPath('.//ul/li[not(@id) and not(contains(@class,"aok-hidden"))]')
-_PARAGRAPHS = etree.XPath(".//p")
-_OFFSCREEN = etree.XPath('./span[contains(@class,"a-offscreen")]')
-_WHOLE_FRACTION = etree.XPath('.//span[contains(@class,"a-price-whole")] | .//span[contains(@class,"a-price-fraction")]')
+_FEATURE_ITEMS = etree.XPath('.//ul/li[not(@id) and not(contains(@class,"aok-hidden"))]', regexp=False)
+_PARAGRAPHS = etree.XPath(".//p", regexp=False)
+_WHOLE_FRACTION = etree.XPath('.//span[contains(@class,"a-price-whole")] | .//span[contains(@class,"a-price-fraction")]',
+                              regexp=False)
+
+
+def _offscreen(span):
+    """The first child `span.a-offscreen` (a child loop: cheaper than an XPath for two children)."""
+    for child in span:
+        if child.tag == "span" and "a-offscreen" in (child.get("class") or ""):
+            return child
+    return None
 
 
 def _a_price(span) -> float | None:
     """`span.a-price`: its screen-reader text, or else its visible whole + fraction parts."""
-    value = parse_price(text_of(first(_OFFSCREEN(span))))
+    value = parse_price(text_of(_offscreen(span)))
     if value is None:
         value = parse_price("".join(text_of(part) for part in _WHOLE_FRACTION(span)))
     return value
 
 
-def _price(root, anchors) -> float | None:
+def _price(anchors) -> float | None:
     """The buy-box price; None when the page offers none (unavailable, or only used offers)."""
     for key in ("corePriceDisplay_desktop_feature_div", "corePrice_feature_div", "corePrice_desktop",
                 "apex_desktop", "apex_offerDisplay_desktop", "tp_price_block_total_price_ww"):
@@ -327,7 +339,7 @@ def _bought_together(anchors, *own: str | None) -> list[str] | None:
     """ASINs of the "Frequently bought together" bundle, this item excluded; None when absent."""
     block = _first_present(anchors, "sims-fbt", "frequentlyBoughtTogether_feature_div", "sims-fbt-content")
     if block is None:  # 2020+: a recommendations card whose checkboxes are `fbtCheck-<n>`
-        check = by_id(anchors["_root"], "fbtCheck-1")
+        check = anchors.get("fbtCheck-1")
         block = first(_FBT_CARD(check)) if check is not None else None
     if block is None:
         return None

@@ -78,7 +78,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
     """Import one release file into bronze; returns counts (never raises on a bad line)."""
     path = Path(path)
     kind = kind or kind_from_filename(path)
-    category = safe_category(category) if category else category_from_filename(path)
+    category = safe_category(category) if category is not None else category_from_filename(path)
     mapper = map_meta if kind == "meta" else map_review
     report = ImportReport(str(path), kind, category)
     table_dir = layout.bronze(root, "meta" if kind == "meta" else "reviews")

@@ -3,8 +3,9 @@
 Spark writes a table to `<root>/.staging/<build>/...`; each finished `category=<Cat>` folder is
 then renamed onto the lake (warehouse.atomic.replace_dir), so a build killed midway leaves every
 category either at its previous or at its new version, and other categories are never touched.
-Spark's file names carry a random id; they are renamed to `part-<task>.parquet` so the same
-inputs give the same file names and bytes.
+Spark's file names carry a random id and parquet-mr's footers vary between JVMs; files are
+renamed to `part-<task>.parquet` and re-encoded by pyarrow, so the same inputs give the same
+file names and bytes.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse import layout
@@ -26,13 +28,26 @@ _SPARK_PART = re.compile(r"^part-(\d+)-.*\.parquet$")
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _rewrite(path: Path, target: Path) -> None:
+    """Re-encode a Spark Parquet file with pyarrow: parquet-mr writes each column's encodings from a
+    hash set whose order changes from one JVM to the next, so its bytes are not reproducible."""
+    source = pq.ParquetFile(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with pq.ParquetWriter(tmp, source.schema_arrow, compression="zstd") as writer:
+        for batch in source.iter_batches(batch_size=1 << 20):
+            writer.write_table(pa.Table.from_batches([batch], schema=source.schema_arrow))
+    os.replace(tmp, target)
+    if path != target:
+        path.unlink()
+
+
 def _tidy(folder: Path) -> None:
-    """Drop Spark's marker/checksum files and give data files deterministic names."""
+    """Drop Spark's marker/checksum files; give data files deterministic names and bytes."""
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.is_file():
             match = _SPARK_PART.match(path.name)
             if match:
-                path.rename(path.with_name(f"part-{int(match.group(1)):05d}.parquet"))
+                _rewrite(path, path.with_name(f"part-{int(match.group(1)):05d}.parquet"))
             elif not path.name.endswith(".parquet"):
                 path.unlink()
 

@@ -117,6 +117,9 @@ def _metadata(summary: dict) -> dict:
     partitions_def=category_partitions,
     deps=[sandbox_site],
     pool="crawl",
+    check_specs=[dg.AssetCheckSpec("failure_rate", asset="raw_archive",
+                                   description="Failed requests (other than pages gone, 404) stay under 5% "
+                                               "of the archive; failures are retried by the next run.")],
     description="Every response of the user-centric crawl of one category's reviewer pool, in the raw "
                 "archive (`<data_root>/raw`: gzip bodies by sha256, JSONL manifest, SQLite frontier). "
                 "Starts, resumes, or re-crawls incrementally.",
@@ -135,7 +138,18 @@ def raw_archive(context: dg.AssetExecutionContext, config: CrawlConfig, data_roo
         raise dg.Failure(f"target must be 'sandbox' or 'site' with a base_url, got {config.target!r}")
     context.log.info(f"{category}: {summary['stats'].get('response/ok', 0)} pages stored, "
                      f"{sum(summary['failures'].values())} failed: {summary['failures']}")
-    return dg.MaterializeResult(metadata=_metadata(summary))
+    return dg.MaterializeResult(metadata=_metadata(summary), check_results=[_failure_rate_check(summary)])
+
+
+def _failure_rate_check(summary: dict) -> dg.AssetCheckResult:
+    total = sum(summary["frontier"].values()) or 1
+    failed = sum(n for reason, n in summary["failures"].items() if reason != "http_404")
+    rate = failed / total
+    return dg.AssetCheckResult(
+        check_name="failure_rate", passed=rate < 0.05, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"failed": failed, "requests": total, "rate": round(rate, 4),
+                  "failures": dg.MetadataValue.json(summary["failures"])},
+    )
 
 
 recrawl_job = dg.define_asset_job("raw_archive_recrawl", selection=[raw_archive])

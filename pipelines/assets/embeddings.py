@@ -6,6 +6,7 @@ adds a key for every task folder it finds under `<root>/gold/tasks/`.
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -74,11 +75,18 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     })
 
 
+def lake_dataset_keys(root) -> list[str]:
+    """Dataset partition keys (`<task>.<dataset>`) for every task folder under `<root>/gold/tasks/`."""
+    tasks = Path(root) / "gold" / "tasks"
+    if not tasks.is_dir():
+        return []
+    return sorted(dataset_key(p.parent.name, p.name) for p in tasks.glob("*/*")
+                  if p.is_dir() and not p.name.startswith("."))
+
+
 @dg.sensor(minimum_interval_seconds=60, description="Adds a dataset partition for every task folder in the lake.")
 def benchmark_datasets_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot) -> dg.SensorResult:
-    tasks = data_root.root / "gold" / "tasks"
-    found = sorted(dataset_key(p.parent.name, p.name) for p in tasks.glob("*/*") if p.is_dir()
-                   and not p.name.startswith(".")) if tasks.is_dir() else []
+    found = lake_dataset_keys(data_root.root)
     known = set(context.instance.get_dynamic_partitions(DATASETS_NAME))
     new = [k for k in found if k not in known]
     requests = [dataset_partitions.build_add_request(new)] if new else []

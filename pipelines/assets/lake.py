@@ -5,8 +5,6 @@ steps run in the `spark` pool (one Spark application at a time on a machine); ch
 the written Parquet with DuckDB.
 """
 
-import datetime as dt
-
 import dagster as dg
 import pyarrow.parquet as pq
 
@@ -27,7 +25,7 @@ def _spark(spark: SparkSettings):
 
 
 def _build_id(context) -> str:
-    return f"run-{context.run_id[:8]}"
+    return f"run-{context.run.run_id[:8]}"
 
 
 def _preview(folder, columns: list[str], n: int = 5) -> str:
@@ -155,7 +153,7 @@ def exports(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Materi
 LAKE_ASSETS = [silver_reviews, silver_meta, gold_benchmark, task_inputs, exports]
 
 lake_rebuild = dg.define_asset_job(
-    "lake_rebuild", selection=dg.AssetSelection.assets(*LAKE_ASSETS), partitions_def=category_partitions,
+    "lake_rebuild", selection=dg.AssetSelection.assets(*LAKE_ASSETS),
     description="Rebuild silver, gold, task inputs and exports of one category.",
 )
 
@@ -166,7 +164,7 @@ def weekly_lake_rebuild(context: dg.ScheduleEvaluationContext, data_root: DataRo
     """Every Sunday 03:00 UTC: one run per category that has bronze data."""
     root = data_root.root
     present = set(layout.categories_in(layout.bronze(root, "reviews"))) | set(layout.categories_in(layout.bronze(root, "meta")))
-    week = (context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)).strftime("%G-W%V")
+    week = context.scheduled_execution_time.strftime("%G-W%V")
     keys = set(category_partitions.get_partition_keys())
     for category in sorted(present & keys):
         yield dg.RunRequest(run_key=f"{category}-{week}", partition_key=category)

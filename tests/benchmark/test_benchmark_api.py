@@ -60,8 +60,10 @@ class Server:
         self.thread.start()
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self.thread.is_alive():
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join()
 
 
 @pytest.fixture
@@ -121,3 +123,12 @@ def test_rate_limit_spaces_requests(server):
     enc.encode(["a", "b", "c", "d"])
     assert time.monotonic() - started >= 0.3
     assert enc.dim == DIM
+
+
+def test_unreachable_endpoint_is_an_error_naming_the_batch(server):
+    url = server.url
+    server.close()  # nothing listens on the port any more
+    enc = APIEncoder(APISettings(model="m", base_url=url, api_key_env="TEST_EMBEDDINGS_KEY", max_retries=2,
+                                 backoff_s=0.01, requests_per_minute=60_000))
+    with pytest.raises(EmbeddingAPIError, match=r"batch 0 .*failed after 2 tries: ConnectError"):
+        enc.encode(["lonely text"])

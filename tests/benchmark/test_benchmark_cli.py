@@ -94,3 +94,16 @@ def test_seqrec_text_model_and_id_only_sasrec(tmp_path, capsys):
     assert set(text["test"]) == set(ids["test"]) >= {"ndcg@10", "recall@10", "recall@50"}
     assert (out / "embeddings/encoder=random/dataset=toy_full/part-0.parquet").exists()
     assert (out / "results/seqrec/toy/random_full.json").exists() and (out / "results/seqrec/toy/sasrec.json").exists()
+
+
+def test_loader_specs(tmp_path, capsys):
+    from benchmark.datasets import UnknownDataset, resolve
+
+    source = write_recbole(tmp_path / "toy_recbole")
+    name, frames = resolve(f"recbole:{source}", "cf", tmp_path)
+    assert name == "toy_recbole"  # the loader has no default name: the source's
+    assert set(frames) >= {"items", "train", "valid", "test"} and len(frames["items"]) == 24
+    with pytest.raises(UnknownDataset, match="not a search set"):
+        resolve(str(source), "search", tmp_path)
+    with pytest.raises(UnknownDataset, match="no loader"):
+        resolve("nosuchloader:/x", "search", tmp_path)

@@ -110,6 +110,16 @@ def test_decoder_last_token_is_padding_side_independent(tiny_models, arch):
     np.testing.assert_allclose(alone[1], direct, atol=1e-5)
 
 
+def test_registry_builds_hf_names(tiny_models):
+    from benchmark.encoders import get_encoder
+
+    encoder = get_encoder(f"hf:{tiny_models['llama']}@last-token", device="cpu", progress=False, max_length=16)
+    assert encoder.name.startswith("hf:") and encoder.settings.pooling == "last-token" and encoder.dim == 32
+    assert encoder.encode(["a very long title " * 20]).shape == (1, 32)  # truncated to max_length
+    with pytest.raises(KeyError, match="unknown encoder"):
+        get_encoder("no-such-encoder")
+
+
 def test_t5_uses_its_encoder(tiny_models):
     encoder = HFEncoder(HFSettings(model=tiny_models["t5"], pooling="mean"), device="cpu", progress=False)
     vectors = encoder.encode(TITLES[:3])

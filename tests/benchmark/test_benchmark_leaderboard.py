@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.leaderboard import BORDA, TASK_AVERAGE, AVERAGE, aggregate, borda, scores_frame, search_pearson, \
+from benchmark.leaderboard import AVERAGE, BORDA, COVERAGE, TASK_AVERAGE, aggregate, borda, scores_frame, search_pearson, \
     spearman_with, write_report
 from benchmark.results import iter_results, write_result
 
@@ -42,6 +42,7 @@ def test_averages_by_hand():
     assert c[("seqrec", "avg")] == pytest.approx(0.2)  # C has only ds1
     assert c[("all", AVERAGE)] == pytest.approx((0.2 + 0.01 + 0.3 + 0.1) / 4)
     assert c[("all", BORDA)] == 2.5
+    assert table[("all", COVERAGE)].to_dict() == {"A": 5, "B": 5, "C": 4}
 
 
 def test_correlations():

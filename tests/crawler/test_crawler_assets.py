@@ -18,7 +18,7 @@ def test_definitions_hold_the_crawl_assets_pool_and_schedule():
     assert {"sandbox_site", "raw_archive"} <= keys
     assert raw_archive.partitions_def is not None
     assert raw_archive.op.pool == "crawl"
-    assert defs.get_schedule_def("daily_recrawl").cron_schedule == "0 3 * * *"
+    assert next(s for s in defs.schedules if s.name == "daily_recrawl").cron_schedule == "0 3 * * *"
 
 
 def test_raw_archive_partition_crawls_a_site_and_reports_stats(mini_store, tmp_path):
@@ -37,6 +37,8 @@ def test_raw_archive_partition_crawls_a_site_and_reports_stats(mini_store, tmp_p
     entries = latest_entries(tmp_path / "raw")
     assert metadata["responses_ok"].value == sum(1 for e in entries.values() if e["error"] is None and e["kind"] != "robots")
     assert metadata["reviews_seen"].value > 0 and metadata["requests"].value >= metadata["responses_ok"].value
+    checks = result.get_asset_check_evaluations()
+    assert [(c.check_name, c.passed) for c in checks] == [("failure_rate", True)]
 
     with dg.build_schedule_context(resources={"data_root": data_root}, scheduled_execution_time=when) as context:
         requests = list(daily_recrawl(context))

@@ -2,11 +2,14 @@
 incremental re-crawl, refusals and failures with reasons, robots, and crash replay."""
 from __future__ import annotations
 
+import fcntl
 import json
+
+import pytest
 
 from crawler.amazon import rank
 from crawler.archive import iter_manifest, latest_entries
-from crawler.engine import Engine
+from crawler.engine import CrawlLocked, Engine
 from crawler.frontier import Frontier, Request, canonical_url, fingerprint
 from crawler.settings import CrawlSettings
 
@@ -66,12 +69,14 @@ def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_sto
     mini_store.routes[f"/dp/{asins[1]}"] = (200, "image/png", b"\x89PNG....")
     mini_store.routes[f"/dp/{asins[2]}"] = (200, "text/html", b"<html>" + b"x" * 50_000 + b"</html>")
     mini_store.routes[f"/dp/{asins[3]}"] = (301, "", b"http://elsewhere.example/dp/X")
-    summary = Engine(fast(mini_store, users=6, max_body_bytes=20_000), tmp_path).run()
+    mini_store.routes[f"/dp/{asins[4]}"] = (301, "", f"/dp/{asins[4]}?again=1".encode())  # a redirect loop
+    summary = Engine(fast(mini_store, users=6, max_body_bytes=20_000, max_redirects=3), tmp_path).run()
     failures = {e["url"].rsplit("/", 1)[1]: e["error"] for e in latest_entries(tmp_path / "raw").values() if e["error"]}
     assert failures == {asins[0]: "captcha", asins[1]: "content_type:image/png", asins[2]: "too_large",
-                        asins[3]: "offsite_redirect:elsewhere.example"}
+                        asins[3]: "offsite_redirect:elsewhere.example", asins[4]: "too_many_redirects"}
     assert not any("elsewhere" in p for _, p, _ in mini_store.log)
-    assert summary["frontier"]["failed"] == 4 and summary["frontier"]["done"] > 20  # the crawl went on
+    assert len([p for _, p, _ in mini_store.log if p.startswith(f"/dp/{asins[4]}")]) == 4  # 1st hop + 3 redirects
+    assert summary["frontier"]["failed"] == 5 and summary["frontier"]["done"] > 20  # the crawl went on
     assert summary["stats"]["fetch/refused/offsite_redirect"] == 1
     mini_store.routes.clear()
     second = Engine(fast(mini_store, users=6), tmp_path).run()
@@ -133,3 +138,12 @@ def test_transient_faults_are_retried_and_a_503_pauses_the_whole_host(mini_store
     # Retry-After: 1 on the 503 paused every request to the host, not just the failed one.
     paused_at = next(t for t, p, s in mini_store.log if p == target and s == 503)
     assert not [p for t, p, _ in mini_store.log if paused_at + 0.01 < t < paused_at + 0.95]
+
+
+def test_a_second_engine_on_the_same_archive_is_refused(mini_store, tmp_path):
+    (tmp_path / "raw").mkdir()
+    with open(tmp_path / "raw" / "crawl.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(CrawlLocked):
+            Engine(fast(mini_store), tmp_path).run()
+    assert Engine(fast(mini_store), tmp_path).run()["finished"]  # free again once released

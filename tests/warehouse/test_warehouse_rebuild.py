@@ -62,12 +62,17 @@ def test_weekly_schedule_requests_each_category_with_bronze(lake, lake_sources):
     from pipelines.assets.lake import weekly_lake_rebuild
     from pipelines.resources import DataRoot
 
-    context = dg.build_schedule_context(resources={"data_root": DataRoot(path=str(lake))})
+    import datetime as dt
+
+    when = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.timezone.utc)
+    context = dg.build_schedule_context(resources={"data_root": DataRoot(path=str(lake))},
+                                        scheduled_execution_time=when)
     requests = list(weekly_lake_rebuild(context))
     from pipelines.partitions import category_partitions
 
     known = set(category_partitions.get_partition_keys())
     assert sorted(r.partition_key for r in requests) == sorted(c for c in lake_sources if c in known)
+    assert all(r.run_key.endswith("2026-W48") for r in requests)
 
 
 @pytest.mark.slow
