@@ -25,6 +25,7 @@ PROFILE = os.environ.get("BLAIR_DEMO_PROFILE", "default")
 USERS_PER_CATEGORY = int(os.environ.get("BLAIR_DEMO_USERS", "400"))
 MAX_EPOCHS = int(os.environ.get("BLAIR_DEMO_MAX_EPOCHS", "30"))
 ENCODERS = ("minilm", "random")
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 LAKE_ASSETS = ("bronze_reviews", "bronze_meta", "silver_reviews", "silver_meta", "gold_benchmark",
                "task_inputs", "exports")
 
@@ -45,7 +46,8 @@ class Demo:
         started = time.perf_counter()
         result = dg.materialize(
             self.assets, selection=selection, partition_key=partition_key, instance=self.instance,
-            resources=self.resources, run_config=run_config or {}, raise_on_error=True,
+            resources=self.resources, raise_on_error=True,
+            run_config={**QUIET, **(run_config or {})},
         )
         label = f"{', '.join(keys)}" + (f" [{partition_key}]" if partition_key else "")
         _say(f"materialised {label} in {time.perf_counter() - started:.1f}s")
@@ -82,7 +84,8 @@ class Demo:
         self.report()
 
     def report(self) -> None:
-        leaderboard = next(iter(sorted(self.root.glob("results/leaderboard*.md"))), None)
+        leaderboard = self.root / "reports" / "leaderboard.md"
+        leaderboard = leaderboard if leaderboard.exists() else None
         print()
         _say("outputs:")
         for label, path in [
@@ -92,7 +95,7 @@ class Demo:
             ("official CSV/JSONL exports", self.root / "exports"),
             ("DuckDB warehouse", self.root / "warehouse.duckdb"),
             ("benchmark results", self.root / "results"),
-            ("leaderboard", leaderboard or self.root / "results"),
+            ("leaderboard (md, html, png)", self.root / "reports"),
         ]:
             print(f"  {label:32s} {path}")
         if leaderboard:
