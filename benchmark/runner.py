@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -67,7 +68,9 @@ def run_one(encoder: str | Encoder, task: str, dataset: str | tuple[str, dict[st
         from benchmark.search import run_search
 
         out = run_search(frames, baseline="bm25", text_column=column, **options)
-        extra["encoder_config"] = {"name": "bm25", "k1": 1.2, "b": 0.75}
+        from benchmark.baselines import BM25
+
+        extra["encoder_config"] = {"name": "bm25", **asdict(BM25())}
     elif name == "sasrec":
         from benchmark.tasks.seqrec import run_seqrec
 

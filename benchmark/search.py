@@ -59,9 +59,9 @@ def rank_dense(query_vectors: np.ndarray, item_vectors: np.ndarray, k: int = SEA
 
 
 def rank_bm25(queries: list[str], documents: list[str], k: int = SEARCH_CUTOFF, chunk: int = 256,
-              k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+              bm25: BM25 | None = None) -> np.ndarray:
     """Top-k item indices by BM25 over the whole pool, with the same tie rule as dense ranking."""
-    index = BM25(k1=k1, b=b).fit(documents)
+    index = (bm25 or BM25()).fit(documents)
     k = min(k, len(documents))
     out = [topk_block(torch.from_numpy(index.scores(queries[s:s + chunk])), k)[1].numpy()
            for s in range(0, len(queries), chunk)]

@@ -34,14 +34,26 @@ _SKIP_ROW_IDS = ("SalesRank", "averageCustomerReviews")
 _CELL_TAGS = ("th", "td")
 
 
-def _keep(key: str, row) -> bool:
+def _keep(key: str, row, may_hold_widget: bool = True) -> bool:
+    """`may_hold_widget`: False when the row's table/list holds no icon, link or nested list,
+    checked once for all its rows."""
     if not key or key.lower() in _SKIP_KEYS:
         return False
     if row.get("id") in _SKIP_ROW_IDS:
         return False
-    for _ in row.iter("i", "a", "ul"):
-        return not _WIDGET(row)
+    if may_hold_widget:
+        for _ in row.iter("i", "a", "ul"):
+            return not _WIDGET(row)
     return True  # no icon, link or list in the row: it cannot be a widget
+
+
+def _may_hold_widget(container) -> bool:
+    """Whether some item of a bullet list may hold an icon, a link or a list: False only when
+    the container has no icon or link and its lists sit inside no item (the items' own ul)."""
+    for node in container.iter("i", "a", "ul"):
+        if node.tag != "ul" or next(node.iterancestors("li"), None) is not None:
+            return True
+    return False
 
 
 def _label(item):
@@ -84,6 +96,7 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
     if not tables:  # no known container: look for the tables themselves
         tables = _classed_tables(root, body)
     for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
+        may_hold_widget = next(table.iter("i", "a", "ul"), None) is not None
         for row in _ROWS(table):
             cells = [cell for cell in row if cell.tag in _CELL_TAGS]
             if len(cells) != 2:
@@ -92,12 +105,13 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
             if not value:
                 continue
             key = text_of(cells[0]).rstrip(" :：")
-            if key not in details and _keep(key, row):
+            if key not in details and _keep(key, row, may_hold_widget):
                 details[key] = value
     for name in _BULLET_IDS:
         container = containers.get(name)
         if container is None:
             continue
+        may_hold_widget = _may_hold_widget(container)
         # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
         for item in container.iterdescendants("li"):
             label = _label(item)
@@ -108,6 +122,6 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
             whole = text_of(item)
             value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
             value = value.lstrip(" :：").rstrip()
-            if value and key not in details and _keep(key, item):
+            if value and key not in details and _keep(key, item, may_hold_widget):
                 details[key] = value
     return details

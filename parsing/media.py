@@ -36,7 +36,10 @@ def _array_at(body: bytes, marker: tuple[bytes, re.Pattern]) -> list | None:
             position = body.find(literal, position + 1)
             continue
         start = body.rfind(b"[", match.start(), match.end())
-        for window in (8_192, 262_144, len(body)):  # most arrays are a few KB
+        # the array ends inside its <script>: decode up to there first (a prefix that holds the
+        # whole array decodes to the same value), then wider windows
+        script_end = body.find(b"</script", start, start + 262_144)
+        for window in (script_end - start if script_end > 0 else 8_192, 262_144, len(body)):
             try:
                 value, _ = _DECODER.raw_decode(body[start:start + window].decode("utf-8", "replace"))
             except ValueError:

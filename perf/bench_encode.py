@@ -23,7 +23,7 @@ def titles(n: int) -> list[str]:
 
 
 def main(quick: bool = False) -> dict:
-    n, batch_size = (512, 64) if quick else (4096, 128)
+    n, batch_size = (512, 64) if quick else (2048, 128)
     texts = titles(n)
     encoder = get_encoder("minilm", progress=False)
     torch.set_grad_enabled(False)

@@ -61,17 +61,14 @@ def _missing_key(kind: str):
     return cond
 
 
-def _by_user(frame: DataFrame, settings: LakeSettings) -> DataFrame:
-    """Hash rows by (category, user) into a fixed number of partitions: every later step per user
-    (dedup, windows) reuses this layout without another shuffle, and the output files (and their
-    bytes) never depend on how Spark happened to schedule tasks."""
+def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str], settings: LakeSettings):
+    """Spread rows over a fixed number of files by a hash of (category, user), each file sorted.
+
+    The hash is an explicit column expression, so the file a row lands in never depends on how
+    Spark planned the job (a one-category build folds `category` into a constant) or scheduled it."""
     key = next(c for c in ("user_id", "parent_asin", "seq") if c in frame.columns)
-    return frame.repartition(settings.files_per_partition, "category", key)
-
-
-def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str]):
-    """Write a frame already laid out by `_by_user`, rows sorted within each file."""
-    (frame.sortWithinPartitions(*partition_by, *order)
+    (frame.repartition(settings.files_per_partition, F.xxhash64("category", key))
+     .sortWithinPartitions(*partition_by, *order)
      .write.mode("overwrite").option("compression", "zstd")
      .partitionBy(*partition_by).parquet(str(staged)))
 
@@ -112,16 +109,16 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
                                                F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
             counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
         if any(c["quarantined"] for c in counts.values()):
-            _write(_by_user(_quarantine(raw.filter("_bad").drop("_bad"), "review"), settings), staged / "quarantine",
-                   ["category"], ["seq"])
-        good = _by_user(raw.filter(~F.col("_bad")).drop("_bad"), settings).withColumn("flags", flags(settings))
+            _write(_quarantine(raw.filter("_bad").drop("_bad"), "review"), staged / "quarantine",
+                   ["category"], ["seq"], settings)
+        good = raw.filter(~F.col("_bad")).drop("_bad").withColumn("flags", flags(settings))
         rest = [c for c in REVIEW_SCHEMA.names if c not in ("timestamp", "user_id", "parent_asin")] + ["flags"]
         first = (good.groupBy("category", "user_id", "parent_asin")
                  .agg(F.min(F.struct("timestamp", "seq", *rest)).alias("r"), F.min("seq").alias("first_seq"))
                  .select("category", "user_id", "parent_asin", "r.*", "first_seq"))
         deduped = (first.withColumn("user_seq", F.min("first_seq").over(Window.partitionBy("category", "user_id")))
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
-        _write(deduped, staged / "reviews", ["category"], list(ORDER))
+        _write(deduped, staged / "reviews", ["category"], list(ORDER), settings)
         raw.unpersist()
     publish_table(staged / "reviews", layout.silver(root, "reviews"), categories)
     publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "reviews", categories)
@@ -151,12 +148,12 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
                                                F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
             counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
         if any(c["quarantined"] for c in counts.values()):
-            _write(_by_user(_quarantine(raw.filter("_bad").drop("_bad"), "meta"), settings), staged / "quarantine",
-                   ["category"], ["seq"])
+            _write(_quarantine(raw.filter("_bad").drop("_bad"), "meta"), staged / "quarantine",
+                   ["category"], ["seq"], settings)
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
-        deduped = (_by_user(raw.filter(~F.col("_bad")), settings).withColumn("_r", F.row_number().over(first))
+        deduped = (raw.filter(~F.col("_bad")).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
-        _write(deduped, staged / "meta", ["category"], ["seq"])
+        _write(deduped, staged / "meta", ["category"], ["seq"], settings)
         raw.unpersist()
     publish_table(staged / "meta", layout.silver(root, "meta"), categories)
     publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "meta", categories)
@@ -272,15 +269,15 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
         tables = {v: layout.benchmark(root, k, v) for v in layout.VARIANTS}
         if silver is not None:
             base = silver.select("category", *BASE_COLUMNS, "seq", "user_seq")
-            core = with_splits(_by_user(k_core(base, k, settings.driver_kcore_max_rows), settings), settings).persist()
+            core = with_splits(k_core(base, k, settings.driver_kcore_max_rows), settings).persist()
             order = list(ORDER)
             _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), staged / f"{k}" / "rating_only",
-                   ["category"], order)
+                   ["category"], order, settings)
             for variant, split_col in (("last_out", "last_out"), ("timestamp", "timestamp_split")):
                 for suffix, extra in (("", []), ("_w_his", ["history"])):
                     frame = core.select("category", F.col(split_col).alias("split"), *BASE_COLUMNS, *extra,
                                         "user_seq", "seq")
-                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order)
+                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order, settings)
             for row in core.groupBy("category").agg(F.count("*").alias("n")).collect():
                 counts[f"{k}core/{row['category']}"] = row["n"]
             core.unpersist()
