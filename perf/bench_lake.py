@@ -4,10 +4,12 @@ Generates N review rows as bronze Parquet (heavy-tailed users and items, 5% repe
 few flagged rows), then runs the lake's own Spark jobs (`warehouse.jobs`, Spark `local[2]`) and
 the same pipeline as DuckDB SQL (2 threads), one after the other in the same run, and checks
 that both give the same 5-core. Reports rows/s for each, the ratio, Spark's peak memory (RSS of
-the JVM) and rows/s per core. Full: 1M and 10M rows; `--quick`: 100k.
+the JVM) and rows/s per core. Full: 1M and 10M rows; `--quick`: 100k; env
+BLAIR_BENCH_LAKE_ROWS (comma-separated row counts) overrides the sizes.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -162,6 +164,8 @@ def main(quick: bool = False) -> dict:
     from warehouse.spark import get_spark
 
     sizes = [100_000] if quick else [1_000_000, 10_000_000]
+    if os.environ.get("BLAIR_BENCH_LAKE_ROWS"):  # e.g. "1000000" to run one size only
+        sizes = [int(n) for n in os.environ["BLAIR_BENCH_LAKE_ROWS"].split(",")]
     spark = get_spark(master=f"local[{CORES}]", app_name="bench-lake", driver_memory="6g")
     results = {"cores": CORES, "spark_master": f"local[{CORES}]", "duckdb_threads": CORES, "runs": []}
     try:

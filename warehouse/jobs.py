@@ -61,13 +61,19 @@ def _missing_key(kind: str):
     return cond
 
 
-def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str], settings: LakeSettings):
-    """Spread rows over a fixed number of files by a hash of (category, user), each file sorted.
+def _spread(frame: DataFrame, settings: LakeSettings) -> DataFrame:
+    """Spread rows over a fixed number of partitions (= files) by a hash of (category, user).
 
     The hash is an explicit column expression, so the file a row lands in never depends on how
     Spark planned the job (a one-category build folds `category` into a constant) or scheduled it."""
     key = next(c for c in ("user_id", "parent_asin", "seq") if c in frame.columns)
-    (frame.repartition(settings.files_per_partition, F.xxhash64("category", key))
+    return frame.repartition(settings.files_per_partition, F.xxhash64("category", key))
+
+
+def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str], settings: LakeSettings,
+           spread: bool = True):
+    """Write sorted files; `spread=False` when the frame was already `_spread` (saves a shuffle)."""
+    ((_spread(frame, settings) if spread else frame)
      .sortWithinPartitions(*partition_by, *order)
      .write.mode("overwrite").option("compression", "zstd")
      .partitionBy(*partition_by).parquet(str(staged)))
@@ -269,15 +275,17 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
         tables = {v: layout.benchmark(root, k, v) for v in layout.VARIANTS}
         if silver is not None:
             base = silver.select("category", *BASE_COLUMNS, "seq", "user_seq")
-            core = with_splits(k_core(base, k, settings.driver_kcore_max_rows), settings).persist()
+            # One shuffle into the file layout, cached; the five writes below then only sort.
+            core = _spread(with_splits(k_core(base, k, settings.driver_kcore_max_rows), settings), settings).persist()
             order = list(ORDER)
             _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), staged / f"{k}" / "rating_only",
-                   ["category"], order, settings)
+                   ["category"], order, settings, spread=False)
             for variant, split_col in (("last_out", "last_out"), ("timestamp", "timestamp_split")):
                 for suffix, extra in (("", []), ("_w_his", ["history"])):
                     frame = core.select("category", F.col(split_col).alias("split"), *BASE_COLUMNS, *extra,
                                         "user_seq", "seq")
-                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order, settings)
+                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order, settings,
+                           spread=False)
             for row in core.groupBy("category").agg(F.count("*").alias("n")).collect():
                 counts[f"{k}core/{row['category']}"] = row["n"]
             core.unpersist()

@@ -143,11 +143,15 @@ class MiniStore:
         return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64  # the default backlog of 5 resets connections when the machine is busy
+
+
 @pytest.fixture
 def mini_store():
     store = MiniStore()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), store.handler())
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), store.handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     store.base_url = f"http://127.0.0.1:{server.server_address[1]}"

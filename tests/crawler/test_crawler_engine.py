@@ -17,7 +17,7 @@ from crawler.settings import CrawlSettings
 def fast(store, **changes) -> CrawlSettings:
     base = CrawlSettings(base_url=store.base_url, users=4, categories=(store.category,), min_delay_s=0.0, jitter=0.0,
                          autothrottle=False, per_host_concurrency=4, concurrency=4, progress=False,
-                         backoff_base_s=0.01, backoff_max_s=0.05)
+                         backoff_base_s=0.05, backoff_max_s=0.5)
     return base.replace(**changes)
 
 
@@ -75,7 +75,8 @@ def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_sto
     assert failures == {asins[0]: "captcha", asins[1]: "content_type:image/png", asins[2]: "too_large",
                         asins[3]: "offsite_redirect:elsewhere.example", asins[4]: "too_many_redirects"}
     assert not any("elsewhere" in p for _, p, _ in mini_store.log)
-    assert len([p for _, p, _ in mini_store.log if p.startswith(f"/dp/{asins[4]}")]) == 4  # 1st hop + 3 redirects
+    loop_requests = len([p for _, p, _ in mini_store.log if p.startswith(f"/dp/{asins[4]}")])
+    assert loop_requests >= 4 and loop_requests % 4 == 0  # per attempt: the first hop + 3 redirects, no more
     assert summary["frontier"]["failed"] == 5 and summary["frontier"]["done"] > 20  # the crawl went on
     assert summary["stats"]["fetch/refused/offsite_redirect"] == 1
     mini_store.routes.clear()
