@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from parsing import raw_archive
+
 KEPT_HEADERS = ("etag", "last-modified", "retry-after", "content-length")
 COMPRESS_LEVEL = 3  # ~90% of level 6's ratio on HTML at under half its CPU
 
@@ -82,26 +84,17 @@ class Archive:
             self._fd = None
 
 
+# Reading the archive is the parser's job (parsing.raw_archive); these adapt it to the
+# crawler's shapes so there is one reader of the format.
 def read_body(raw_dir: Path, rel: str) -> bytes:
-    return gzip.decompress((Path(raw_dir) / rel).read_bytes())
+    return raw_archive.read_body(Path(raw_dir), {"path": rel})
 
 
 def iter_manifest(raw_dir: Path) -> Iterator[dict]:
     """Every manifest line in write order (parts sorted by name: run ids sort by time)."""
-    for part in sorted((Path(raw_dir) / "manifest").glob("part-*.jsonl")):
-        with part.open("rb") as fh:
-            for line in fh:
-                if not line.endswith(b"\n"):
-                    continue  # a torn last line of a killed run
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+    return (entry for _, entry in raw_archive.iter_manifest(Path(raw_dir)))
 
 
 def latest_entries(raw_dir: Path) -> dict[str, dict]:
     """URL → its last manifest line (for tests and small archives; the parsing batch streams)."""
-    latest: dict[str, dict] = {}
-    for entry in iter_manifest(raw_dir):
-        latest[entry["url"]] = entry
-    return latest
+    return {entry["url"]: entry for entry in raw_archive.latest_entries(Path(raw_dir))}

@@ -8,7 +8,8 @@
 The yield is parsed / (pages with a body to parse): a page the crawl never got (a 404, a
 fetch that ran out of retries) is quarantined with its reason but is no parse failure.
 
-Rules: the last manifest line for a URL wins; a review is identified by its contribution
+Rules: the last manifest line for a URL wins, except for timelines, where every successful
+fetch is read (an incremental re-crawl refetches page one under the same URL); a review is identified by its contribution
 `id`, so the same review seen on two timeline pages (or in a re-fetch) is kept once, from
 the latest fetch, while a user's two reviews of one item are two ids and both stay. One
 meta record per parent_asin: a variant page and the parent page render the same item; the
@@ -30,7 +31,7 @@ from parsing.errors import PageError
 from parsing.links import timeline_page
 from parsing.product import parse_product
 from parsing.quarantine import Quarantine
-from parsing.raw_archive import BodyError, latest_entries, read_body, resolve_raw_dir
+from parsing.raw_archive import BodyError, entries_to_parse, read_body, resolve_raw_dir
 from parsing.reviews import asin_from_url
 from parsing.schemas import to_table, validate_records
 
@@ -64,7 +65,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
     reviews_by_id: dict[str, tuple[tuple, dict]] = {}  # contribution id → (recency key, record)
     meta_by_parent: dict[str, tuple[tuple, dict]] = {}
     fetch_failed = 0  # pages the crawl never got (404, retries spent): quarantined, not in the yield
-    for entry in latest_entries(raw):
+    for entry in entries_to_parse(raw):
         kind = entry.get("kind") or "unknown"
         seen[kind] += 1
         if kind not in PARSED_KINDS:

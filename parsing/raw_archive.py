@@ -2,6 +2,7 @@
 
     <raw>/bodies/<sha256[:2]>/<sha256>.gz     gzip of the body
     <raw>/manifest/part-<run>-<n>.jsonl       one line per fetch; the last line for a URL wins
+                                              (timelines: every successful fetch, see entries_to_parse)
 """
 from __future__ import annotations
 
@@ -54,6 +55,33 @@ def latest_entries(raw: Path) -> list[dict]:
     for _, entry in iter_manifest(raw):
         latest[entry["url"]] = entry
     return [latest[url] for url in sorted(latest)]
+
+
+def entries_to_parse(raw: Path, every_success_kinds: tuple[str, ...] = ("timeline",)) -> list[dict]:
+    """The manifest lines a batch parses, in a deterministic order.
+
+    For most kinds the last line for a URL wins. For `every_success_kinds` (timelines),
+    every successful fetch with a distinct body is kept: an incremental re-crawl refetches a
+    timeline's first page under the same URL, and the reviews it pushed to later pages must
+    not be lost; contribution ids dedupe what two fetches both hold. A timeline URL that never
+    succeeded keeps its last line, so its failure is quarantined.
+    """
+    latest: dict[str, dict] = {}
+    successes: dict[str, dict[str, dict]] = {}
+    for _, entry in iter_manifest(raw):
+        url = entry["url"]
+        latest[url] = entry
+        ok = entry.get("status") == 200 and not entry.get("error") and entry.get("path")
+        if entry.get("kind") in every_success_kinds and ok:
+            successes.setdefault(url, {})[entry.get("sha256") or entry["path"]] = entry
+    chosen: list[dict] = []
+    for url in sorted(latest):
+        kept = successes.get(url)
+        if kept:
+            chosen.extend(sorted(kept.values(), key=lambda e: (e.get("fetched_at") or "", e["path"])))
+        else:
+            chosen.append(latest[url])
+    return chosen
 
 
 def read_body(raw: Path, entry: dict) -> bytes:

@@ -122,3 +122,19 @@ def test_parse_archive_survives_a_corrupt_body(archive):
 def test_no_archive_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         parse_archive(tmp_path)
+
+
+def test_refetched_timeline_page_keeps_reviews_pushed_to_later_pages(tmp_path):
+    """An incremental re-crawl refetches page one of a timeline under the same URL; the reviews
+    it pushed onto page two (not refetched) must still reach bronze, each once."""
+    writer = ArchiveWriter(tmp_path)
+    user = "AUSERONE"
+    a, b, c = (review(user, f"B00000000{i}", f"B00000000{i}", 1_600_000_000_000 + i) for i in (1, 2, 3))
+    url = f"http://shop.test/profilewidget/timeline/visitor?profileId=amzn1.account.{user}"
+    writer.add(url, "timeline", timeline_body(user, [("R2", b), ("R1", a)]))  # first crawl: newest first
+    writer.add(url, "timeline", timeline_body(user, [("R3", c), ("R2", b)], token="t1"))  # re-crawl: R1 moved on
+    writer.add(url, "timeline", timeline_body(user, [("R3", c), ("R2", b)], token="t1"))  # same body again
+    result = parse_archive(tmp_path / "raw")
+    reviews = [r for rows in result.reviews.values() for r in rows]
+    assert sorted(r["asin"] for r in reviews) == ["B000000001", "B000000002", "B000000003"]
+    assert result.report["parsed_by_kind"]["timeline"] == 2  # two distinct bodies, the repeat read once
