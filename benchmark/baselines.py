@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from benchmark.encoders.base import Encoder, Kind, l2_normalise, settings_hash
-from benchmark.protocol import SEED
+from benchmark.protocol import BM25_B, BM25_K1, SEED
 
 RANDOM_DIM = 384  # the width of the offline default encoder, so the baseline is like for like
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -63,8 +63,8 @@ def tokenise(text: str) -> list[str]:
 class BM25:
     """A BM25 index over a pool of documents; `scores(queries)` gives a dense [Q, N] matrix."""
 
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = BM25_K1
+    b: float = BM25_B
 
     def fit(self, documents: Sequence[str]) -> BM25:
         counts = [Counter(tokenise(d)) for d in documents]

@@ -9,6 +9,9 @@ QUERY_INSTRUCTION = (
     "services, or media items) that satisfy the intent and constraints."
 )
 
+# How an instruction-tuned encoder sees a query (E5/GTE-style prompt around QUERY_INSTRUCTION).
+QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
+
 SEED = 2024
 ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
 
@@ -38,3 +41,5 @@ CF_SPLIT = (4, 3, 3)
 # Product search (zero-shot)
 SEARCH_CUTOFF = 100
 SEARCH_SAME_CATEGORY_NEGATIVES = 50
+BM25_K1 = 1.2  # Robertson/Lucene defaults for the BM25 search baseline
+BM25_B = 0.75

@@ -18,13 +18,13 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.partitions import DATASETS_NAME, ENCODERS
 from pipelines.pools import apply_pool_limits
 from pipelines.resources import DataRoot
 
 PROFILE = os.environ.get("BLAIR_DEMO_PROFILE", "default")
 USERS_PER_CATEGORY = int(os.environ.get("BLAIR_DEMO_USERS", "400"))
 MAX_EPOCHS = int(os.environ.get("BLAIR_DEMO_MAX_EPOCHS", "30"))
-ENCODERS = ("minilm", "random")
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 LAKE_ASSETS = ("bronze_reviews", "bronze_meta", "silver_reviews", "silver_meta", "gold_benchmark",
                "task_inputs", "exports")
@@ -73,7 +73,7 @@ class Demo:
                          run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
         self.materialize(["warehouse_db"])
         datasets = sorted(f"{d.parent.name}.{d.name}" for d in (self.root / "gold" / "tasks").glob("*/*") if d.is_dir())
-        self.instance.add_dynamic_partitions("benchmark_datasets", datasets)
+        self.instance.add_dynamic_partitions(DATASETS_NAME, datasets)
         bench = {"ops": {"benchmark_results": {"config": {"max_epochs": MAX_EPOCHS}}}}
         for dataset in datasets:
             for encoder in ENCODERS:

@@ -14,14 +14,12 @@ from typing import Literal
 
 import numpy as np
 
-from benchmark.protocol import QUERY_INSTRUCTION
+from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 
 Kind = Literal["item", "query"]
 KINDS = ("item", "query")
 
 # How an instruction-tuned encoder sees a query (the E5-Mistral / LLM2Vec form used by BLAIR).
-# TODO(protocol): belongs in benchmark/protocol.py next to QUERY_INSTRUCTION (requested).
-QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
 
 
 def with_instruction(queries: Sequence[str], instruction: str = QUERY_INSTRUCTION) -> list[str]:

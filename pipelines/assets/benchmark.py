@@ -8,7 +8,8 @@ import base64
 
 import dagster as dg
 
-from pipelines.assets.embeddings import encoder_dataset_partitions, item_embeddings, split_key
+from pipelines.assets.embeddings import item_embeddings, split_key
+from pipelines.partitions import encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
 

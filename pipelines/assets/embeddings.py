@@ -5,24 +5,14 @@ are a dynamic dimension (keys `<task>.<dataset>`, e.g. `search.sandbox`); the se
 adds a key for every task folder it finds under `<root>/gold/tasks/`.
 """
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.partitions import DATASETS_NAME, dataset_partitions, encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
 
-DEFAULT_ENCODERS = "minilm,random"
-ENCODERS = [e.strip() for e in os.environ.get("BLAIR_ENCODERS", DEFAULT_ENCODERS).split(",") if e.strip()]
-DATASETS_NAME = "benchmark_datasets"
-
-# TODO(partitions): CONTRACTS §7 places `encoder_dataset_partitions` in pipelines/partitions.py (requested).
-dataset_partitions = dg.DynamicPartitionsDefinition(name=DATASETS_NAME)
-encoder_dataset_partitions = dg.MultiPartitionsDefinition({
-    "encoder": dg.StaticPartitionsDefinition(ENCODERS),
-    "dataset": dataset_partitions,
-})
 TASK_INPUTS = dg.AssetDep("task_inputs", partition_mapping=dg.AllPartitionMapping())
 
 

@@ -7,7 +7,8 @@ import dagster as dg
 
 from benchmark.embeddings import store_path
 from pipelines.assets.benchmark import benchmark_results, leaderboard, leaderboard_has_main_metrics
-from pipelines.assets.embeddings import DATASETS_NAME, benchmark_datasets_sensor, item_embeddings
+from pipelines.assets.embeddings import benchmark_datasets_sensor, item_embeddings
+from pipelines.partitions import DATASETS_NAME
 from pipelines.resources import DataRoot
 from warehouse.tasks import write_task
 
