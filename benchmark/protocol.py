@@ -28,6 +28,8 @@ SEQREC_TEMPERATURE = 0.07
 SEQREC_LR_GRID = (1e-3, 3e-4, 1e-4)
 SEQREC_PATIENCE = 10
 SEQREC_VALID_METRIC = ("ndcg", 10)
+SEQREC_ADAPTOR_DROPOUT = 0.2  # UniSRec's adaptor_dropout_prob
+SEQREC_BATCH = 256
 SEQREC_REPORT = (("ndcg", 10), ("recall", 10), ("recall", 50))
 
 # Collaborative filtering (AlphaRec-style)
@@ -35,6 +37,8 @@ CF_WIDTH = 64
 CF_TEMPERATURE = 0.15
 CF_PATIENCE = 20
 CF_VALID_METRIC = ("recall", 20)
+CF_BATCH = 1024
+CF_LR = 1e-3
 CF_REPORT = (("ndcg", 20), ("recall", 20))
 CF_SPLIT = (4, 3, 3)
 

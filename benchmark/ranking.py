@@ -74,7 +74,6 @@ def topk_block(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor
     return values, torch.gather(indices, 1, order)
 
 
-_topk_block = topk_block  # the earlier private name, still imported by benchmark/search.py
 
 
 @torch.no_grad()

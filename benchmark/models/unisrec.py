@@ -36,7 +36,7 @@ class UniSRecConfig:
     n_layers: int = protocol.SEQREC_LAYERS
     n_heads: int = protocol.SEQREC_HEADS
     dropout: float = protocol.SEQREC_DROPOUT  # hidden and attention dropout
-    adaptor_dropout: float = 0.2  # UniSRec's adaptor_dropout_prob
+    adaptor_dropout: float = protocol.SEQREC_ADAPTOR_DROPOUT
     max_len: int = protocol.SEQREC_MAX_HISTORY
     temperature: float = protocol.SEQREC_TEMPERATURE
     layer_norm_eps: float = 1e-12  # RecBole's value
@@ -153,8 +153,3 @@ class UniSRec(nn.Module):
         states = self.sequence_repr(seq)
         last = states[torch.arange(seq.shape[0], device=seq.device), lengths - 1]
         return F.normalize(last, dim=-1), F.normalize(self.item_repr(), dim=-1)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-

@@ -49,8 +49,8 @@ def evaluate(model: AlphaRec, relevant: list[np.ndarray], exclude: list[np.ndarr
 
 
 def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: int = protocol.SEED,
-           device: str | None = None, lr: float | tuple[float, ...] = 1e-3, max_epochs: int = 500,
-           batch_size: int = 1024, progress: bool = True) -> dict:
+           device: str | None = None, lr: float | tuple[float, ...] = protocol.CF_LR, max_epochs: int = 500,
+           batch_size: int = protocol.CF_BATCH, progress: bool = True) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 cf) with `item_vectors` [n_items, d] aligned with
     `frames["items"]` (already adapted). `lr` may be one value or a grid chosen on valid Recall@20."""
     dev = pick_device(device)

@@ -103,7 +103,7 @@ def report(ranks: np.ndarray) -> dict[str, float]:
 
 
 def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None, *, seed: int = protocol.SEED,
-               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = 200, batch_size: int = 256,
+               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = 200, batch_size: int = protocol.SEQREC_BATCH,
                id_only: bool = False, progress: bool = True, sampled_negatives: int | None = None) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 seqrec) for each learning rate of the grid, keep
     the one with the best validation NDCG@10, and return its validation and test metrics.
