@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmark.models.unisrec import IGNORE, SequenceEncoder, UniSRecConfig, init_weights
+from benchmark.models.unisrec import IGNORE, CosineSequenceModel, SequenceEncoder, UniSRecConfig, init_weights
 
 
 @dataclass
@@ -20,7 +20,7 @@ class SASRecConfig(UniSRecConfig):
     n_items: int = 0  # size of the item embedding table (set from the dataset)
 
 
-class SASRec(nn.Module):
+class SASRec(CosineSequenceModel):
     def __init__(self, cfg: SASRecConfig):
         super().__init__()
         if cfg.n_items <= 0:
@@ -42,9 +42,3 @@ class SASRec(nn.Module):
         keep = labels != IGNORE
         logits = F.normalize(states[keep], dim=-1) @ F.normalize(items, dim=-1).T / self.cfg.temperature
         return F.cross_entropy(logits.float(), labels[keep])
-
-    @torch.no_grad()
-    def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        states = self.sequence_repr(seq)
-        last = states[torch.arange(seq.shape[0], device=seq.device), lengths - 1]
-        return F.normalize(last, dim=-1), F.normalize(self.item_repr(), dim=-1)

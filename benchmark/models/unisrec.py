@@ -118,7 +118,21 @@ def init_weights(module: nn.Module, std: float) -> None:
             nn.init.zeros_(m.bias)
 
 
-class UniSRec(nn.Module):
+class CosineSequenceModel(nn.Module):
+    """What UniSRec and the ID-only SASRec share: ranking by cosine of the last state and items.
+
+    Subclasses define `item_repr()` ([N, H]) and `sequence_repr(seq)` ([B, L, H]).
+    """
+
+    @torch.no_grad()
+    def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(queries [B, H], items [N, H]), unit length: their dot product orders items as the model's score."""
+        states = self.sequence_repr(seq)
+        last = states[torch.arange(seq.shape[0], device=seq.device), lengths - 1]
+        return F.normalize(last, dim=-1), F.normalize(self.item_repr(), dim=-1)
+
+
+class UniSRec(CosineSequenceModel):
     """Inductive: items are represented only through their (frozen) text vectors."""
 
     def __init__(self, cfg: UniSRecConfig, item_vectors: torch.Tensor):
@@ -146,10 +160,3 @@ class UniSRec(nn.Module):
         items = self.item_repr()  # [N, H]: a separate pass for the candidates, as UniSRec does
         logits = F.normalize(states, dim=-1) @ F.normalize(items, dim=-1).T / self.cfg.temperature
         return F.cross_entropy(logits.float(), labels[keep])
-
-    @torch.no_grad()
-    def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(queries [B, H], items [N, H]), unit length: their dot product orders items as the model's score."""
-        states = self.sequence_repr(seq)
-        last = states[torch.arange(seq.shape[0], device=seq.device), lengths - 1]
-        return F.normalize(last, dim=-1), F.normalize(self.item_repr(), dim=-1)
