@@ -38,6 +38,8 @@ class Archive:
         self.part_lines = part_lines
         (self.root / "bodies").mkdir(parents=True, exist_ok=True)
         (self.root / "manifest").mkdir(parents=True, exist_ok=True)
+        self._root = str(self.root)
+        self._folders: set[str] = set()
         self._part = 0
         self._lines = 0
         self._fd: int | None = None
@@ -47,12 +49,16 @@ class Archive:
         """Store a body once; returns (sha256, path relative to raw/). Safe to call from a thread."""
         sha = sha or hashlib.sha256(body).hexdigest()
         rel = body_path(sha)
-        target = self.root / rel
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{sha}.{os.getpid()}.{threading.get_ident()}.tmp")
+        target = os.path.join(self._root, rel)
+        if not os.path.exists(target):
+            folder = os.path.dirname(target)
+            if folder not in self._folders:  # one mkdir per fan-out folder, not one per body
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            tmp = os.path.join(folder, f".{sha}.{os.getpid()}.{threading.get_ident()}.tmp")
             # mtime=0: the same body always gives the same bytes on disk.
-            tmp.write_bytes(gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0))
+            with open(tmp, "wb") as f:
+                f.write(gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0))
             os.replace(tmp, target)
         return sha, rel
 

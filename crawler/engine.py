@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from crawler.amazon import AmazonAdapter
-from crawler.archive import Archive, body_path, iso_utc, iter_manifest, read_body
+from crawler.archive import Archive, iso_utc, iter_manifest, read_body
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import Frontier, Request, fingerprint
 from crawler.politeness import Politeness
@@ -32,6 +32,8 @@ from crawler.stats import Stats, format_stats
 from parsing.errors import PageError
 
 log = logging.getLogger(__name__)
+
+INLINE_STORE_BYTES = 128 * 1024  # bodies below this are stored on the loop (~1 ms at most)
 
 
 def new_run_id() -> str:
@@ -97,36 +99,61 @@ class Engine:
 
     # -- the loop ---------------------------------------------------------------------------
     async def _loop(self) -> None:
+        """`concurrency` long-lived workers, each fetching and settling one request after another.
+        A worker starts its next request as soon as it has settled the last one: no task per
+        request and no hop through a scheduler loop, so its keep-alive connection sits idle only
+        for the settle step (a connection idle longer also costs httpcore's pool a check per request)."""
         n = max(self.settings.concurrency, 1)
-        tasks: set[asyncio.Task] = set()
-        ready: deque[Request] = deque()  # claimed (in flight on disk) but not started yet
+        self._batch = n
+        self._ready: deque[Request] = deque()  # claimed (in flight on disk) but not started yet
+        self._busy = 0  # workers holding a request
+        self._wake = asyncio.Event()  # a request was settled: its children may be claimable
+        self._finished = False
+        workers = [asyncio.create_task(self._worker()) for _ in range(n)]
         try:
-            while True:
-                if self.settings.progress and time.monotonic() - self._last_total > 1.0:
-                    self.bar.total = sum(self.frontier.counts().values())  # the total grows with the frontier
-                    self.bar.refresh()
-                    self._last_total = time.monotonic()
-                if len(tasks) < n and not ready:
-                    self.frontier.release_hold()  # commit the settled batch before claiming the next
-                    ready.extend(self.frontier.claim(n))
-                    self.frontier.hold()
-                while len(tasks) < n and ready:
-                    tasks.add(asyncio.create_task(self._process(ready.popleft())))
-                if not tasks:
+            await asyncio.gather(*workers)  # an engine bug stops the run loudly; the frontier keeps the state
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self.frontier.release_hold()
+
+    async def _worker(self) -> None:
+        while not self._finished:
+            request = self._next_request()
+            if request is None:
+                if self._busy == 0:
+                    # Nothing in flight can queue more: the adapter's next phase, or the end.
                     self.frontier.release_hold()
                     with self.frontier.transaction():
                         more = self.adapter.advance()
                         self._queue(more)
-                    if more or self.frontier.pending():
-                        continue
-                    return
-                done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task.result()  # an engine bug stops the run loudly; the frontier keeps the state
-        finally:
-            for task in tasks:
-                task.cancel()
-            self.frontier.release_hold()
+                    if not more and not self.frontier.pending():
+                        self._finished = True
+                        self._wake.set()
+                    continue
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            self._busy += 1
+            try:
+                await self._process(request)
+            finally:
+                self._busy -= 1
+                self._wake.set()
+
+    def _next_request(self) -> Request | None:
+        if not self._ready:
+            self.frontier.release_hold()  # commit the settled batch before claiming the next
+            self._ready.extend(self.frontier.claim(self._batch))
+            self.frontier.hold()
+            if self._ready:
+                self._wake.set()  # idle workers share the batch
+            if self.settings.progress and time.monotonic() - self._last_total > 1.0:
+                self.bar.total = sum(self.frontier.counts().values())  # the total grows with the frontier
+                self.bar.refresh()
+                self._last_total = time.monotonic()
+        return self._ready.popleft() if self._ready else None
 
     async def _process(self, request: Request) -> None:
         await self._ensure_robots(request.url)
@@ -134,10 +161,11 @@ class Engine:
         stored = None
         if response.body is not None and response.status is not None and 200 <= response.status < 300:
             sha = hashlib.sha256(response.body).hexdigest()
-            if self.archive.has(sha):
-                stored = (sha, body_path(sha))
-            else:  # gzip and file creation off the event loop (zlib and file I/O release the GIL)
+            if len(response.body) >= INLINE_STORE_BYTES and not self.archive.has(sha):
+                # a large body is compressed off the event loop (zlib and file I/O release the GIL)
                 stored = await asyncio.to_thread(self.archive.store_body, response.body, sha)
+            else:  # a page's gzip and write take less than a thread hop (and its GIL hand-offs)
+                stored = self.archive.store_body(response.body, sha)
         self._settle(request, response, stored=stored)
 
     def _queue(self, requests: list[Request]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
+import os
 import re
 import resource
 import statistics
@@ -181,19 +182,26 @@ def main(quick: bool = False) -> dict:
             urls = [f"{u}{'&' if '?' in u else '?'}r={k}" for k in range(repeat) for u in urls]
             rows = []
             for concurrency in (8, 32):
-                # Alternate the two sides and keep the median of 3, so load from elsewhere hits both alike.
+                # Alternate the two sides and keep the median of 5, so load from elsewhere hits both alike;
+                # the median of the pairwise ratios (each pair run back to back) is the steadier figure.
                 bare, engine = [], []
-                for _ in range(3):
+                load_before = os.getloadavg()[0]
+                for _ in range(5):
                     bare.append(asyncio.run(_bare_loop(urls, concurrency, polite_off)))
                     engine.append(_engine_rate(urls, concurrency, polite_off, tmp))
                 bare_rate, engine_rate = statistics.median(bare), statistics.median(engine)
                 rows.append({"concurrency": concurrency, "pages": len(urls), "engine_pages_s": round(engine_rate, 1),
-                             "bare_httpx_pages_s": round(bare_rate, 1), "ratio": round(engine_rate / bare_rate, 3)})
+                             "bare_httpx_pages_s": round(bare_rate, 1), "ratio": round(engine_rate / bare_rate, 3),
+                             "ratio_pairwise_median": round(statistics.median(e / b for e, b in zip(engine, bare)), 3),
+                             "engine_runs": [round(r, 1) for r in engine], "bare_runs": [round(r, 1) for r in bare],
+                             "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
             template = sorted({u.split("?")[0] for u in urls if "/dp/" in u})
             sizes = (2_000, 10_000) if quick else (10_000, 100_000)
             memory = {str(n): _memory_at(base, template, n, tmp) for n in sizes}
         return {
             "card": "CPU only (no accelerator); sandbox server in its own process on 127.0.0.1",
+            "quick": quick,
+            "cpus": os.cpu_count(),
             "throughput": rows,
             "target_ratio": 0.8,
             "procedure_pages_s_c16": round(procedure_rate, 1),

@@ -4,7 +4,9 @@ Generates N review rows as bronze Parquet (heavy-tailed users and items, 5% repe
 few flagged rows), then runs the lake's own Spark jobs (`warehouse.jobs`, Spark `local[2]`) and
 the same pipeline as DuckDB SQL (2 threads), one after the other in the same run, and checks
 that both give the same 5-core. Reports rows/s for each, the ratio, Spark's peak memory (RSS of
-the JVM) and rows/s per core. Full: 1M and 10M rows; `--quick`: 100k; env
+the JVM) and rows/s per core. Spark runs twice: with the k-core peeling all in Spark
+(`spark_*`, the figure the target is judged on) and with the lake's default settings, which peel
+on the driver below `driver_kcore_max_rows` (`default_*`, with the path that ran). Full: 1M and 10M rows; `--quick`: 100k; env
 BLAIR_BENCH_LAKE_ROWS (comma-separated row counts) overrides the sizes.
 """
 from __future__ import annotations
@@ -87,17 +89,21 @@ class PeakRss:
         self._thread.join()
 
 
-def run_spark(spark, root: Path) -> tuple[float, int]:
+def run_spark(spark, root: Path, driver_kcore_max_rows: int = 0) -> tuple[float, int, str]:
+    """The lake's silver + gold jobs; `driver_kcore_max_rows=0` keeps the k-core peeling all in Spark.
+    Returns seconds, 5-core rows and which k-core path ran ("spark" or "driver")."""
     from warehouse import jobs, layout
     from warehouse.settings import LakeSettings
 
-    settings = LakeSettings(cores=(5,), files_per_partition=CORES, driver_kcore_max_rows=0)  # all in Spark
+    settings = LakeSettings(cores=(5,), files_per_partition=CORES, driver_kcore_max_rows=driver_kcore_max_rows)
+    shutil.rmtree(root / ".staging", ignore_errors=True)
     started = time.perf_counter()
-    jobs.silver_reviews(spark, root, [CATEGORY], settings, build_id="bench")
+    counts_silver = jobs.silver_reviews(spark, root, [CATEGORY], settings, build_id="bench")
     counts = jobs.gold_benchmark(spark, root, [CATEGORY], settings, build_id="bench")
     elapsed = time.perf_counter() - started
     assert layout.parquet_files(layout.benchmark(root, 5, "timestamp_w_his"))
-    return elapsed, counts.get(f"5core/{CATEGORY}", 0)
+    path = "driver" if counts_silver[CATEGORY]["silver"] <= driver_kcore_max_rows else "spark"
+    return elapsed, counts.get(f"5core/{CATEGORY}", 0), path
 
 
 DUCKDB_PIPELINE = """
@@ -161,6 +167,7 @@ def run_duckdb(bronze: Path, out: Path) -> tuple[float, int]:
 
 
 def main(quick: bool = False) -> dict:
+    from warehouse.settings import LakeSettings
     from warehouse.spark import get_spark
 
     sizes = [100_000] if quick else [1_000_000, 10_000_000]
@@ -174,16 +181,26 @@ def main(quick: bool = False) -> dict:
             try:
                 bronze = generate(work / "lake", n)
                 with PeakRss() as rss:
-                    spark_s, spark_core = run_spark(spark, work / "lake")
+                    spark_s, spark_core, _ = run_spark(spark, work / "lake")
+                # The lake's default settings: the k-core on the driver when the silver table is small.
+                with PeakRss() as rss_default:
+                    default_s, default_core, default_path = run_spark(
+                        spark, work / "lake", LakeSettings().driver_kcore_max_rows)
                 duck_s, duck_core = run_duckdb(bronze, work / "duckdb")
                 run = {
                     "rows": n, "spark_s": round(spark_s, 2), "duckdb_s": round(duck_s, 2),
+                    "spark_kcore_path": "spark",
                     "spark_rows_per_s": round(n / spark_s), "duckdb_rows_per_s": round(n / duck_s),
                     "spark_rows_per_s_per_core": round(n / spark_s / CORES),
                     "duckdb_rows_per_s_per_core": round(n / duck_s / CORES),
                     "spark_over_duckdb": round(spark_s / duck_s, 2),
                     "spark_peak_rss_mib": round(rss.peak / 2**20),
-                    "five_core_rows": spark_core, "five_core_agrees": spark_core == duck_core,
+                    "default_s": round(default_s, 2), "default_kcore_path": default_path,
+                    "default_rows_per_s": round(n / default_s),
+                    "default_over_duckdb": round(default_s / duck_s, 2),
+                    "default_peak_rss_mib": round(rss_default.peak / 2**20),
+                    "five_core_rows": spark_core,
+                    "five_core_agrees": spark_core == duck_core == default_core,
                     "machine_load_1min": round(psutil.getloadavg()[0], 1),
                 }
                 results["runs"].append(run)
@@ -193,5 +210,6 @@ def main(quick: bool = False) -> dict:
     finally:
         spark.stop()
     big = results["runs"][-1]
-    results["target_spark_le_3x_duckdb"] = big["spark_over_duckdb"] <= 3.0
+    results["target_spark_le_3x_duckdb"] = big["spark_over_duckdb"] <= 3.0  # the pure-Spark k-core
+    results["target_default_le_3x_duckdb"] = big["default_over_duckdb"] <= 3.0
     return results

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from warehouse import catalog, jobs, layout
 from warehouse.ingest import import_files
-from warehouse.publish import new_build_id
+from warehouse.publish import claim_staging, new_build_id
 from warehouse.settings import LakeSettings
 from warehouse.stats import compute_stats
 from warehouse.task_inputs import build_task_inputs
@@ -31,9 +31,11 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
     categories = categories or bronze_categories(bronze_root)
     build_id = new_build_id()
     report["categories"] = categories
-    report["silver_reviews"] = jobs.silver_reviews(spark, root, categories, settings, bronze_root / "reviews", build_id)
-    report["silver_meta"] = jobs.silver_meta(spark, root, categories, settings, bronze_root / "meta", build_id)
-    report["gold"] = jobs.gold_benchmark(spark, root, categories, settings, build_id)
+    with claim_staging(root, build_id):  # also clears what killed builds left in <root>/.staging
+        report["silver_reviews"] = jobs.silver_reviews(spark, root, categories, settings, bronze_root / "reviews",
+                                                       build_id)
+        report["silver_meta"] = jobs.silver_meta(spark, root, categories, settings, bronze_root / "meta", build_id)
+        report["gold"] = jobs.gold_benchmark(spark, root, categories, settings, build_id)
     report["tasks"] = {c: build_task_inputs(root, c, settings) for c in categories}
     compute_stats(spark, root, settings)
     catalog.refresh(root)

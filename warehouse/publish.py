@@ -9,7 +9,9 @@ file names and bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -121,3 +123,39 @@ def write_manifest(root: str | Path, build_id: str, step: str, categories: list[
 
 def clear_staging(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
+
+
+def _lock_free(lock: Path) -> bool:
+    """True when no live process holds `lock` (an flock dies with its process, so a killed build frees it)."""
+    try:
+        with open(lock, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+@contextlib.contextmanager
+def claim_staging(root: str | Path, build_id: str):
+    """Hold `<root>/.staging/<build_id>.lock` while a build runs, and first remove the staging
+    folders of older builds whose lock nobody holds: what a killed build left behind."""
+    staging = layout.staging(root)
+    staging.mkdir(parents=True, exist_ok=True)
+    lock = staging / f"{build_id}.lock"
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        for path in sorted(staging.iterdir()):
+            name = path.name.removesuffix(".lock")
+            # Build ids start with a UTC time: only older ones; a running build holds its lock.
+            if name < build_id and _lock_free(staging / f"{name}.lock"):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        try:
+            yield staging / build_id
+        finally:
+            shutil.rmtree(staging / build_id, ignore_errors=True)
+            lock.unlink(missing_ok=True)

@@ -24,7 +24,10 @@ def get_spark(master: str | None = None, app_name: str = "blair", driver_memory:
         .config("spark.driver.memory", driver_memory)
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", os.environ.get("BLAIR_SPARK_SHUFFLE_PARTITIONS", "8"))
+        # Few shuffle partitions (2 per core): on one machine each extra task is pure overhead.
+        .config("spark.sql.shuffle.partitions",
+                os.environ.get("BLAIR_SPARK_SHUFFLE_PARTITIONS", str(2 * (os.cpu_count() or 4))))
+        .config("spark.sql.adaptive.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .getOrCreate()
