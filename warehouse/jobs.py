@@ -110,9 +110,7 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
     clear_staging(staged)
     counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
     if raw is not None:
-        # Not cached: the count reads only the key columns, and caching the wide rows cost more than
-        # the second Parquet scan the dedup does.
-        raw = raw.withColumn("_bad", _missing_key("review"))
+        raw = raw.withColumn("_bad", _missing_key("review")).persist()
         for row in raw.groupBy("category").agg(F.count("*").alias("n"),
                                                F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
             counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
@@ -127,6 +125,7 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
         deduped = (first.withColumn("user_seq", F.min("first_seq").over(Window.partitionBy("category", "user_id")))
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
         _write(deduped, staged / "reviews", ["category"], list(ORDER), settings)
+        raw.unpersist()
     publish_table(staged / "reviews", layout.silver(root, "reviews"), categories)
     publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "reviews", categories)
     for category, n in _partition_rows(layout.silver(root, "reviews"), categories).items():
@@ -234,36 +233,15 @@ def k_core(frame: DataFrame, k: int, driver_max_rows: int = 0) -> DataFrame:
         items = spark.createDataFrame(kept_items, schema_i) if len(kept_items) else spark.createDataFrame([], schema_i)
         return (current.join(F.broadcast(users), ["category", "user_id"], "left_semi")
                 .join(F.broadcast(items), ["category", "parent_asin"], "left_semi"))
-    return _spark_k_core(current, k)
-
-
-def _spark_k_core(current: DataFrame, k: int) -> DataFrame:
-    """The peeling in Spark on integer ids. A round is two hash counts and two broadcast semi-joins
-    (the kept-id sets are a few MB even at 10M rows), so the pairs are never shuffled; each round is
-    checkpointed so the plan (and lineage) stays one round deep."""
-    ids = {}
-    for key, name in (("user_id", "_u"), ("parent_asin", "_i")):
-        # Ids are only compared with each other, so any unique long will do; checkpointed to pin them.
-        ids[key] = (current.select("category", key).distinct()
-                    .withColumn(name, F.monotonically_increasing_id()).localCheckpoint())
-    pairs = (current.select("category", "user_id", "parent_asin")
-             .join(ids["user_id"], ["category", "user_id"]).join(ids["parent_asin"], ["category", "parent_asin"])
-             .select("_u", "_i").localCheckpoint())
-    size = pairs.count()
     while True:
-        users = pairs.groupBy("_u").count().filter(F.col("count") >= k).select("_u")
-        items = pairs.groupBy("_i").count().filter(F.col("count") >= k).select("_i")
-        nxt = (pairs.join(F.broadcast(users), "_u", "left_semi").join(F.broadcast(items), "_i", "left_semi")
-               .localCheckpoint())
+        users = current.groupBy("category", "user_id").count().filter(F.col("count") >= k).drop("count")
+        items = current.groupBy("category", "parent_asin").count().filter(F.col("count") >= k).drop("count")
+        nxt = (current.join(users, ["category", "user_id"], "left_semi")
+               .join(items, ["category", "parent_asin"], "left_semi").localCheckpoint())
         new_size = nxt.count()
-        log.debug("k-core round: %d -> %d rows", size, new_size)
         if new_size == size:
-            break
-        pairs, size = nxt, new_size
-    kept = {key: ids[key].join(F.broadcast(pairs.select(name).distinct()), name, "left_semi").drop(name)
-            for key, name in (("user_id", "_u"), ("parent_asin", "_i"))}
-    return (current.join(F.broadcast(kept["user_id"]), ["category", "user_id"], "left_semi")
-            .join(F.broadcast(kept["parent_asin"]), ["category", "parent_asin"], "left_semi"))
+            return nxt
+        current, size = nxt, new_size
 
 
 def with_splits(frame: DataFrame, settings: LakeSettings) -> DataFrame:

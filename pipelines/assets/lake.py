@@ -13,6 +13,7 @@ from pipelines.partitions import category_partitions
 from pipelines.resources import DataRoot, SparkSettings
 from warehouse import checks, layout
 from warehouse import jobs as lake_jobs
+from warehouse.publish import claim_staging, new_build_id
 from warehouse.settings import LakeSettings
 
 GROUP = "lake"
@@ -25,7 +26,8 @@ def _spark(spark: SparkSettings):
 
 
 def _build_id(context) -> str:
-    return f"run-{context.run.run_id[:8]}"
+    # Time first: claim_staging clears the unlocked staging folders of older build ids.
+    return f"{new_build_id()}-run-{context.run.run_id[:8]}"
 
 
 def _preview(folder, columns: list[str], n: int = 5) -> str:
@@ -57,7 +59,9 @@ def _check(name: str, asset: str, result: tuple[bool, dict]) -> dg.AssetCheckRes
 def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
     root = data_root.root
-    counts = lake_jobs.silver_reviews(_spark(spark), root, [category], build_id=_build_id(context))[category]
+    build_id = _build_id(context)
+    with claim_staging(root, build_id):  # also clears what killed builds left behind
+        counts = lake_jobs.silver_reviews(_spark(spark), root, [category], build_id=build_id)[category]
     yield dg.MaterializeResult(metadata={
         "rows": counts["silver"], "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
         "duplicates_removed": counts["bronze"] - counts["quarantined"] - counts["silver"],
@@ -80,7 +84,9 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
 def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
     root = data_root.root
-    counts = lake_jobs.silver_meta(_spark(spark), root, [category], build_id=_build_id(context))[category]
+    build_id = _build_id(context)
+    with claim_staging(root, build_id):  # also clears what killed builds left behind
+        counts = lake_jobs.silver_meta(_spark(spark), root, [category], build_id=build_id)[category]
     yield dg.MaterializeResult(metadata={
         "rows": counts["silver"], "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
         "preview": dg.MetadataValue.md(_preview(layout.partition(layout.silver(root, "meta"), category),
@@ -104,7 +110,9 @@ def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     category = safe_category(context.partition_key)
     root = data_root.root
     session = _spark(spark)
-    counts = lake_jobs.gold_benchmark(session, root, [category], build_id=_build_id(context))
+    build_id = _build_id(context)
+    with claim_staging(root, build_id):
+        counts = lake_jobs.gold_benchmark(session, root, [category], build_id=build_id)
     stats = {r["category"]: r for r in compute_stats(session, root).to_pylist()}.get(category, {})
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
