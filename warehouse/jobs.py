@@ -98,6 +98,19 @@ def flags(settings: LakeSettings):
     ))
 
 
+def _split_off_missing_keys(raw, kind: str, staged: Path, counts: dict, settings: LakeSettings):
+    """Mark rows without their key fields (`_bad`), count them per category into `counts`, and
+    write them to the staged quarantine. Returns `raw` with `_bad`, persisted (unpersist later)."""
+    raw = raw.withColumn("_bad", _missing_key(kind)).persist()
+    for row in raw.groupBy("category").agg(F.count("*").alias("n"),
+                                           F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
+        counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
+    if any(c["quarantined"] for c in counts.values()):
+        _write(_quarantine(raw.filter("_bad").drop("_bad"), kind), staged / "quarantine",
+               ["category"], ["seq"], settings)
+    return raw
+
+
 def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
                    settings: LakeSettings = LakeSettings(), bronze_dir: str | Path | None = None,
                    build_id: str = "manual") -> dict:
@@ -110,13 +123,7 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
     clear_staging(staged)
     counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
     if raw is not None:
-        raw = raw.withColumn("_bad", _missing_key("review")).persist()
-        for row in raw.groupBy("category").agg(F.count("*").alias("n"),
-                                               F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
-            counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
-        if any(c["quarantined"] for c in counts.values()):
-            _write(_quarantine(raw.filter("_bad").drop("_bad"), "review"), staged / "quarantine",
-                   ["category"], ["seq"], settings)
+        raw = _split_off_missing_keys(raw, "review", staged, counts, settings)
         good = raw.filter(~F.col("_bad")).drop("_bad").withColumn("flags", flags(settings))
         rest = [c for c in REVIEW_SCHEMA.names if c not in ("timestamp", "user_id", "parent_asin")] + ["flags"]
         first = (good.groupBy("category", "user_id", "parent_asin")
@@ -149,13 +156,7 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
     clear_staging(staged)
     counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
     if raw is not None:
-        raw = raw.withColumn("_bad", _missing_key("meta")).persist()
-        for row in raw.groupBy("category").agg(F.count("*").alias("n"),
-                                               F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
-            counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
-        if any(c["quarantined"] for c in counts.values()):
-            _write(_quarantine(raw.filter("_bad").drop("_bad"), "meta"), staged / "quarantine",
-                   ["category"], ["seq"], settings)
+        raw = _split_off_missing_keys(raw, "meta", staged, counts, settings)
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
         deduped = (raw.filter(~F.col("_bad")).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
