@@ -133,16 +133,7 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
         _write(deduped, staged / "reviews", ["category"], list(ORDER), settings)
         raw.unpersist()
-    publish_table(staged / "reviews", layout.silver(root, "reviews"), categories)
-    publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "reviews", categories)
-    for category, n in _partition_rows(layout.silver(root, "reviews"), categories).items():
-        counts[category]["silver"] = n
-    write_manifest(root, build_id, "silver_reviews", categories,
-                   [layout.partition(bronze, c) for c in categories],
-                   [layout.partition(layout.silver(root, "reviews"), c) for c in categories],
-                   dataclasses.asdict(settings), counts)
-    clear_staging(staged)
-    return counts
+    return _publish_silver(root, "reviews", staged, bronze, categories, counts, settings, build_id)
 
 
 def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
@@ -162,13 +153,21 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
         _write(deduped, staged / "meta", ["category"], ["seq"], settings)
         raw.unpersist()
-    publish_table(staged / "meta", layout.silver(root, "meta"), categories)
-    publish_table(staged / "quarantine", layout.silver(root, "quarantine") / "meta", categories)
-    for category, n in _partition_rows(layout.silver(root, "meta"), categories).items():
+    return _publish_silver(root, "meta", staged, bronze, categories, counts, settings, build_id)
+
+
+def _publish_silver(root: Path, kind: str, staged: Path, bronze: Path, categories: list[str], counts: dict,
+                    settings: LakeSettings, build_id: str) -> dict:
+    """Swap the staged silver table and its quarantine in per category, count the published
+    rows into `counts`, write the build manifest, clear the staging folder."""
+    silver = layout.silver(root, kind)
+    publish_table(staged / kind, silver, categories)
+    publish_table(staged / "quarantine", layout.silver(root, "quarantine") / kind, categories)
+    for category, n in _partition_rows(silver, categories).items():
         counts[category]["silver"] = n
-    write_manifest(root, build_id, "silver_meta", categories,
+    write_manifest(root, build_id, f"silver_{kind}", categories,
                    [layout.partition(bronze, c) for c in categories],
-                   [layout.partition(layout.silver(root, "meta"), c) for c in categories],
+                   [layout.partition(silver, c) for c in categories],
                    dataclasses.asdict(settings), counts)
     clear_staging(staged)
     return counts

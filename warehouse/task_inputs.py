@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 from parsing.text import clean_item_text
 from warehouse import layout
 from warehouse.loaders.frames import join_text
+from warehouse.loaders.interactions import cf_split
 from warehouse.settings import LakeSettings
 from warehouse.tasks import write_task
 
@@ -89,20 +89,13 @@ def seqrec_frames(root: str | Path, category: str, items: pd.DataFrame, settings
     return frames
 
 
-def cf_order_key(seed: int, user: str, item: str) -> str:
-    return hashlib.sha256(f"{seed}|{user}|{item}".encode()).hexdigest()
-
-
 def cf_frames(root: str | Path, category: str, items: pd.DataFrame, settings: LakeSettings) -> dict:
     rows = read_benchmark(root, settings.cf_core, "rating_only", category)
     known = set(items["item_id"])
     pairs = sorted({(u, i) for u, i in zip(rows.get("user_id", []), rows.get("parent_asin", [])) if i in known})
-    pairs.sort(key=lambda p: cf_order_key(settings.cf_seed, *p))
-    total = sum(settings.cf_ratio)
-    n_train = len(pairs) * settings.cf_ratio[0] // total
-    n_valid = len(pairs) * settings.cf_ratio[1] // total
-    parts = {"train": pairs[:n_train], "valid": pairs[n_train:n_train + n_valid], "test": pairs[n_train + n_valid:]}
-    frames = {s: pd.DataFrame(p, columns=["user_id", "item_id"], dtype=str) for s, p in parts.items()}
+    # One CF rule for the lake and the outside-dataset loaders.
+    frames = cf_split(pd.DataFrame(pairs, columns=["user_id", "item_id"], dtype=str),
+                      seed=settings.cf_seed, ratio=tuple(settings.cf_ratio))
     used = {i for _, i in pairs}
     frames["items"] = items[items["item_id"].isin(used)].sort_values("item_id", kind="mergesort").reset_index(drop=True)
     return frames
