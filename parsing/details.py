@@ -21,8 +21,6 @@ _BULLET_IDS = ("detailBullets_feature_div", "detail_bullets_id", "detail-bullets
 DETAIL_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
 # regexp=False on every path: no EXSLT regex functions to register per call
 _ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr', regexp=False)
-_FACT_ROWS = etree.XPath('.//div[contains(@class,"product-facts-detail")]', regexp=False)
-_FACT_CELLS = etree.XPath('.//div[contains(@class,"a-col-left") or contains(@class,"a-col-right")]', regexp=False)
 # A row holding a widget, not a fact: stars, rank lists, review counts.
 _WIDGET = etree.XPath(
     './/*[contains(@class,"a-icon-star") or @id="acrPopover" or contains(@class,"zg_hrsr")'
@@ -32,36 +30,42 @@ _WIDGET = etree.XPath(
 _SKIP_KEYS = frozenset({"asin"})
 _SKIP_ROW_IDS = ("SalesRank", "averageCustomerReviews")
 _CELL_TAGS = ("th", "td")
+_WIDGET_TAGS = frozenset(("i", "a", "ul"))
 
 
-def _keep(key: str, row, may_hold_widget: bool = True) -> bool:
-    """`may_hold_widget`: False when the row's table/list holds no icon, link or nested list,
-    checked once for all its rows."""
+def _keep(key: str, row, holds_widget_tag: bool) -> bool:
+    """`holds_widget_tag`: whether the row holds an icon, a link or a list (`_widget_tags`);
+    only then can it be a widget, which one XPath decides."""
     if not key or key.lower() in _SKIP_KEYS:
         return False
     if row.get("id") in _SKIP_ROW_IDS:
         return False
-    if may_hold_widget:
-        for _ in row.iter("i", "a", "ul"):
-            return not _WIDGET(row)
-    return True  # no icon, link or list in the row: it cannot be a widget
+    return not (holds_widget_tag and _WIDGET(row))
 
 
-def _may_hold_widget(container) -> bool:
-    """Whether some item of a bullet list may hold an icon, a link or a list: False only when
-    the container has no icon or link and its lists sit inside no item (the items' own ul)."""
-    for node in container.iter("i", "a", "ul"):
-        if node.tag != "ul" or next(node.iterancestors("li"), None) is not None:
+def _widget_tags(row) -> bool:
+    # a plain walk: `iter("i", "a", "ul")` builds a tag matcher per call, dearer than a row's few nodes
+    for node in row.iter():
+        if node.tag in _WIDGET_TAGS:
             return True
     return False
 
 
-def _label(item):
-    """The bold "Key :" part of a bullet: `span.a-text-bold` (2019+) or `<b>` (before)."""
-    for node in item.iter("span", "b"):
-        if node.tag == "b" or "a-text-bold" in (node.get("class") or ""):
-            return node
-    return None
+def _label_of(item):
+    """(label, holds_widget_tag) of a bullet in one walk: the label is the bold "Key :" part,
+    `span.a-text-bold` (2019+) or `<b>` (before)."""
+    label, holds_widget_tag = None, False
+    for node in item.iter():
+        tag = node.tag
+        if tag in _WIDGET_TAGS:
+            holds_widget_tag = True
+        elif label is None and (tag == "b" or tag == "span" and "a-text-bold" in (node.get("class") or "")):
+            label = node
+        else:
+            continue
+        if label is not None and holds_widget_tag:
+            break
+    return label, holds_widget_tag
 
 
 def _outermost(elements: list) -> list:
@@ -70,6 +74,12 @@ def _outermost(elements: list) -> list:
         return elements
     chosen = set(elements)
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def _classed_divs(element, names: tuple) -> list:
+    """The `div`s under `element` whose class contains one of `names`, in page order (a class
+    test in Python: libxml2 evaluates a `contains(@class, ...)` predicate several times slower)."""
+    return [div for div in element.iterdescendants("div") if any(n in (div.get("class") or "") for n in names)]
 
 
 def _classed_tables(root, body: bytes | None) -> list:
@@ -86,8 +96,8 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
     details: dict[str, str] = {}
     containers = found if found is not None else by_ids(root, DETAIL_CONTAINER_IDS)
     facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
-    for row in _FACT_ROWS(facts) if facts is not None else ():
-        cells = _FACT_CELLS(row)
+    for row in _classed_divs(facts, ("product-facts-detail",)) if facts is not None else ():
+        cells = _classed_divs(row, ("a-col-left", "a-col-right"))
         if len(cells) == 2:
             key, value = text_of(cells[0]).rstrip(" :："), text_of(cells[1])
             if key and value and key not in details:
@@ -105,16 +115,15 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
             if not value:
                 continue
             key = text_of(cells[0]).rstrip(" :：")
-            if key not in details and _keep(key, row, may_hold_widget):
+            if key not in details and _keep(key, row, may_hold_widget and _widget_tags(row)):
                 details[key] = value
     for name in _BULLET_IDS:
         container = containers.get(name)
         if container is None:
             continue
-        may_hold_widget = _may_hold_widget(container)
         # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
         for item in container.iterdescendants("li"):
-            label = _label(item)
+            label, holds_widget_tag = _label_of(item)
             if label is None:
                 continue
             label_text = text_of(label)
@@ -122,6 +131,6 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
             whole = text_of(item)
             value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
             value = value.lstrip(" :：").rstrip()
-            if value and key not in details and _keep(key, item, may_hold_widget):
+            if value and key not in details and _keep(key, item, holds_widget_tag):
                 details[key] = value
     return details

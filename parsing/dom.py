@@ -152,16 +152,19 @@ def by_ids(root, names) -> dict:
     return {element.get("id"): element for element in _BY_ID(root, names=joined)}
 
 
-_ID_VALUES = etree.XPath("//@id", regexp=False)  # smart strings: each one knows its element
+# the elements that carry an id, in page order (`//*/@id` visits elements only, not text nodes;
+# the owners, not the values: an attribute's "smart string" costs more than its element)
+_ID_OWNERS = etree.XPath("//*/@id/..", regexp=False)
 
 
 def ids_in(root, wanted) -> dict:
     """{id: the first element with that id} for the ids in `wanted` (a set), in one walk of the
     tree; it works on trees parsed without the id table."""
     found = {}
-    for value in [value for value in _ID_VALUES(root) if value in wanted]:  # most ids are not wanted
-        if value not in found:
-            found[str(value)] = value.getparent()
+    for element in _ID_OWNERS(root):
+        value = element.get("id")
+        if value in wanted and value not in found:  # most ids are not wanted
+            found[value] = element
     return found
 
 

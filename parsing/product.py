@@ -10,6 +10,7 @@ Numbers are read in the page's locale ("1.234,56 €", "4,5 de 5 estrellas").
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from urllib.parse import unquote
 
 from lxml import etree
@@ -46,10 +47,13 @@ _OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]', regexp=False)
 _A_ICON_ALT = etree.XPath('.//*[contains(@class,"a-icon-alt")]', regexp=False)
 _DIGIT = re.compile(r"\d")
 _REVIEW_COUNT = re.compile(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)")
-_STORE_PATTERNS = (
-    # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
-    re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique"
-               r"|Besuche den|Bezoek de|Visite a loja)\s+(.+?)(?:\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja))?$", re.I),
+# "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
+_VISIT_STORE = re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique"
+                          r"|Besuche den|Bezoek de|Visite a loja)\s+(.+)$", re.I)
+# the shop word, cut off after the match (as a lazy group + optional suffix, the regex would
+# retry the suffix at every character of the name)
+_SHOP_WORD = re.compile(r"\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja)$", re.I)
+_BRAND_PATTERNS = (
     # "Brand: X", "Marca: X", "Marke: X", "Marque : X", "Merk: X"
     re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
     re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand
@@ -93,8 +97,8 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     record = {
         "main_category": _main_category(anchors.get("nav-subnav")),
         "title": title,
-        "average_rating": _average_rating(root, anchors),
-        "rating_number": _rating_number(root, anchors),
+        "average_rating": _average_rating(root, anchors, body),
+        "rating_number": _rating_number(root, anchors, body),
         "features": _features(_first_present(anchors, "feature-bullets", "kindle-feature-bullets-atf"),
                               anchors.get("productFactsDesktopExpander")),
         "description": _description(anchors),
@@ -139,10 +143,15 @@ def _main_category(subnav) -> str | None:
     """The store name at the left of the category bar: text, or the alt of its logo image."""
     if subnav is None:
         return None
-    links = list(subnav.iter("a"))
-    if not links:
+    link = None
+    for a in subnav.iter("a"):  # the first `a.nav-b`, else the first link
+        if "nav-b" in (a.get("class") or "").split():
+            link = a
+            break
+        if link is None:
+            link = a
+    if link is None:
         return None
-    link = next((a for a in links if "nav-b" in (a.get("class") or "").split()), links[0])
     text = text_of(link) or normalize_space(first(link.xpath(".//img/@alt")) or "")
     return text or None
 
@@ -168,14 +177,27 @@ def _byline(anchors) -> tuple[str | None, str | None]:
         if names:
             return ", ".join(credits), names[0]
     text = text_of(byline)
-    for pattern in _STORE_PATTERNS:
+    match = _VISIT_STORE.match(text)
+    if match:
+        name = match.group(1)
+        shop_word = _SHOP_WORD.search(name, 1)  # from the 2nd character: a bare "Store" stays
+        return normalize_space(name[:shop_word.start()] if shop_word else name) or None, None
+    for pattern in _BRAND_PATTERNS:
         match = pattern.match(text)
         if match:
             return normalize_space(match.group(1)) or None, None
     return text or None, None
 
 
-def _average_rating(root, anchors) -> float | None:
+def _old_stars(root, anchors, body: bytes):
+    """The pre-2013 `.crAvgStars` block. Finding it walks the whole tree, so it is looked up
+    once, and only when the raw page spells the class."""
+    if "crAvgStars" not in anchors:
+        anchors["crAvgStars"] = first(_OLD_STARS(root)) if b"crAvgStars" in body else None
+    return anchors["crAvgStars"]
+
+
+def _average_rating(root, anchors, body: bytes) -> float | None:
     popover = anchors.get("acrPopover")
     if popover is not None:
         value = parse_rating(popover.get("title")) or parse_rating(text_of(first(_A_ICON_ALT(popover))))
@@ -186,19 +208,19 @@ def _average_rating(root, anchors) -> float | None:
         value = parse_rating(text_of(first(_A_ICON_ALT(box))))
         if value is not None:
             return value
-    stars = first(_OLD_STARS(root))  # pre-2013 layout
+    stars = _old_stars(root, anchors, body)  # pre-2013 layout
     if stars is not None:
         return parse_rating(first(stars.xpath('.//*[@title]/@title')) or text_of(stars))
     return None
 
 
-def _rating_number(root, anchors) -> int | None:
+def _rating_number(root, anchors, body: bytes) -> int | None:
     count = anchors.get("acrCustomerReviewText")
     if count is not None:
         # since ~2024 the visible text may be abbreviated ("(1.2K)"); the aria-label is exact
         label = count.get("aria-label") or ""
         return parse_count(label) if _DIGIT.search(label) else parse_count(text_of(count))
-    stars = first(_OLD_STARS(root))
+    stars = _old_stars(root, anchors, body)
     if stars is not None:
         match = _REVIEW_COUNT.search(text_of(stars))
         return parse_count(match.group(1)) if match else None
@@ -211,8 +233,9 @@ def _features(bullets, facts=None) -> list[str]:
     if bullets is None:
         if facts is None:
             return []
-        return [t for t in (text_of(li) for li in facts.xpath(".//ul/li")) if t]
-    return [text for text in map(text_of, _FEATURE_ITEMS(bullets)) if text]
+        return [t for t in map(text_of, _LIST_ITEMS(facts)) if t]
+    items = [li for li in _LIST_ITEMS(bullets) if li.get("id") is None and "aok-hidden" not in (li.get("class") or "")]
+    return [text for text in map(text_of, items) if text]
 
 
 def _description(anchors) -> list[str]:
@@ -246,17 +269,24 @@ def _description(anchors) -> list[str]:
     return []
 
 
-# The price to pay first, then any price that is not struck through, then any price.
-_PRICE_XPATHS = tuple(etree.XPath(x, regexp=False) for x in (
-    './/span[contains(@class,"a-price")][contains(@class,"priceToPay") or contains(@class,"apexPriceToPay")]',
-    './/span[contains(@class,"a-price")][not(contains(@class,"a-text-price"))]',
-    './/span[contains(@class,"a-price")]',
-))
 # one per bullet; hidden ones (the "make sure this fits" line) carry an id or aok-hidden
-_FEATURE_ITEMS = etree.XPath('.//ul/li[not(@id) and not(contains(@class,"aok-hidden"))]', regexp=False)
+_LIST_ITEMS = etree.XPath(".//ul/li", regexp=False)
 _PARAGRAPHS = etree.XPath(".//p", regexp=False)
-_WHOLE_FRACTION = etree.XPath('.//span[contains(@class,"a-price-whole")] | .//span[contains(@class,"a-price-fraction")]',
-                              regexp=False)
+_RANK = itemgetter(0)
+
+
+def _price_spans(block) -> list:
+    """The block's `span.a-price`s: the price to pay first, then those not struck through, then
+    the rest, each group in page order. The class tests run here, on the block's few spans:
+    libxml2 evaluates a `contains(@class, ...)` predicate several times slower than `.get`."""
+    ranked = []
+    for span in block.iterdescendants("span"):
+        classes = span.get("class") or ""
+        if "a-price" in classes:
+            rank = 0 if "priceToPay" in classes or "apexPriceToPay" in classes else 2 if "a-text-price" in classes else 1
+            ranked.append((rank, span))
+    ranked.sort(key=_RANK)  # stable: page order within a rank
+    return [span for _, span in ranked]
 
 
 def _offscreen(span):
@@ -271,7 +301,9 @@ def _a_price(span) -> float | None:
     """`span.a-price`: its screen-reader text, or else its visible whole + fraction parts."""
     value = parse_price(text_of(_offscreen(span)))
     if value is None:
-        value = parse_price("".join(text_of(part) for part in _WHOLE_FRACTION(span)))
+        value = parse_price("".join(text_of(part) for part in span.iterdescendants("span")
+                                    if "a-price-whole" in (classes := part.get("class") or "")
+                                    or "a-price-fraction" in classes))
     return value
 
 
@@ -282,11 +314,10 @@ def _price(anchors) -> float | None:
         block = anchors.get(key)
         if block is None:
             continue
-        for xpath in _PRICE_XPATHS:
-            for span in xpath(block):
-                value = _a_price(span)
-                if value is not None:
-                    return value
+        for span in _price_spans(block):
+            value = _a_price(span)
+            if value is not None:
+                return value
     for key in ("priceblock_dealprice", "priceblock_saleprice", "priceblock_ourprice", "price_inside_buybox",
                 "newBuyBoxPrice", "kindle-price", "actualPriceValue"):
         value = parse_price(text_of(anchors.get(key)))
