@@ -9,6 +9,8 @@ keeps `user_seq` and `seq` so that `ORDER BY user_seq, timestamp, seq` gives it 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import logging
 from pathlib import Path
 
@@ -45,12 +47,12 @@ def _read_bronze(spark: SparkSession, table: Path, categories: list[str], kind: 
                              + F.col("_metadata.row_index"))
                  .withColumn("category", F.lit(category)))
         frames.append(frame)
-    if not frames:
-        return None
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    return out
+    return union_all(frames)
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame | None:
+    """The rows of all frames (matched by column name), or None when there are none."""
+    return functools.reduce(DataFrame.unionByName, frames) if frames else None
 
 
 def _missing_key(kind: str):
@@ -62,20 +64,23 @@ def _missing_key(kind: str):
 
 
 def _spread(frame: DataFrame, settings: LakeSettings) -> DataFrame:
-    """Spread rows over a fixed number of partitions (= files) by a hash of (category, user).
+    """Hash rows by one key column into a fixed number of partitions (= files per category).
 
-    The hash is an explicit column expression, so the file a row lands in never depends on how
-    Spark planned the job (a one-category build folds `category` into a constant) or scheduled it."""
+    Spark's own hash partitioning on the column: a row's file depends only on its key (never on
+    scheduling, nor on which categories are built together), and windows or aggregations keyed by
+    (category, key, ...) reuse the partitioning instead of shuffling again. The key is the user,
+    else the item, else `seq`."""
     key = next(c for c in ("user_id", "parent_asin", "seq") if c in frame.columns)
-    return frame.repartition(settings.files_per_partition, F.xxhash64("category", key))
+    return frame.repartition(settings.files_per_partition, key)
 
 
 def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str], settings: LakeSettings,
            spread: bool = True):
-    """Write sorted files; `spread=False` when the frame was already `_spread` (saves a shuffle)."""
+    """Write sorted files; `spread=False` when the frame is already `_spread` (saves a shuffle).
+    Uncompressed: `publish_table` re-encodes every file anyway (zstd, reproducible bytes)."""
     ((_spread(frame, settings) if spread else frame)
      .sortWithinPartitions(*partition_by, *order)
-     .write.mode("overwrite").option("compression", "zstd")
+     .write.mode("overwrite").option("compression", "none")
      .partitionBy(*partition_by).parquet(str(staged)))
 
 
@@ -99,16 +104,15 @@ def flags(settings: LakeSettings):
 
 
 def _split_off_missing_keys(raw, kind: str, staged: Path, counts: dict, settings: LakeSettings):
-    """Mark rows without their key fields (`_bad`), count them per category into `counts`, and
-    write them to the staged quarantine. Returns `raw` with `_bad`, persisted (unpersist later)."""
-    raw = raw.withColumn("_bad", _missing_key(kind)).persist()
-    for row in raw.groupBy("category").agg(F.count("*").alias("n"),
-                                           F.sum(F.col("_bad").cast("int")).alias("bad")).collect():
+    """Count rows per category and those without their key fields into `counts`, write the latter
+    to the staged quarantine, and return the rows that have them. The count reads only the key
+    columns, so scanning the bronze files twice is cheaper than caching them."""
+    bad = _missing_key(kind)
+    for row in raw.groupBy("category").agg(F.count("*").alias("n"), F.sum(bad.cast("int")).alias("bad")).collect():
         counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
     if any(c["quarantined"] for c in counts.values()):
-        _write(_quarantine(raw.filter("_bad").drop("_bad"), kind), staged / "quarantine",
-               ["category"], ["seq"], settings)
-    return raw
+        _write(_quarantine(raw.filter(bad), kind), staged / "quarantine", ["category"], ["seq"], settings)
+    return raw.filter(~bad)
 
 
 def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
@@ -123,16 +127,16 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
     clear_staging(staged)
     counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
     if raw is not None:
-        raw = _split_off_missing_keys(raw, "review", staged, counts, settings)
-        good = raw.filter(~F.col("_bad")).drop("_bad").withColumn("flags", flags(settings))
-        rest = [c for c in REVIEW_SCHEMA.names if c not in ("timestamp", "user_id", "parent_asin")] + ["flags"]
-        first = (good.groupBy("category", "user_id", "parent_asin")
-                 .agg(F.min(F.struct("timestamp", "seq", *rest)).alias("r"), F.min("seq").alias("first_seq"))
-                 .select("category", "user_id", "parent_asin", "r.*", "first_seq"))
-        deduped = (first.withColumn("user_seq", F.min("first_seq").over(Window.partitionBy("category", "user_id")))
+        good = _split_off_missing_keys(raw, "review", staged, counts, settings).withColumn("flags", flags(settings))
+        # One shuffle by user; both windows then run on one sort by (user, item, time, input order).
+        pair_in_time = Window.partitionBy("category", "user_id", "parent_asin").orderBy("timestamp", "seq")
+        per_user = Window.partitionBy("category", "user_id")
+        deduped = (_spread(good, settings)
+                   .withColumn("_pair_rank", F.row_number().over(pair_in_time))
+                   .withColumn("user_seq", F.min("seq").over(per_user))  # over all rows: first appearance
+                   .filter("_pair_rank = 1")
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
-        _write(deduped, staged / "reviews", ["category"], list(ORDER), settings)
-        raw.unpersist()
+        _write(deduped, staged / "reviews", ["category"], list(ORDER), settings, spread=False)
     return _publish_silver(root, "reviews", staged, bronze, categories, counts, settings, build_id)
 
 
@@ -147,12 +151,11 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
     clear_staging(staged)
     counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
     if raw is not None:
-        raw = _split_off_missing_keys(raw, "meta", staged, counts, settings)
+        good = _split_off_missing_keys(raw, "meta", staged, counts, settings)
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
-        deduped = (raw.filter(~F.col("_bad")).withColumn("_r", F.row_number().over(first))
+        deduped = (_spread(good, settings).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
-        _write(deduped, staged / "meta", ["category"], ["seq"], settings)
-        raw.unpersist()
+        _write(deduped, staged / "meta", ["category"], ["seq"], settings, spread=False)
     return _publish_silver(root, "meta", staged, bronze, categories, counts, settings, build_id)
 
 
@@ -187,67 +190,86 @@ def read_table(spark: SparkSession, table: Path, categories: list[str]) -> DataF
         files = layout.parquet_files(layout.partition(table, category))
         if files:
             frames.append(spark.read.parquet(*[str(p) for p in files]).withColumn("category", F.lit(category)))
-    if not frames:
-        return None
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    return out
+    return union_all(frames)
 
 
-def _driver_k_core(pairs, k: int):
-    """The k-core's users and items from (category, user_id, parent_asin) pairs, with numpy.
+def _key_ids(frame: DataFrame, keys: list[str]):
+    """A 64-bit id column for the values of `keys`: a salted hash, checked to be collision-free on
+    this data (a collision would merge two users or two items); the next salt is tried if not."""
+    distinct = frame.select(*keys).distinct()
+    for salt in itertools.count():
+        ids = F.xxhash64(F.lit(salt), *keys)
+        if distinct.groupBy(ids.alias("id")).count().filter("count > 1").isEmpty():
+            return ids
+        log.warning("hash collision among %s ids with salt %d; trying the next salt", keys, salt)
 
-    A row survives the repeated filter iff its user and its item are never removed, so the
-    k-core is exactly the rows whose user and item are in the returned sets."""
+
+def _removed_on_driver(pairs: DataFrame, k: int):
+    """The user and item ids that the peeling removes, with numpy: one pass per round."""
     import numpy as np
     import pandas as pd
 
-    frame = pairs.to_pandas()
-    users, user_keys = pd.factorize(pd.MultiIndex.from_frame(frame[["category", "user_id"]]))
-    items, item_keys = pd.factorize(pd.MultiIndex.from_frame(frame[["category", "parent_asin"]]))
-    alive = np.ones(len(frame), dtype=bool)
+    table = pairs.toArrow()
+    users, user_ids = pd.factorize(table.column("_u").to_numpy())
+    items, item_ids = pd.factorize(table.column("_i").to_numpy())
+    alive = np.ones(len(users), dtype=bool)
     while True:
-        user_n = np.bincount(users[alive], minlength=len(user_keys))
-        item_n = np.bincount(items[alive], minlength=len(item_keys))
-        keep = alive & (user_n[users] >= k) & (item_n[items] >= k)
+        keep = alive & (np.bincount(users[alive], minlength=len(user_ids))[users] >= k) \
+            & (np.bincount(items[alive], minlength=len(item_ids))[items] >= k)
         if keep.sum() == alive.sum():
             break
         alive = keep
-    kept_users = user_keys[np.unique(users[alive])].to_frame(index=False)
-    kept_items = item_keys[np.unique(items[alive])].to_frame(index=False)
-    return kept_users, kept_items
+    spark = pairs.sparkSession
+    return (spark.createDataFrame(pd.DataFrame({"_u": np.setdiff1d(user_ids, user_ids[users[alive]])}), "_u long"),
+            spark.createDataFrame(pd.DataFrame({"_i": np.setdiff1d(item_ids, item_ids[items[alive]])}), "_i long"))
+
+
+def _removed_in_spark(pairs: DataFrame, k: int):
+    """The user and item ids that the peeling removes: each round counts the surviving pairs per
+    user and per item (the same snapshot for both, in one aggregation) and removes those below k,
+    until none is."""
+    node = F.explode(F.array(F.struct(F.lit("u").alias("kind"), F.col("_u").alias("id")),
+                             F.struct(F.lit("i").alias("kind"), F.col("_i").alias("id"))))
+    alive, removed = pairs, [pairs.select(F.lit("u").alias("kind"), F.col("_u").alias("id")).limit(0)]
+    while True:
+        low = (alive.select(node.alias("n")).select("n.*").groupBy("kind", "id").count()
+               .filter(F.col("count") < k).drop("count").localCheckpoint())
+        if low.isEmpty():
+            break
+        removed.append(low)
+        alive = (alive.join(F.broadcast(low.filter("kind = 'u'").select(F.col("id").alias("_u"))), "_u", "left_anti")
+                 .join(F.broadcast(low.filter("kind = 'i'").select(F.col("id").alias("_i"))), "_i", "left_anti")
+                 .localCheckpoint())
+    removed = union_all(removed).localCheckpoint()
+    return (removed.filter("kind = 'u'").select(F.col("id").alias("_u")),
+            removed.filter("kind = 'i'").select(F.col("id").alias("_i")))
 
 
 def k_core(frame: DataFrame, k: int, driver_max_rows: int = 0) -> DataFrame:
-    """Repeat "keep rows whose user count ≥ k and item count ≥ k" (counted together) until stable."""
+    """Repeat "keep rows whose user count ≥ k and item count ≥ k" (counted together) until stable.
+
+    A row survives iff its user and its item are never removed, so the peeling runs on narrow
+    (user id, item id) pairs of 64-bit ids, and the k-core is `frame` without the removed users
+    and items (two broadcast anti-joins). Up to `driver_max_rows` pairs it peels on the driver."""
     if k <= 1:
         return frame
-    current = frame.localCheckpoint()
-    size = current.count()
-    if size <= driver_max_rows:
-        spark = frame.sparkSession
-        kept_users, kept_items = _driver_k_core(current.select("category", "user_id", "parent_asin").toArrow(), k)
-        schema_u, schema_i = "category string, user_id string", "category string, parent_asin string"
-        users = spark.createDataFrame(kept_users, schema_u) if len(kept_users) else spark.createDataFrame([], schema_u)
-        items = spark.createDataFrame(kept_items, schema_i) if len(kept_items) else spark.createDataFrame([], schema_i)
-        return (current.join(F.broadcast(users), ["category", "user_id"], "left_semi")
-                .join(F.broadcast(items), ["category", "parent_asin"], "left_semi"))
-    while True:
-        users = current.groupBy("category", "user_id").count().filter(F.col("count") >= k).drop("count")
-        items = current.groupBy("category", "parent_asin").count().filter(F.col("count") >= k).drop("count")
-        nxt = (current.join(users, ["category", "user_id"], "left_semi")
-               .join(items, ["category", "parent_asin"], "left_semi").localCheckpoint())
-        new_size = nxt.count()
-        if new_size == size:
-            return nxt
-        current, size = nxt, new_size
+    keyed = (frame.withColumn("_u", _key_ids(frame, ["category", "user_id"]))
+             .withColumn("_i", _key_ids(frame, ["category", "parent_asin"])))
+    pairs = keyed.select("_u", "_i").localCheckpoint()
+    peel = _removed_on_driver if pairs.count() <= driver_max_rows else _removed_in_spark
+    removed_u, removed_i = peel(pairs, k)
+    return (keyed.join(F.broadcast(removed_u), "_u", "left_anti")
+            .join(F.broadcast(removed_i), "_i", "left_anti").drop("_u", "_i"))
 
 
 def with_splits(frame: DataFrame, settings: LakeSettings) -> DataFrame:
-    """Add `last_out`, `timestamp` (split names) and `history` (earlier items, space-joined)."""
-    in_time = Window.partitionBy("category", "user_id").orderBy("timestamp", "seq")
-    per_user = Window.partitionBy("category", "user_id")
+    """Add `last_out`, `timestamp` (split names) and `history` (earlier items, space-joined).
+
+    The windows group by (category, user_seq, user_id), the same groups as by user (`user_seq`
+    identifies the user), so their one sort is already the official row order (category, user_seq,
+    timestamp, seq): every file written from the result needs no further sort."""
+    per_user = Window.partitionBy("category", "user_seq", "user_id")
+    in_time = per_user.orderBy("timestamp", "seq")
     earlier = in_time.rowsBetween(Window.unboundedPreceding, -1)
     pos, n = F.row_number().over(in_time), F.count("*").over(per_user)
     return frame.select(
@@ -257,6 +279,24 @@ def with_splits(frame: DataFrame, settings: LakeSettings) -> DataFrame:
         .otherwise("test").alias("timestamp_split"),
         F.concat_ws(" ", F.collect_list("parent_asin").over(earlier)).alias("history"),
     )
+
+
+def _write_in_order(frame: DataFrame, staged: Path) -> None:
+    """Write a frame already in file order (spread by user, sorted): Spark adds no shuffle or sort."""
+    frame.write.mode("overwrite").option("compression", "none").partitionBy("category").parquet(str(staged))
+
+
+def _write_split_table(frame: DataFrame, split_col: str, columns: list[str], staged: Path) -> None:
+    """Write a split table as `category=<Cat>/split=<s>/` folders. Each split is written on its
+    own from the ordered frame (a `partitionBy("category", "split")` write would sort every row
+    again), then its category folders are moved under the table."""
+    for split in layout.SPLITS:
+        part = staged.with_name(f"_{staged.name}.{split}")
+        _write_in_order(frame.filter(F.col(split_col) == split).select("category", *columns), part)
+        for folder in part.glob("category=*"):
+            (staged / folder.name).mkdir(parents=True, exist_ok=True)
+            folder.rename(staged / folder.name / f"split={split}")
+        clear_staging(part)
 
 
 BASE_COLUMNS = ["user_id", "parent_asin", "rating", "timestamp"]
@@ -275,17 +315,15 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
         tables = {v: layout.benchmark(root, k, v) for v in layout.VARIANTS}
         if silver is not None:
             base = silver.select("category", *BASE_COLUMNS, "seq", "user_seq")
-            # One shuffle into the file layout, cached; the five writes below then only sort.
-            core = _spread(with_splits(k_core(base, k, settings.driver_kcore_max_rows), settings), settings).persist()
-            order = list(ORDER)
-            _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), staged / f"{k}" / "rating_only",
-                   ["category"], order, settings, spread=False)
+            # One shuffle by user and one sort, cached; every table below is written from it as is.
+            cored = k_core(base, k, settings.driver_kcore_max_rows)
+            core = with_splits(_spread(cored, settings), settings).persist()
+            out = staged / f"{k}"
+            _write_in_order(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), out / "rating_only")
             for variant, split_col in (("last_out", "last_out"), ("timestamp", "timestamp_split")):
                 for suffix, extra in (("", []), ("_w_his", ["history"])):
-                    frame = core.select("category", F.col(split_col).alias("split"), *BASE_COLUMNS, *extra,
-                                        "user_seq", "seq")
-                    _write(frame, staged / f"{k}" / f"{variant}{suffix}", ["category", "split"], order, settings,
-                           spread=False)
+                    _write_split_table(core, split_col, [*BASE_COLUMNS, *extra, "user_seq", "seq"],
+                                       out / f"{variant}{suffix}")
             for row in core.groupBy("category").agg(F.count("*").alias("n")).collect():
                 counts[f"{k}core/{row['category']}"] = row["n"]
             core.unpersist()

@@ -28,6 +28,8 @@ def get_spark(master: str | None = None, app_name: str = "blair", driver_memory:
         .config("spark.sql.shuffle.partitions",
                 os.environ.get("BLAIR_SPARK_SHUFFLE_PARTITIONS", str(2 * (os.cpu_count() or 4))))
         .config("spark.sql.adaptive.enabled", "true")
+        # pandas/Arrow tables go to and from the driver as Arrow batches, not row by row.
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .getOrCreate()
