@@ -144,8 +144,9 @@ class Engine:
 
     def _next_request(self) -> Request | None:
         if not self._ready:
-            self.frontier.release_hold()  # commit the settled batch before claiming the next
+            # One commit for the settled batch and the next claim, before any claimed request starts.
             self._ready.extend(self.frontier.claim(self._batch))
+            self.frontier.release_hold()
             self.frontier.hold()
             if self._ready:
                 self._wake.set()  # idle workers share the batch
@@ -169,11 +170,11 @@ class Engine:
         self._settle(request, response, stored=stored)
 
     def _queue(self, requests: list[Request]) -> None:
-        for child in requests:
-            if self.frontier.add(child):
-                self.stats.inc("scheduler/enqueued")
-            else:
-                self.stats.inc("dupefilter/filtered")
+        added = self.frontier.add_many(requests)
+        if added:
+            self.stats.inc("scheduler/enqueued", added)
+        if added < len(requests):
+            self.stats.inc("dupefilter/filtered", len(requests) - added)
 
     # -- settling one response --------------------------------------------------------------
     def _settle(self, request: Request, response: Response, stored: tuple[str, str] | None = None,

@@ -168,7 +168,7 @@ class Fetcher:
             if host not in self.allowed_hosts:
                 log.warning("refused off-site redirect %s -> %s", url, current)
                 raise Refused(f"offsite_redirect:{host}", final_url=current)
-            location = await self._one(current)
+            location = await self._one(current, host)
             if isinstance(location, Response):
                 location.url = url
                 return location
@@ -176,9 +176,9 @@ class Fetcher:
             self.stats.inc("downloader/redirects")
         raise Refused("too_many_redirects", final_url=current)
 
-    async def _one(self, url: str) -> Response | str:
+    async def _one(self, url: str, host: str) -> Response | str:
         """One request to one host. Returns the Response, or the Location of a redirect."""
-        gate = self.politeness.gate(urlsplit(url).netloc)
+        gate = self.politeness.gate(host)
         await gate.acquire()
         started = time.monotonic()
         status: int | None = None
@@ -187,17 +187,20 @@ class Fetcher:
             self.stats.inc("downloader/request_count")
             async with self.client.stream("GET", url) as r:
                 status = r.status_code
+                # One pass over the headers (lower-case names, repeats joined as httpx's get() joins
+                # them) instead of a scan of the header list per lookup.
+                headers = dict(r.headers.items())
                 self.stats.inc(f"downloader/response_status_count/{status}")
                 if status in (429, 503):
-                    pause = parse_retry_after(r.headers.get("retry-after"))
+                    pause = parse_retry_after(headers.get("retry-after"))
                     if pause is not None:
                         gate.pause(pause)  # the whole host waits, not just this request
                         self.stats.inc("politeness/retry_after_pauses")
-                if status in REDIRECT_STATUSES and r.headers.get("location"):
-                    return r.headers["location"]
+                if status in REDIRECT_STATUSES and headers.get("location"):
+                    return headers["location"]
                 if status in RETRY_STATUSES:
                     raise Retryable(f"http_{status}", status)
-                declared = r.headers.get("content-length")
+                declared = headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
                     raise Refused("too_large", status, url)
                 in_body = True
@@ -213,8 +216,8 @@ class Fetcher:
                 self.stats.inc("downloader/response_bytes", r.num_bytes_downloaded)
                 return Response(
                     url=url, final_url=url, status=status, body=body,
-                    content_type=(r.headers.get("content-type") or "").split(";")[0].strip().lower() or None,
-                    headers={k: r.headers[k] for k in KEPT_HEADERS if k in r.headers},
+                    content_type=(headers.get("content-type") or "").split(";")[0].strip().lower() or None,
+                    headers={k: headers[k] for k in KEPT_HEADERS if k in headers},
                     fetched_at=time.time(),
                 )
         except httpx.TimeoutException as error:

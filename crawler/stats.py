@@ -9,17 +9,17 @@ class Stats:
 
     def __init__(self) -> None:
         self.values: Counter[str] = Counter()
-        self._unflushed: Counter[str] = Counter()
+        self._flushed: dict[str, int] = {}  # the values at the last flush
 
     def inc(self, key: str, n: int = 1) -> None:
-        self.values[key] += n
-        self._unflushed[key] += n
+        self.values[key] += n  # one update per event: the delta is worked out at flush time
 
     def get(self, key: str) -> int:
         return self.values.get(key, 0)
 
     def flush(self) -> dict[str, int]:
-        delta, self._unflushed = dict(self._unflushed), Counter()
+        delta = {k: v - self._flushed.get(k, 0) for k, v in self.values.items() if v != self._flushed.get(k, 0)}
+        self._flushed = dict(self.values)
         return delta
 
     def as_dict(self) -> dict[str, int]:

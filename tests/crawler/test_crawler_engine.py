@@ -12,6 +12,7 @@ from crawler.archive import iter_manifest, latest_entries
 from crawler.engine import CrawlLocked, Engine
 from crawler.frontier import Frontier, Request, canonical_url, fingerprint
 from crawler.settings import CrawlSettings
+from crawler.stats import Stats
 
 
 def fast(store, **changes) -> CrawlSettings:
@@ -124,6 +125,27 @@ def test_frontier_dedups_by_canonical_url_and_requeues_in_flight(tmp_path):
     reopened.release([claimed[0].fp])
     assert reopened.counts() == {"queued": 1}
     assert sum(1 for _ in iter_manifest(tmp_path)) == 0
+
+
+def test_add_many_queues_a_pages_children_like_add_one_by_one(tmp_path):
+    frontier = Frontier(tmp_path / "f.sqlite")
+    assert frontier.add(Request("http://h/old", "product"))
+    children = [Request(u, "product") for u in ("http://h/b", "http://h/old", "http://h/a?y=2&x=1", "http://h/a?x=1&y=2")]
+    assert frontier.add_many(children) == 2  # a URL seen before and a duplicate within the page are filtered
+    assert frontier.add_many([]) == 0
+    assert [r.url for r in frontier.claim(10)] == ["http://h/old", "http://h/b", "http://h/a?y=2&x=1"]  # first in, first out
+    frontier.close()
+
+
+def test_stats_flush_hands_back_only_what_changed():
+    stats = Stats()
+    stats.inc("a")
+    stats.inc("b", 3)
+    assert stats.flush() == {"a": 1, "b": 3}
+    stats.inc("b")
+    assert stats.flush() == {"b": 1}
+    assert stats.flush() == {}
+    assert stats.as_dict() == {"a": 1, "b": 4}
 
 
 def test_transient_faults_are_retried_and_a_503_pauses_the_whole_host(mini_store, tmp_path):
