@@ -9,24 +9,18 @@ star rating, the Best Sellers Rank lists) and the ASIN (already `parent_asin`) a
 """
 from __future__ import annotations
 
-from lxml import etree
+from parsing.lexbor_dom import ancestors, classes, descendants, get, ids_in, select_below, text_of, walk
 
-from parsing.dom import by_ids, text_of
-
-# Containers found through the id table; their tables/lists are read relative to them.
+# Containers found by id; their tables/lists are read relative to them.
 _TABLE_IDS = ("prodDetails", "productDetails_feature_div", "productDetails_techSpec_section_1",
               "productDetails_techSpec_section_2", "productDetails_detailBullets_sections1",
               "technicalSpecifications_section_1", "technical-details-table")
 _BULLET_IDS = ("detailBullets_feature_div", "detail_bullets_id", "detail-bullets", "productDetailsTable")
 DETAIL_CONTAINER_IDS = ("productFactsDesktopExpander", *_TABLE_IDS, *_BULLET_IDS)
-# regexp=False on every path: no EXSLT regex functions to register per call
-_ROWS = etree.XPath('descendant-or-self::table[not(@id="productDetails_feedback_sections")]//tr', regexp=False)
+_FEEDBACK_TABLE = "productDetails_feedback_sections"  # "Feedback" links, not facts
 # A row holding a widget, not a fact: stars, rank lists, review counts.
-_WIDGET = etree.XPath(
-    './/*[contains(@class,"a-icon-star") or @id="acrPopover" or contains(@class,"zg_hrsr")'
-    ' or contains(@class,"a-icon-popover")] | .//a[contains(@href,"/gp/bestsellers") or contains(@href,"/bestsellers/")]',
-    regexp=False,
-)
+_WIDGET = ('[class*="a-icon-star"], [id="acrPopover"], [class*="zg_hrsr"], [class*="a-icon-popover"],'
+           ' a[href*="/gp/bestsellers"], a[href*="/bestsellers/"]')
 _SKIP_KEYS = frozenset({"asin"})
 _SKIP_ROW_IDS = ("SalesRank", "averageCustomerReviews")
 _CELL_TAGS = ("th", "td")
@@ -35,31 +29,27 @@ _WIDGET_TAGS = frozenset(("i", "a", "ul"))
 
 def _keep(key: str, row, holds_widget_tag: bool) -> bool:
     """`holds_widget_tag`: whether the row holds an icon, a link or a list (`_widget_tags`);
-    only then can it be a widget, which one XPath decides."""
+    only then can it be a widget, which one selector decides."""
     if not key or key.lower() in _SKIP_KEYS:
         return False
-    if row.get("id") in _SKIP_ROW_IDS:
+    if get(row, "id") in _SKIP_ROW_IDS:
         return False
-    return not (holds_widget_tag and _WIDGET(row))
+    return not (holds_widget_tag and select_below(row, _WIDGET))
 
 
 def _widget_tags(row) -> bool:
-    # a plain walk: `iter("i", "a", "ul")` builds a tag matcher per call, dearer than a row's few nodes
-    for node in row.iter():
-        if node.tag in _WIDGET_TAGS:
-            return True
-    return False
+    return any(node.tag in _WIDGET_TAGS for node in walk(row))
 
 
 def _label_of(item):
     """(label, holds_widget_tag) of a bullet in one walk: the label is the bold "Key :" part,
     `span.a-text-bold` (2019+) or `<b>` (before)."""
     label, holds_widget_tag = None, False
-    for node in item.iter():
+    for node in walk(item):
         tag = node.tag
         if tag in _WIDGET_TAGS:
             holds_widget_tag = True
-        elif label is None and (tag == "b" or tag == "span" and "a-text-bold" in (node.get("class") or "")):
+        elif label is None and (tag == "b" or tag == "span" and "a-text-bold" in classes(node)):
             label = node
         else:
             continue
@@ -72,14 +62,29 @@ def _outermost(elements: list) -> list:
     """Drop the elements that sit inside another one of the list (their rows would repeat)."""
     if len(elements) < 2:
         return elements
-    chosen = set(elements)
-    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+    chosen = {e.mem_id for e in elements}
+    return [e for e in elements if not any(a.mem_id in chosen for a in ancestors(e))]
+
+
+def _rows(container) -> list:
+    """The `tr`s of the tables at or under `container`, the feedback table's left out, in page order."""
+    own = container.mem_id
+    rows = []
+    for row in walk(container):
+        if row.tag != "tr":
+            continue
+        for above in ancestors(row):
+            if above.tag == "table" and get(above, "id") != _FEEDBACK_TABLE:
+                rows.append(row)
+                break
+            if above.mem_id == own:
+                break
+    return rows
 
 
 def _classed_divs(element, names: tuple) -> list:
-    """The `div`s under `element` whose class contains one of `names`, in page order (a class
-    test in Python: libxml2 evaluates a `contains(@class, ...)` predicate several times slower)."""
-    return [div for div in element.iterdescendants("div") if any(n in (div.get("class") or "") for n in names)]
+    """The `div`s under `element` whose class contains one of `names`, in page order."""
+    return [div for div in descendants(element) if div.tag == "div" and any(n in classes(div) for n in names)]
 
 
 def _classed_tables(root, body: bytes | None) -> list:
@@ -87,14 +92,15 @@ def _classed_tables(root, body: bytes | None) -> list:
     never spells the class (every charset Amazon serves keeps ASCII bytes as they are)."""
     if body is not None and b"prodDetTable" not in body:
         return []
-    return [table for table in root.iter("table") if "prodDetTable" in (table.get("class") or "")]
+    return [table for table in root.css("table") if "prodDetTable" in classes(table)]
 
 
 def product_details(root, found: dict | None = None, body: bytes | None = None) -> dict[str, str]:
-    """`found`: the page's id lookup when the caller already made it (it must cover
-    DETAIL_CONTAINER_IDS); otherwise it is made here. `body`: the raw page, when at hand."""
+    """`root`: the page's Lexbor root (`parsing.lexbor_dom.parse_page`). `found`: the page's id
+    lookup when the caller already made it (it must cover DETAIL_CONTAINER_IDS); otherwise it is
+    made here. `body`: the raw page, when at hand."""
     details: dict[str, str] = {}
-    containers = found if found is not None else by_ids(root, DETAIL_CONTAINER_IDS)
+    containers = found if found is not None else ids_in(root, frozenset(DETAIL_CONTAINER_IDS))
     facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
     for row in _classed_divs(facts, ("product-facts-detail",)) if facts is not None else ():
         cells = _classed_divs(row, ("a-col-left", "a-col-right"))
@@ -106,9 +112,9 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
     if not tables:  # no known container: look for the tables themselves
         tables = _classed_tables(root, body)
     for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
-        may_hold_widget = next(table.iter("i", "a", "ul"), None) is not None
-        for row in _ROWS(table):
-            cells = [cell for cell in row if cell.tag in _CELL_TAGS]
+        may_hold_widget = table.css_first("i, a, ul") is not None
+        for row in _rows(table):
+            cells = [cell for cell in row.iter() if cell.tag in _CELL_TAGS]
             if len(cells) != 2:
                 continue
             value = text_of(cells[1])
@@ -122,7 +128,9 @@ def product_details(root, found: dict | None = None, body: bytes | None = None) 
         if container is None:
             continue
         # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
-        for item in container.iterdescendants("li"):
+        for item in descendants(container):
+            if item.tag != "li":
+                continue
             label, holds_widget_tag = _label_of(item)
             if label is None:
                 continue

@@ -1,11 +1,10 @@
-"""Bytes → an lxml tree, once, with the page's own encoding; and the text helpers over it.
+"""Bytes → an lxml tree, once, with the page's own encoding; the page checks (captcha, binary,
+truncated, charset) and the text helpers over the tree.
 
-The hot path stays in C: libxml2 parses the document once; blocks are found by id, either
-through libxml2's id table (`by_ids`) or, for a tree parsed without one (it costs about a
-sixth of the parse to build), in one walk over the page's ids (`ids_in`), and read with small
-relative XPaths; an element's text is its `.text` (a leaf) or one `tostring(method="text")`
-call, since scripts and styles are dropped at parse time (the extractors read script data
-from the raw bytes instead).
+Review and listing pages are read from this tree with small relative XPaths (product pages use
+the Lexbor tree of `parsing.lexbor_dom`, with the same checks); an element's text is its `.text`
+(a leaf) or one `tostring(method="text")` call, since scripts and styles are dropped at parse time
+(the extractors read script data from the raw bytes instead).
 """
 from __future__ import annotations
 
@@ -89,8 +88,8 @@ def is_binary(body: bytes) -> bool:
 def parse_document(html: bytes | str, *, check_blocked: bool = True, collect_ids: bool = True) -> etree._Element:
     """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input.
 
-    collect_ids=False skips libxml2's id table (`by_id`/`by_ids` then find nothing): building it
-    costs about a sixth of the parse, more than one `ids_in` walk for a caller that needs a few ids.
+    collect_ids=False skips libxml2's id table (XPath `id()` then finds nothing): building it
+    costs about a sixth of the parse.
     """
     body = as_bytes(html)
     if not _NON_SPACE.search(body):
@@ -123,8 +122,6 @@ def is_truncated(body: bytes) -> bool:
     return body.rfind(b"</html", start) < 0 and body.rfind(b"</HTML", start) < 0 and body.rfind(b"</Html", start) < 0
 
 
-# regexp=False: no EXSLT regex functions registered on every call (none of our paths use them)
-_BY_ID = etree.XPath("id($names)", regexp=False)
 _tostring = etree.tostring
 
 
@@ -137,35 +134,6 @@ def text_of(element) -> str:
     if not text:
         return ""
     return " ".join(text.split()) if text.isascii() else normalize_space(text)  # the common case inline
-
-
-def by_id(root, name: str):
-    """The first element with this id, from libxml2's id table: no walk over the tree."""
-    found = _BY_ID(root, names=name)
-    return found[0] if found else None
-
-
-def by_ids(root, names) -> dict:
-    """{id: element} for every name found, in one lookup in the id table. `names`: an iterable
-    of ids, or one string of them joined by spaces (callers that repeat a lookup join once)."""
-    joined = names if isinstance(names, str) else " ".join(names)
-    return {element.get("id"): element for element in _BY_ID(root, names=joined)}
-
-
-# the elements that carry an id, in page order (`//*/@id` visits elements only, not text nodes;
-# the owners, not the values: an attribute's "smart string" costs more than its element)
-_ID_OWNERS = etree.XPath("//*/@id/..", regexp=False)
-
-
-def ids_in(root, wanted) -> dict:
-    """{id: the first element with that id} for the ids in `wanted` (a set), in one walk of the
-    tree; it works on trees parsed without the id table."""
-    found = {}
-    for element in _ID_OWNERS(root):
-        value = element.get("id")
-        if value in wanted and value not in found:  # most ids are not wanted
-            found[value] = element
-    return found
 
 
 def first(elements):

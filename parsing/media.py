@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from parsing.dom import ids_in
+from parsing.lexbor_dom import get, ids_in, select_below
 
 # (a literal to `find` fast, the pattern that must follow it)
 _COLOR_IMAGES = (b"colorImages", re.compile(rb"""colorImages['"]\s*:\s*\{\s*['"]initial['"]\s*:\s*\["""))
@@ -100,16 +100,16 @@ def images_from_dom(root, anchors: dict | None = None) -> list[dict]:
         anchors = ids_in(root, IMAGE_IDS)
     hires: dict[str, str] = {}
     container = anchors.get("main-image-container")
-    for item in container.xpath('.//li[contains(@class,"variant-")]') if container is not None else ():
-        variant = _variant(item.get("class", ""))
-        src = item.xpath('.//img/@data-old-hires')
+    for item in select_below(container, 'li[class*="variant-"]') if container is not None else ():
+        variant = _variant(get(item, "class", ""))
+        src = [get(img, "data-old-hires") for img in select_below(item, "img[data-old-hires]")]
         if variant and src and src[0]:
             hires.setdefault(variant, src[0])
     images = []
     strip = anchors.get("altImages")
-    for item in strip.xpath('.//li[contains(@class,"imageThumbnail")]') if strip is not None else ():
-        variant = _variant(item.get("class", ""))
-        src = item.xpath(".//img/@src")
+    for item in select_below(strip, 'li[class*="imageThumbnail"]') if strip is not None else ():
+        variant = _variant(get(item, "class", ""))
+        src = [get(img, "src") for img in select_below(item, "img[src]")]
         if not src or not variant:
             continue
         images.append({"thumb": src[0], "large": unsized(src[0]), "variant": variant,
@@ -124,7 +124,7 @@ def images_from_dom(root, anchors: dict | None = None) -> list[dict]:
         img = None
     if img is None:
         return []
-    dynamic = img.get("data-a-dynamic-image")
+    dynamic = get(img, "data-a-dynamic-image")
     urls: list[str] = []
     if dynamic:
         try:
@@ -132,8 +132,8 @@ def images_from_dom(root, anchors: dict | None = None) -> list[dict]:
             urls = sorted(sizes, key=lambda u: sizes[u][0] * sizes[u][1] if isinstance(sizes[u], list) else 0)
         except ValueError:
             urls = []
-    src = img.get("data-old-hires") or ""
-    smallest = urls[0] if urls else img.get("src") or ""
+    src = get(img, "data-old-hires") or ""
+    smallest = urls[0] if urls else get(img, "src") or ""
     if not smallest or smallest.startswith("data:"):
         smallest = urls[-1] if urls else ""
     if not smallest:

@@ -1,7 +1,7 @@
 """A product page → the official item-metadata record (DESIGN §3, `parsing.schemas.META_SCHEMA`).
 
-One parse, then each field from its block, found by the ids and classes that Amazon's
-detail-page template has kept since ~2012 (`#productTitle`, `#bylineInfo`, `#acrPopover`,
+One parse (Lexbor: `parsing.lexbor_dom`), then each field from its block, found by the ids and
+classes that Amazon's detail-page template has kept since ~2012 (`#productTitle`, `#bylineInfo`, `#acrPopover`,
 `#feature-bullets`, `#productDescription`, `#wayfinding-breadcrumbs_feature_div`, the
 `prodDetTable` tables, `#detailBullets_feature_div`) with the older equivalents next to them
 (`#btAsinTitle`, `.crAvgStars`, `#detail_bullets_id`, `td.label`/`td.value` tables, ...).
@@ -13,10 +13,9 @@ import re
 from operator import itemgetter
 from urllib.parse import unquote
 
-from lxml import etree
-
 from parsing.details import DETAIL_CONTAINER_IDS, product_details
-from parsing.dom import as_bytes, first, ids_in, is_blocked, is_truncated, parse_document, text_of
+from parsing.dom import as_bytes, is_blocked, is_truncated
+from parsing.lexbor_dom import ancestors, classes, first, get, ids_in, parse_page, select_below, text_of
 from parsing.errors import BlockedPage, UnparsablePage
 from parsing.media import IMAGE_IDS, images_from_dom, images_from_gallery, images_from_script, videos_from_script
 from parsing.reviews import asin_from_url
@@ -40,11 +39,8 @@ _ANCHOR_IDS = (
     "sims-fbt", "sims-fbt-content", "frequentlyBoughtTogether_feature_div", "fbtCheck-1",
 )
 _LOOKUP_IDS = frozenset((*_ANCHOR_IDS, *DETAIL_CONTAINER_IDS, *IMAGE_IDS))
-# regexp=False on every path: no EXSLT regex functions to register per call
-_VISIBLE_TITLE = etree.XPath('//*[@id="productTitle"][not(self::input)]', regexp=False)
-_OLD_TITLE = etree.XPath('//h1[contains(@class,"parseasinTitle")]', regexp=False)
-_OLD_STARS = etree.XPath('//*[contains(@class,"crAvgStars")]', regexp=False)
-_A_ICON_ALT = etree.XPath('.//*[contains(@class,"a-icon-alt")]', regexp=False)
+# attribute selectors rather than `.class`/`#id`: those may match case-blind on quirks-mode (old) pages
+_A_ICON_ALT = '[class*="a-icon-alt"]'
 _DIGIT = re.compile(r"\d")
 _REVIEW_COUNT = re.compile(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)")
 # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
@@ -62,7 +58,6 @@ _PARENT_ASIN = re.compile(rb'"parentAsin"\s*:\s*"([A-Z0-9]{10})"')
 _PARENT_ASIN_LITERAL = b'"parentAsin"'
 _FBT_ASIN = re.compile(r"[A-Z0-9]{10}")
 _DP_HREF = re.compile(r"/(?:dp|gp/product)/([A-Z0-9]{10})")
-_FBT_CARD = etree.XPath('ancestor::*[contains(@class,"cardRoot") or self::form][1]', regexp=False)
 
 
 def parse_product(html: bytes | str, url: str | None = None) -> dict:
@@ -72,15 +67,14 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     that is empty, binary, truncated or not a product page.
     """
     body = as_bytes(html)
-    # a page with a product title is no captcha; no id table: one `ids_in` walk is cheaper
-    root = parse_document(body, check_blocked=False, collect_ids=False)
+    root = parse_page(body)  # a page with a product title is no captcha: checked below, if none
     anchors = ids_in(root, _LOOKUP_IDS)  # {id: element} for the ids present; .get() for the others
     title_node = anchors.get("productTitle")
     if title_node is not None and title_node.tag == "input":
         # a hidden `input#productTitle` may come first; the visible title is a span/h1
-        anchors["productTitle"] = first(_VISIBLE_TITLE(root))
+        anchors["productTitle"] = first([node for node in root.css('[id="productTitle"]') if node.tag != "input"])
     if anchors.get("productTitle") is None and "ebooksProductTitle" not in anchors and "btAsinTitle" not in anchors:
-        anchors["parseasinTitle"] = first(_OLD_TITLE(root))  # the pre-2013 template
+        anchors["parseasinTitle"] = root.css_first('h1[class*="parseasinTitle"]')  # the pre-2013 template
 
     title = _title(anchors)
     if not title and is_blocked(body):
@@ -93,7 +87,7 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
     store, author = _byline(anchors)
     parent_asin = _parent_asin(body, anchors, url, root)
     asin_input = anchors.get("ASIN")
-    page_asin = asin_input.get("value") if asin_input is not None else None
+    page_asin = get(asin_input, "value") if asin_input is not None else None
     record = {
         "main_category": _main_category(anchors.get("nav-subnav")),
         "title": title,
@@ -144,15 +138,16 @@ def _main_category(subnav) -> str | None:
     if subnav is None:
         return None
     link = None
-    for a in subnav.iter("a"):  # the first `a.nav-b`, else the first link
-        if "nav-b" in (a.get("class") or "").split():
+    for a in subnav.css("a"):  # the first `a.nav-b`, else the first link
+        if "nav-b" in classes(a).split():
             link = a
             break
         if link is None:
             link = a
     if link is None:
         return None
-    text = text_of(link) or normalize_space(first(link.xpath(".//img/@alt")) or "")
+    alt = next((get(img, "alt") for img in select_below(link, "img[alt]")), None)
+    text = text_of(link) or normalize_space(alt or "")
     return text or None
 
 
@@ -161,17 +156,15 @@ def _byline(anchors) -> tuple[str | None, str | None]:
     byline = _first_present(anchors, "bylineInfo", "byline", "brand")
     if byline is None:
         return None, None
-    authors = [node for node in byline.iter() if "author" in (node.get("class") or "").split()]
+    authors = [node for node in byline.css("[class]") if "author" in classes(node).split()]
     if authors:
         names, credits = [], []
         for node in authors:
-            name = first(node.xpath(
-                './/a[contains(@class,"contributorNameID")] | ./a[not(ancestor::*[contains(@class,"a-popover-preload")])]'
-                ' | ./span/a[not(ancestor::*[contains(@class,"a-popover-preload")])]'))
+            name = _contributor_link(node)
             name_text = text_of(name) if name is not None else ""
             if not name_text:
                 continue
-            role = text_of(first(node.xpath('.//*[contains(@class,"contribution")]')))
+            role = text_of(first(select_below(node, '[class*="contribution"]')))
             names.append(name_text)
             credits.append(f"{name_text} {role}".strip())
         if names:
@@ -189,28 +182,43 @@ def _byline(anchors) -> tuple[str | None, str | None]:
     return text or None, None
 
 
+def _contributor_link(author):
+    """The first `a.contributorNameID` under an author, or link that is its child or grandchild
+    through a `span`, outside a popover's preloaded copy."""
+    own = author.mem_id
+    for link in select_below(author, "a"):
+        if "contributorNameID" in classes(link):
+            return link
+        parent = link.parent
+        if (parent.mem_id == own or parent.tag == "span" and parent.parent.mem_id == own) and not any(
+                "a-popover-preload" in classes(above) for above in ancestors(link)):
+            return link
+    return None
+
+
 def _old_stars(root, anchors, body: bytes):
     """The pre-2013 `.crAvgStars` block. Finding it walks the whole tree, so it is looked up
     once, and only when the raw page spells the class."""
     if "crAvgStars" not in anchors:
-        anchors["crAvgStars"] = first(_OLD_STARS(root)) if b"crAvgStars" in body else None
+        anchors["crAvgStars"] = root.css_first('[class*="crAvgStars"]') if b"crAvgStars" in body else None
     return anchors["crAvgStars"]
 
 
 def _average_rating(root, anchors, body: bytes) -> float | None:
     popover = anchors.get("acrPopover")
     if popover is not None:
-        value = parse_rating(popover.get("title")) or parse_rating(text_of(first(_A_ICON_ALT(popover))))
+        value = parse_rating(get(popover, "title")) or parse_rating(text_of(first(select_below(popover, _A_ICON_ALT))))
         if value is not None:
             return value
     box = anchors.get("averageCustomerReviews")
     if box is not None:
-        value = parse_rating(text_of(first(_A_ICON_ALT(box))))
+        value = parse_rating(text_of(first(select_below(box, _A_ICON_ALT))))
         if value is not None:
             return value
     stars = _old_stars(root, anchors, body)  # pre-2013 layout
     if stars is not None:
-        return parse_rating(first(stars.xpath('.//*[@title]/@title')) or text_of(stars))
+        titled = first(select_below(stars, "[title]"))
+        return parse_rating((get(titled, "title") if titled is not None else None) or text_of(stars))
     return None
 
 
@@ -218,7 +226,7 @@ def _rating_number(root, anchors, body: bytes) -> int | None:
     count = anchors.get("acrCustomerReviewText")
     if count is not None:
         # since ~2024 the visible text may be abbreviated ("(1.2K)"); the aria-label is exact
-        label = count.get("aria-label") or ""
+        label = get(count, "aria-label") or ""
         return parse_count(label) if _DIGIT.search(label) else parse_count(text_of(count))
     stars = _old_stars(root, anchors, body)
     if stars is not None:
@@ -233,8 +241,8 @@ def _features(bullets, facts=None) -> list[str]:
     if bullets is None:
         if facts is None:
             return []
-        return [t for t in map(text_of, _LIST_ITEMS(facts)) if t]
-    items = [li for li in _LIST_ITEMS(bullets) if li.get("id") is None and "aok-hidden" not in (li.get("class") or "")]
+        return [t for t in map(text_of, _list_items(facts)) if t]
+    items = [li for li in _list_items(bullets) if "id" not in li.attrs and "aok-hidden" not in classes(li)]
     return [text for text in map(text_of, items) if text]
 
 
@@ -244,24 +252,24 @@ def _description(anchors) -> list[str]:
     the editorial reviews."""
     book = anchors.get("bookDescription_feature_div")
     if book is not None:
-        content = first(book.xpath(".//noscript"))
+        content = first(select_below(book, "noscript"))
         if content is None:
-            content = first(book.xpath('.//*[contains(@class,"a-expander-content")]'))
+            content = first(select_below(book, '[class*="a-expander-content"]'))
         text = text_of(content if content is not None else book)
         if text:
             return [text]
     node = anchors.get("productDescription")
     if node is not None:
-        paragraphs = [t for t in map(text_of, _PARAGRAPHS(node)) if t]
+        paragraphs = [t for t in map(text_of, select_below(node, "p")) if t]
         if paragraphs:
             return paragraphs
         text = text_of(node)
         return [text] if text else []
     tabs = anchors.get("productDescription_feature_div")
     if tabs is not None:  # 2023+ books: "Overview" / "Editorial reviews" tabs
-        overview = first(tabs.xpath('.//*[contains(@data-feature-name,"DescriptionOverviewContent")]'))
+        overview = first(select_below(tabs, '[data-feature-name*="DescriptionOverviewContent"]'))
         if overview is not None:
-            paragraphs = [t for t in map(text_of, _PARAGRAPHS(overview)) if t]
+            paragraphs = [t for t in map(text_of, select_below(overview, "p")) if t]
             if paragraphs:
                 return paragraphs
             text = text_of(overview)
@@ -269,30 +277,30 @@ def _description(anchors) -> list[str]:
     return []
 
 
-# one per bullet; hidden ones (the "make sure this fits" line) carry an id or aok-hidden
-_LIST_ITEMS = etree.XPath(".//ul/li", regexp=False)
-_PARAGRAPHS = etree.XPath(".//p", regexp=False)
 _RANK = itemgetter(0)
+
+
+def _list_items(block) -> list:
+    """`.//ul/li`: one per bullet; hidden ones (the "make sure this fits" line) carry an id or aok-hidden."""
+    return [li for li in select_below(block, "li") if li.parent.tag == "ul"]
 
 
 def _price_spans(block) -> list:
     """The block's `span.a-price`s: the price to pay first, then those not struck through, then
-    the rest, each group in page order. The class tests run here, on the block's few spans:
-    libxml2 evaluates a `contains(@class, ...)` predicate several times slower than `.get`."""
+    the rest, each group in page order."""
     ranked = []
-    for span in block.iterdescendants("span"):
-        classes = span.get("class") or ""
-        if "a-price" in classes:
-            rank = 0 if "priceToPay" in classes or "apexPriceToPay" in classes else 2 if "a-text-price" in classes else 1
-            ranked.append((rank, span))
+    for span in select_below(block, 'span[class*="a-price"]'):
+        names = classes(span)
+        rank = 0 if "priceToPay" in names or "apexPriceToPay" in names else 2 if "a-text-price" in names else 1
+        ranked.append((rank, span))
     ranked.sort(key=_RANK)  # stable: page order within a rank
     return [span for _, span in ranked]
 
 
 def _offscreen(span):
-    """The first child `span.a-offscreen` (a child loop: cheaper than an XPath for two children)."""
-    for child in span:
-        if child.tag == "span" and "a-offscreen" in (child.get("class") or ""):
+    """The first child `span.a-offscreen`."""
+    for child in span.iter():
+        if child.tag == "span" and "a-offscreen" in classes(child):
             return child
     return None
 
@@ -301,9 +309,8 @@ def _a_price(span) -> float | None:
     """`span.a-price`: its screen-reader text, or else its visible whole + fraction parts."""
     value = parse_price(text_of(_offscreen(span)))
     if value is None:
-        value = parse_price("".join(text_of(part) for part in span.iterdescendants("span")
-                                    if "a-price-whole" in (classes := part.get("class") or "")
-                                    or "a-price-fraction" in classes))
+        value = parse_price("".join(text_of(part) for part in select_below(span, "span")
+                                    if "a-price-whole" in (names := classes(part)) or "a-price-fraction" in names))
     return value
 
 
@@ -325,15 +332,12 @@ def _price(anchors) -> float | None:
             return value
     section = anchors.get("buyNewSection")
     if section is not None:
-        value = parse_price(text_of(first(section.xpath('.//*[contains(@class,"offer-price")]'))))
+        value = parse_price(text_of(first(select_below(section, '[class*="offer-price"]'))))
         if value is not None:
             return value
     swatches = anchors.get("tmmSwatches")
     if swatches is not None:  # books: the selected format's price
-        selected = first(swatches.xpath(
-            './/*[contains(@class,"swatchElement") and contains(@class,"selected")]//*[contains(@class,"a-color-price")]'
-            ' | .//li[contains(@class,"selected")]//*[contains(@class,"a-color-price")]'))
-        value = parse_price(text_of(selected))
+        value = parse_price(text_of(_selected_swatch_price(swatches)))
         if value is not None:
             return value
     header = anchors.get("price")  # books' header price (`span#price`), a last resort
@@ -342,11 +346,25 @@ def _price(anchors) -> float | None:
     return None
 
 
+def _selected_swatch_price(swatches):
+    """The first `.a-color-price` inside the selected format: a `.swatchElement.selected` or an
+    `li.selected` under `swatches`."""
+    own = swatches.mem_id
+    for price in select_below(swatches, '[class*="a-color-price"]'):
+        for above in ancestors(price):
+            if above.mem_id == own:
+                break
+            names = classes(above)
+            if "selected" in names and ("swatchElement" in names or above.tag == "li"):
+                return price
+    return None
+
+
 def _breadcrumb(node) -> list[str]:
     if node is None:
         return []
     # the "‹ Back to results" link shares the list on pages reached from a search
-    return [t for t in (text_of(a) for a in node.iter("a") if a.get("id") != "breadcrumb-back-link") if t]
+    return [t for t in (text_of(a) for a in node.css("a") if get(a, "id") != "breadcrumb-back-link") if t]
 
 
 def _parent_asin(body: bytes, anchors, url: str | None, root) -> str | None:
@@ -357,12 +375,12 @@ def _parent_asin(body: bytes, anchors, url: str | None, root) -> str | None:
             return match.group(1).decode("ascii")
         position = body.find(_PARENT_ASIN_LITERAL, position + 1)
     asin_input = anchors.get("ASIN")
-    if asin_input is not None and asin_input.get("value"):
-        return asin_input.get("value")
+    if asin_input is not None and get(asin_input, "value"):
+        return get(asin_input, "value")
     from_url = asin_from_url(unquote(url)) if url else None
     if from_url:
         return from_url
-    canonical = first(root.xpath('//link[@rel="canonical"]/@href'))
+    canonical = next((get(link, "href") for link in root.css("link[href]") if get(link, "rel") == "canonical"), None)
     return asin_from_url(canonical)
 
 
@@ -371,12 +389,19 @@ def _bought_together(anchors, *own: str | None) -> list[str] | None:
     block = _first_present(anchors, "sims-fbt", "frequentlyBoughtTogether_feature_div", "sims-fbt-content")
     if block is None:  # 2020+: a recommendations card whose checkboxes are `fbtCheck-<n>`
         check = anchors.get("fbtCheck-1")
-        block = first(_FBT_CARD(check)) if check is not None else None
+        block = None if check is None else next(
+            (card for card in ancestors(check) if "cardRoot" in classes(card) or card.tag == "form"), None)
     if block is None:
         return None
-    values = block.xpath('.//*[@data-asin]/@data-asin | .//input[starts-with(@name,"discoveredAsins")]/@value')
+    values = []  # data-asin attributes and the bundle's `input[name^=discoveredAsins]` values, in page order
+    for node in select_below(block, '[data-asin], input[name^="discoveredAsins"][value]'):
+        if "data-asin" in node.attrs:
+            values.append(get(node, "data-asin"))
+        if node.tag == "input" and (get(node, "name") or "").startswith("discoveredAsins") and "value" in node.attrs:
+            values.append(get(node, "value"))
     if not values:
-        values = [m.group(1) for m in map(_DP_HREF.search, block.xpath(".//a/@href")) if m]
+        hrefs = (get(a, "href") for a in select_below(block, "a[href]"))
+        values = [m.group(1) for m in map(_DP_HREF.search, hrefs) if m]
     found = []
     for value in values:
         for asin in _FBT_ASIN.findall(value or ""):
