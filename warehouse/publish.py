@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,14 +45,18 @@ def _rewrite(path: Path, target: Path) -> None:
 
 
 def _tidy(folder: Path) -> None:
-    """Drop Spark's marker/checksum files; give data files deterministic names and bytes."""
-    for path in sorted(folder.rglob("*"), reverse=True):
+    """Drop Spark's marker/checksum files; give data files deterministic names and bytes.
+    Files are re-encoded in parallel: pyarrow releases the GIL while it decodes and compresses."""
+    parts = []
+    for path in sorted(folder.rglob("*")):
         if path.is_file():
             match = _SPARK_PART.match(path.name)
             if match:
-                _rewrite(path, path.with_name(f"part-{int(match.group(1)):05d}.parquet"))
+                parts.append((path, path.with_name(f"part-{int(match.group(1)):05d}.parquet")))
             elif not path.name.endswith(".parquet"):
                 path.unlink()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda pair: _rewrite(*pair), parts))
 
 
 def publish_table(staged: Path, final: Path, categories: list[str]) -> None:
