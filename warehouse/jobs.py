@@ -74,14 +74,13 @@ def _spread(frame: DataFrame, settings: LakeSettings) -> DataFrame:
     return frame.repartition(settings.files_per_partition, key)
 
 
-def _write(frame: DataFrame, staged: Path, partition_by: list[str], order: list[str], settings: LakeSettings,
-           spread: bool = True):
-    """Write sorted files; `spread=False` when the frame is already `_spread` (saves a shuffle).
+def _write(frame: DataFrame, staged: Path, order: list[str] | None = None) -> None:
+    """Write a `_spread` frame as one file per partition and category, sorted by `order` within
+    each file; with no `order` the frame must already be in file order (Spark then adds no sort).
     Uncompressed: `publish_table` re-encodes every file anyway (zstd, reproducible bytes)."""
-    ((_spread(frame, settings) if spread else frame)
-     .sortWithinPartitions(*partition_by, *order)
-     .write.mode("overwrite").option("compression", "none")
-     .partitionBy(*partition_by).parquet(str(staged)))
+    if order:
+        frame = frame.sortWithinPartitions("category", *order)
+    frame.write.mode("overwrite").option("compression", "none").partitionBy("category").parquet(str(staged))
 
 
 def _quarantine(bad: DataFrame, kind: str) -> DataFrame:
@@ -111,7 +110,7 @@ def _split_off_missing_keys(raw, kind: str, staged: Path, counts: dict, settings
     for row in raw.groupBy("category").agg(F.count("*").alias("n"), F.sum(bad.cast("int")).alias("bad")).collect():
         counts[row["category"]].update(bronze=row["n"], quarantined=row["bad"] or 0)
     if any(c["quarantined"] for c in counts.values()):
-        _write(_quarantine(raw.filter(bad), kind), staged / "quarantine", ["category"], ["seq"], settings)
+        _write(_spread(_quarantine(raw.filter(bad), kind), settings), staged / "quarantine", ["seq"])
     return raw.filter(~bad)
 
 
@@ -136,7 +135,7 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
                    .withColumn("user_seq", F.min("seq").over(per_user))  # over all rows: first appearance
                    .filter("_pair_rank = 1")
                    .select(*REVIEW_SCHEMA.names, "flags", "seq", "user_seq", "category"))
-        _write(deduped, staged / "reviews", ["category"], list(ORDER), settings, spread=False)
+        _write(deduped, staged / "reviews", list(ORDER))
     return _publish_silver(root, "reviews", staged, bronze, categories, counts, settings, build_id)
 
 
@@ -155,7 +154,7 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
         deduped = (_spread(good, settings).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))
-        _write(deduped, staged / "meta", ["category"], ["seq"], settings, spread=False)
+        _write(deduped, staged / "meta", ["seq"])
     return _publish_silver(root, "meta", staged, bronze, categories, counts, settings, build_id)
 
 
@@ -281,18 +280,13 @@ def with_splits(frame: DataFrame, settings: LakeSettings) -> DataFrame:
     )
 
 
-def _write_in_order(frame: DataFrame, staged: Path) -> None:
-    """Write a frame already in file order (spread by user, sorted): Spark adds no shuffle or sort."""
-    frame.write.mode("overwrite").option("compression", "none").partitionBy("category").parquet(str(staged))
-
-
 def _write_split_table(frame: DataFrame, split_col: str, columns: list[str], staged: Path) -> None:
     """Write a split table as `category=<Cat>/split=<s>/` folders. Each split is written on its
     own from the ordered frame (a `partitionBy("category", "split")` write would sort every row
     again), then its category folders are moved under the table."""
     for split in layout.SPLITS:
         part = staged.with_name(f"_{staged.name}.{split}")
-        _write_in_order(frame.filter(F.col(split_col) == split).select("category", *columns), part)
+        _write(frame.filter(F.col(split_col) == split).select("category", *columns), part)
         for folder in part.glob("category=*"):
             (staged / folder.name).mkdir(parents=True, exist_ok=True)
             folder.rename(staged / folder.name / f"split={split}")
@@ -319,7 +313,7 @@ def gold_benchmark(spark: SparkSession, root: str | Path, categories: list[str],
             cored = k_core(base, k, settings.driver_kcore_max_rows)
             core = with_splits(_spread(cored, settings), settings).persist()
             out = staged / f"{k}"
-            _write_in_order(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), out / "rating_only")
+            _write(core.select("category", *BASE_COLUMNS, "user_seq", "seq"), out / "rating_only")
             for variant, split_col in (("last_out", "last_out"), ("timestamp", "timestamp_split")):
                 for suffix, extra in (("", []), ("_w_his", ["history"])):
                     _write_split_table(core, split_col, [*BASE_COLUMNS, *extra, "user_seq", "seq"],
