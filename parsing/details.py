@@ -9,7 +9,7 @@ star rating, the Best Sellers Rank lists) and the ASIN (already `parent_asin`) a
 """
 from __future__ import annotations
 
-from parsing.lexbor_dom import ancestors, classes, descendants, get, ids_in, select_below, text_of, walk
+from parsing.lexbor_dom import ancestors, classes, descendants, get, select_below, text_of, walk
 
 # Containers found by id; their tables/lists are read relative to them.
 _TABLE_IDS = ("prodDetails", "productDetails_feature_div", "productDetails_techSpec_section_1",
@@ -95,12 +95,10 @@ def _classed_tables(root, body: bytes | None) -> list:
     return [table for table in root.css("table") if "prodDetTable" in classes(table)]
 
 
-def product_details(root, found: dict | None = None, body: bytes | None = None) -> dict[str, str]:
-    """`root`: the page's Lexbor root (`parsing.lexbor_dom.parse_page`). `found`: the page's id
-    lookup when the caller already made it (it must cover DETAIL_CONTAINER_IDS); otherwise it is
-    made here. `body`: the raw page, when at hand."""
+def product_details(root, containers: dict, body: bytes | None) -> dict[str, str]:
+    """`root`: the page's Lexbor root (`parsing.lexbor_dom.parse_page`). `containers`: the page's
+    id lookup (`lexbor_dom.ids_in`), covering DETAIL_CONTAINER_IDS. `body`: the raw page."""
     details: dict[str, str] = {}
-    containers = found if found is not None else ids_in(root, frozenset(DETAIL_CONTAINER_IDS))
     facts = containers.get("productFactsDesktopExpander")  # fashion pages: label / value grid rows
     for row in _classed_divs(facts, ("product-facts-detail",)) if facts is not None else ():
         cells = _classed_divs(row, ("a-col-left", "a-col-right"))

@@ -39,11 +39,12 @@ def as_bytes(html: bytes | str) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _parser(encoding: str, collect_ids: bool = True) -> etree.HTMLParser:
-    parser = _PARSERS.get((encoding, collect_ids))
+def _parser(encoding: str) -> etree.HTMLParser:
+    parser = _PARSERS.get(encoding)
     if parser is None:
-        parser = _PARSERS[encoding, collect_ids] = etree.HTMLParser(
-            encoding=encoding, remove_comments=True, remove_pis=True, collect_ids=collect_ids)
+        # No id table: no rule uses XPath `id()`, and building it costs about a sixth of the parse.
+        parser = _PARSERS[encoding] = etree.HTMLParser(
+            encoding=encoding, remove_comments=True, remove_pis=True, collect_ids=False)
     return parser
 
 
@@ -85,21 +86,22 @@ def is_binary(body: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8"))
 
 
-def parse_document(html: bytes | str, *, check_blocked: bool = True, collect_ids: bool = True) -> etree._Element:
-    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input.
-
-    collect_ids=False skips libxml2's id table (XPath `id()` then finds nothing): building it
-    costs about a sixth of the parse.
-    """
-    body = as_bytes(html)
+def check_document(body: bytes) -> None:
+    """Raise UnparsablePage for empty, whitespace-only or binary input."""
     if not _NON_SPACE.search(body):
         raise UnparsablePage("empty", "no bytes" if not body else "only whitespace")
     if is_binary(body):
         raise UnparsablePage("binary", "not a text document")
+
+
+def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._Element:
+    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input."""
+    body = as_bytes(html)
+    check_document(body)
     if check_blocked and is_blocked(body):
         raise BlockedPage("captcha", "Robot Check page")
     try:
-        root = etree.fromstring(body, _parser(sniff_encoding(body), collect_ids))
+        root = etree.fromstring(body, _parser(sniff_encoding(body)))
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise UnparsablePage("malformed", str(error)[:200]) from error
     if root is None:

@@ -14,8 +14,7 @@ import ctypes
 
 from selectolax.lexbor import LexborHTMLParser
 
-from parsing.dom import _NON_SPACE, is_binary, sniff_encoding
-from parsing.errors import UnparsablePage
+from parsing.dom import check_document, first, sniff_encoding  # noqa: F401 (`first` is shared)
 from parsing.text import normalize_space
 
 
@@ -35,10 +34,7 @@ _keep_freed_heap()
 
 def parse_page(body: bytes):
     """The page's root element; raise UnparsablePage for empty or binary input."""
-    if not _NON_SPACE.search(body):
-        raise UnparsablePage("empty", "no bytes" if not body else "only whitespace")
-    if is_binary(body):
-        raise UnparsablePage("binary", "not a text document")
+    check_document(body)
     encoding = sniff_encoding(body)
     tree = LexborHTMLParser(body if encoding == "utf-8" else body.decode(encoding, "replace"))
     tree.strip_tags(["script", "style"])
@@ -106,6 +102,3 @@ def select_below(node, selector: str) -> list:
     own = node.mem_id
     return [found for found in node.css(selector) if found.mem_id != own]
 
-
-def first(items):
-    return items[0] if items else None

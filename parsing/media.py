@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from parsing.lexbor_dom import get, ids_in, select_below
+from parsing.lexbor_dom import get, select_below
 
 # (a literal to `find` fast, the pattern that must follow it)
 _COLOR_IMAGES = (b"colorImages", re.compile(rb"""colorImages['"]\s*:\s*\{\s*['"]initial['"]\s*:\s*\["""))
@@ -92,12 +92,10 @@ def images_from_gallery(body: bytes) -> list[dict] | None:
     ]
 
 
-def images_from_dom(root, anchors: dict | None = None) -> list[dict]:
+def images_from_dom(anchors: dict) -> list[dict]:
     """The thumbnail strip (`#altImages li.imageThumbnail.variant-X`) and the main-view images
     (`li.image.item.variant-X img[data-old-hires]`), or else the single main image.
-    `anchors`: the page's {id: element} for IMAGE_IDS when the caller has it."""
-    if anchors is None:
-        anchors = ids_in(root, IMAGE_IDS)
+    `anchors`: the page's {id: element} for IMAGE_IDS (`lexbor_dom.ids_in`)."""
     hires: dict[str, str] = {}
     container = anchors.get("main-image-container")
     for item in select_below(container, 'li[class*="variant-"]') if container is not None else ():

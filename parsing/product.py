@@ -97,7 +97,7 @@ def parse_product(html: bytes | str, url: str | None = None) -> dict:
                               anchors.get("productFactsDesktopExpander")),
         "description": _description(anchors),
         "price": _price(anchors),
-        "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(root, anchors),
+        "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(anchors),
         "videos": videos_from_script(body),
         "store": store,
         "categories": _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div")),

@@ -6,12 +6,13 @@
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import zlib
 from pathlib import Path
 from typing import Iterator
+
+from isal import igzip, isal_zlib
 
 
 class BodyError(Exception):
@@ -96,8 +97,8 @@ def read_body(raw: Path, entry: dict) -> bytes:
     except FileNotFoundError as error:
         raise BodyError("missing body", rel) from error
     try:
-        body = gzip.decompress(packed)
-    except (OSError, EOFError, zlib.error) as error:
+        body = igzip.decompress(packed)  # ISA-L: the same gzip, decoded in a fraction of zlib's time
+    except (OSError, EOFError, zlib.error, isal_zlib.error) as error:
         raise BodyError("corrupt body", f"{rel}: {error}") from error
     sha = entry.get("sha256")
     if sha and hashlib.sha256(body).hexdigest() != sha:

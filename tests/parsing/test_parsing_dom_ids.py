@@ -20,7 +20,7 @@ def test_ids_in_matches_libxml2_on_real_pages(shared_fixtures):
     assert pages
     for page in pages:
         body = page.read_bytes()
-        tree = parse_document(body, check_blocked=False, collect_ids=False)
+        tree = parse_document(body, check_blocked=False)
         found = ids_in(parse_page(body), _LOOKUP_IDS)
         for name in sorted(_LOOKUP_IDS):
             expected = _FIRST_WITH_ID(tree, name=name)
