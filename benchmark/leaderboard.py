@@ -144,7 +144,6 @@ def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     columns = [c for c in table.columns if c[1] == "avg"] + [("all", TASK_AVERAGE)]
-    table = table.drop(columns=[("all", COVERAGE)])
     fig, ax = plt.subplots(figsize=(3.5 + 1.6 * len(columns), 3.5))
     width = 0.8 / max(len(table), 1)
     x = np.arange(len(columns))

@@ -74,8 +74,6 @@ def topk_block(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor
     return values, torch.gather(indices, 1, order)
 
 
-
-
 @torch.no_grad()
 def score_topk(queries: torch.Tensor, items: torch.Tensor, k: int, exclude: list[np.ndarray] | None = None,
                chunk_size: int = 1024, device: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:

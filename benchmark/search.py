@@ -58,10 +58,9 @@ def rank_dense(query_vectors: np.ndarray, item_vectors: np.ndarray, k: int = SEA
     return indices.numpy()
 
 
-def rank_bm25(queries: list[str], documents: list[str], k: int = SEARCH_CUTOFF, chunk: int = 256,
-              bm25: BM25 | None = None) -> np.ndarray:
+def rank_bm25(queries: list[str], documents: list[str], k: int = SEARCH_CUTOFF, chunk: int = 256) -> np.ndarray:
     """Top-k item indices by BM25 over the whole pool, with the same tie rule as dense ranking."""
-    index = (bm25 or BM25()).fit(documents)
+    index = BM25().fit(documents)
     k = min(k, len(documents))
     out = [topk_block(torch.from_numpy(index.scores(queries[s:s + chunk])), k)[1].numpy()
            for s in range(0, len(queries), chunk)]

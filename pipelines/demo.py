@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.assets.embeddings import lake_dataset_keys
 from pipelines.definitions import defs
 from pipelines.partitions import DATASETS_NAME, ENCODERS
 from pipelines.pools import apply_pool_limits
@@ -77,7 +78,7 @@ class Demo:
         self.materialize(["outside_task_inputs"], partition_key="sandbox",
                          run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
         self.materialize(["warehouse_db"])
-        datasets = sorted(f"{d.parent.name}.{d.name}" for d in (self.root / "gold" / "tasks").glob("*/*") if d.is_dir())
+        datasets = lake_dataset_keys(self.root)
         self.instance.add_dynamic_partitions(DATASETS_NAME, datasets)
         seqrec = [d for d in datasets if d.startswith("seqrec.")]
         if not SEQREC_ALL and seqrec:

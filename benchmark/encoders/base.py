@@ -19,9 +19,6 @@ from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 Kind = Literal["item", "query"]
 KINDS = ("item", "query")
 
-# How an instruction-tuned encoder sees a query (the E5-Mistral / LLM2Vec form used by BLAIR).
-
-
 def with_instruction(queries: Sequence[str], instruction: str = QUERY_INSTRUCTION) -> list[str]:
     """Prefix each query with the protocol's instruction (items are never prefixed)."""
     return [QUERY_TEMPLATE.format(instruction=instruction, query=q) for q in queries]

@@ -33,9 +33,6 @@ class SASRec(CosineSequenceModel):
     def item_repr(self, items: torch.Tensor | None = None) -> torch.Tensor:
         return self.item_embedding.weight if items is None else self.item_embedding(items)
 
-    def sequence_repr(self, seq: torch.Tensor) -> torch.Tensor:
-        return self.encoder(self.item_repr(seq))
-
     def forward(self, seq: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         items = self.item_repr()  # [N, H]
         states = self.encoder(items[seq])  # [B, L, H]

@@ -121,8 +121,11 @@ def init_weights(module: nn.Module, std: float) -> None:
 class CosineSequenceModel(nn.Module):
     """What UniSRec and the ID-only SASRec share: ranking by cosine of the last state and items.
 
-    Subclasses define `item_repr()` ([N, H]) and `sequence_repr(seq)` ([B, L, H]).
+    Subclasses define `item_repr(items=None)` ([N, H], or the rows of `items`) and `self.encoder`.
     """
+
+    def sequence_repr(self, seq: torch.Tensor) -> torch.Tensor:  # [B, L] item indices → [B, L, H]
+        return self.encoder(self.item_repr(seq))
 
     @torch.no_grad()
     def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -149,9 +152,6 @@ class UniSRec(CosineSequenceModel):
         """Representation of the given item indices (all items when None)."""
         vectors = self.item_vectors if items is None else self.item_vectors[items]
         return self.adaptor(vectors)
-
-    def sequence_repr(self, seq: torch.Tensor) -> torch.Tensor:  # [B, L] item indices → [B, L, H]
-        return self.encoder(self.item_repr(seq))
 
     def forward(self, seq: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy over all non-padded positions; labels [B, L] (IGNORE = padding)."""
