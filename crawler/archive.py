@@ -67,9 +67,6 @@ class Archive:
     def has(self, sha: str) -> bool:
         return (self.root / body_path(sha)).exists()
 
-    def read_body(self, rel: str) -> bytes:
-        return read_body(self.root, rel)
-
     # -- manifest -----------------------------------------------------------------------
     def append(self, entry: dict) -> None:
         if self._fd is None or self._lines >= self.part_lines:

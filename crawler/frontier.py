@@ -109,7 +109,8 @@ class Frontier:
     def hold(self) -> None:
         """Open a transaction that later steps join, until `release_hold()`: one commit per batch of
         responses instead of one per response. Safe after a kill: the rows of an uncommitted batch
-        are still `in_flight` (claims commit on their own) and their responses are in the manifest."""
+        are still `in_flight` (the engine commits each claim before any claimed request starts) and
+        their responses are in the manifest."""
         if self._depth == 0:
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
