@@ -108,6 +108,9 @@ class Engine:
         self._ready: deque[Request] = deque()  # claimed (in flight on disk) but not started yet
         self._busy = 0  # workers holding a request
         self._wake = asyncio.Event()  # a request was settled: its children may be claimable
+        # False after a short claim: the queue on disk is empty until a request settles, so idle
+        # workers woken meanwhile do not each run a claim (and a commit) for nothing.
+        self._claimable = True
         self._finished = False
         workers = [asyncio.create_task(self._worker()) for _ in range(n)]
         try:
@@ -128,6 +131,7 @@ class Engine:
                     with self.frontier.transaction():
                         more = self.adapter.advance()
                         self._queue(more)
+                    self._claimable = True
                     if not more and not self.frontier.pending():
                         self._finished = True
                         self._wake.set()
@@ -140,12 +144,14 @@ class Engine:
                 await self._process(request)
             finally:
                 self._busy -= 1
+                self._claimable = True
                 self._wake.set()
 
     def _next_request(self) -> Request | None:
-        if not self._ready:
+        if not self._ready and self._claimable:
             # One commit for the settled batch and the next claim, before any claimed request starts.
             self._ready.extend(self.frontier.claim(self._batch))
+            self._claimable = len(self._ready) == self._batch
             self.frontier.release_hold()
             self.frontier.hold()
             if self._ready:
