@@ -1,6 +1,6 @@
 """The crawl loop: frontier → fetch → archive → site adapter → frontier, on one asyncio loop.
 
-Each response is settled in one step: body stored (content-addressed, atomic), the adapter
+Each response is settled in one step: body stored (appended to a pack once per sha256), the adapter
 reads it inside an SQLite transaction, the manifest line is appended, then the transaction
 commits (children queued, request done). A kill between the manifest line and the commit
 leaves the request `in_flight` with its response stored: the next run replays it from the
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from crawler.amazon import AmazonAdapter
-from crawler.archive import Archive, iso_utc, iter_manifest, read_body
+from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_body
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import Frontier, Request, fingerprint
 from crawler.politeness import Politeness
@@ -33,7 +33,7 @@ from parsing.errors import PageError
 
 log = logging.getLogger(__name__)
 
-INLINE_STORE_BYTES = 128 * 1024  # bodies below this are stored on the loop (~1 ms at most)
+INLINE_STORE_BYTES = 128 * 1024  # bodies below this are compressed on the loop (~1 ms at most)
 
 
 def new_run_id() -> str:
@@ -157,7 +157,7 @@ class Engine:
             if self._ready:
                 self._wake.set()  # idle workers share the batch
             if self.settings.progress and time.monotonic() - self._last_total > 1.0:
-                self.bar.total = sum(self.frontier.counts().values())  # the total grows with the frontier
+                self.bar.total = self.frontier.size()  # the total grows with the frontier
                 self.bar.refresh()
                 self._last_total = time.monotonic()
         return self._ready.popleft() if self._ready else None
@@ -167,13 +167,24 @@ class Engine:
         response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
         stored = None
         if response.body is not None and response.status is not None and 200 <= response.status < 300:
-            sha = hashlib.sha256(response.body).hexdigest()
-            if len(response.body) >= INLINE_STORE_BYTES and not self.archive.has(sha):
-                # a large body is compressed off the event loop (zlib and file I/O release the GIL)
-                stored = await asyncio.to_thread(self.archive.store_body, response.body, sha)
-            else:  # a page's gzip and write take less than a thread hop (and its GIL hand-offs)
-                stored = self.archive.store_body(response.body, sha)
+            stored = await self._store(response.body)
         self._settle(request, response, stored=stored)
+
+    async def _store(self, body: bytes) -> tuple[str, BodyLocation]:
+        """Store a body unless the archive has it (dedup by sha256); returns its sha256 and location.
+        The `bodies` row joins the open batch: a kill before its commit leaves the manifest line,
+        and recovery adds the row back from it."""
+        sha = hashlib.sha256(body).hexdigest()
+        known = self.frontier.body_location(sha)
+        if known is not None:
+            return sha, BodyLocation(*known)
+        if len(body) >= INLINE_STORE_BYTES:  # a large body is compressed off the event loop (ISA-L releases the GIL)
+            member = await asyncio.to_thread(Archive.compress, body)
+        else:  # a page's gzip takes less than a thread hop (and its GIL hand-offs)
+            member = Archive.compress(body)
+        location = self.archive.append_member(member)
+        self.frontier.add_body(sha, location)
+        return sha, location
 
     def _queue(self, requests: list[Request]) -> None:
         added = self.frontier.add_many(requests)
@@ -183,11 +194,11 @@ class Engine:
             self.stats.inc("dupefilter/filtered", len(requests) - added)
 
     # -- settling one response --------------------------------------------------------------
-    def _settle(self, request: Request, response: Response, stored: tuple[str, str] | None = None,
+    def _settle(self, request: Request, response: Response, stored: tuple[str, BodyLocation] | None = None,
                 replayed_entry: dict | None = None) -> None:
         """Settle one response whose body (if any) is already stored: adapter, manifest line, commit."""
         body_ok = response.body is not None and response.status is not None and 200 <= response.status < 300
-        sha, rel = stored or (None, None)
+        sha, where = stored or (None, None)
         with self.frontier.transaction():
             error = response.error
             if error is None:
@@ -199,7 +210,7 @@ class Engine:
                     log.exception("handler failed on %s", request.url)
                     error = f"handler_error:{type(exc).__name__}"
             if replayed_entry is None:
-                self.archive.append(self._entry(request, response, sha, rel, error))
+                self.archive.append(self._entry(request, response, sha, where, error))
             if error is None:
                 self._queue(handled.children)
                 for key, value in handled.stats.items():
@@ -213,11 +224,14 @@ class Engine:
             self._persist_stats()
         self.bar.update(1)
 
-    def _entry(self, request: Request, response: Response, sha: str | None, rel: str | None, error: str | None) -> dict:
+    def _entry(self, request: Request, response: Response, sha: str | None, where: BodyLocation | None,
+               error: str | None) -> dict:
+        path, offset, length = where or (None, None, None)
         return {
             "url": request.url, "final_url": response.final_url, "status": response.status,
             "fetched_at": iso_utc(response.fetched_at or time.time()), "sha256": sha, "kind": request.kind,
-            "path": rel, "bytes": len(response.body) if response.body is not None and rel else 0,
+            "path": path, "offset": offset, "length": length,
+            "bytes": len(response.body) if response.body is not None and where else 0,
             "content_type": response.content_type, "headers": response.headers,
             "category": request.category, "error": error,
         }
@@ -243,19 +257,20 @@ class Engine:
                 return
             key = f"robots:{host}"
             cached = self.frontier.get(key)
-            if cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s:
-                status, text = cached["status"], read_body(self.raw, cached["path"]).decode("utf-8", "replace") if cached["path"] else None
+            if cached and "body" in cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s:
+                status, text = cached["status"], read_body(self.raw, cached["body"]).decode("utf-8", "replace") if cached["body"] else None
             else:
                 robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
                 response = await self.fetcher.fetch(robots_url, check_robots=False)
-                status, sha, rel, text = response.status, None, None, None
+                status, stored, text = response.status, None, None
                 if response.body is not None and status and 200 <= status < 300:
-                    sha, rel = self.archive.store_body(response.body)
+                    stored = await self._store(response.body)
                     text = response.body.decode("utf-8", "replace")
                 error = None if status and (200 <= status < 300 or 400 <= status < 500) else (response.error or "unreachable")
-                self.archive.append(self._entry(Request(robots_url, "robots"), response, sha, rel, error))
+                self.archive.append(self._entry(Request(robots_url, "robots"), response, *(stored or (None, None)), error))
                 with self.frontier.transaction():
-                    self.frontier.put(key, {"status": status, "path": rel, "fetched_unix": response.fetched_at})
+                    self.frontier.put(key, {"status": status, "body": stored[1]._asdict() if stored else None,
+                                            "fetched_unix": response.fetched_at})
             gate = self.politeness.gate(host)
             if status and 200 <= status < 300:
                 gate.set_robots(text, self.settings.user_agent)
@@ -283,7 +298,11 @@ class Engine:
             entry = found.get(fp)
             if entry is None:
                 continue
-            body = read_body(self.raw, entry["path"]) if entry.get("path") else None
+            body = None
+            if entry.get("path"):
+                body = read_body(self.raw, entry)
+                if entry.get("offset") is not None:  # the batch that held its `bodies` row never committed
+                    self.frontier.add_body(entry["sha256"], (entry["path"], entry["offset"], entry["length"]))
             response = Response(request.url, entry["final_url"], entry["status"], body, entry["content_type"],
                                 entry["headers"], entry["error"],
                                 datetime.fromisoformat(entry["fetched_at"]).timestamp())

@@ -28,6 +28,7 @@ from crawler.archive import KEPT_HEADERS
 from crawler.politeness import Politeness, parse_retry_after
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats
+from crawler.transport import keep_sockets
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +78,17 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def make_client(settings: CrawlSettings) -> httpx.AsyncClient:
+def make_client(settings: CrawlSettings, cheap_idle_checks: bool = True) -> httpx.AsyncClient:
+    """The crawl's HTTP client. `cheap_idle_checks=False` gives a stock httpx client (the bench's peer)."""
     n = max(settings.concurrency, 1)
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         verify=_ssl_context(),
         timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
         limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
         follow_redirects=False,  # redirects are checked hop by hop (allowed hosts, count)
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
+    return keep_sockets(client) if cheap_idle_checks else client
 
 
 class Fetcher:
@@ -109,9 +112,9 @@ class Fetcher:
         last: Retryable | None = None
         try:
             try:
-                response = await self._exchange(url)  # the common case pays for no retry machinery
+                response = await self._exchange(url, host)  # the common case pays for no retry machinery
             except Retryable as first:
-                response, attempts = await self._retry(url, first)
+                response, attempts = await self._retry(url, host, first)
         except Retryable as error:
             last = error
         except Refused as error:
@@ -130,7 +133,7 @@ class Fetcher:
         return response
 
     # -- retries ----------------------------------------------------------------------------
-    async def _retry(self, url: str, first: Retryable) -> tuple[Response, int]:
+    async def _retry(self, url: str, host: str, first: Retryable) -> tuple[Response, int]:
         """Attempts 2..max_retries+1 after a transient failure: exponential backoff with jitter."""
         if self.settings.max_retries <= 0 or self.retry_budget <= 0:
             raise first
@@ -149,7 +152,7 @@ class Fetcher:
         async for attempt in retrying:
             with attempt:
                 attempts += 1
-                response = await self._exchange(url)
+                response = await self._exchange(url, host)
         return response, attempts
 
     def _budget_spent(self, retry_state) -> bool:
@@ -161,10 +164,11 @@ class Fetcher:
         self.stats.inc(f"retry/reason_count/{getattr(error, 'reason', type(error).__name__).split(':')[0]}")
 
     # -- one exchange, redirects followed by hand ------------------------------------------
-    async def _exchange(self, url: str) -> Response:
+    async def _exchange(self, url: str, host: str) -> Response:
         current = url
-        for _hop in range(self.settings.max_redirects + 1):
-            host = urlsplit(current).netloc.lower()
+        for hop in range(self.settings.max_redirects + 1):
+            if hop:
+                host = urlsplit(current).netloc.lower()
             if host not in self.allowed_hosts:
                 log.warning("refused off-site redirect %s -> %s", url, current)
                 raise Refused(f"offsite_redirect:{host}", final_url=current)

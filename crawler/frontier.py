@@ -34,7 +34,16 @@ CREATE TABLE IF NOT EXISTS requests (
     claimed_at REAL,              -- unix time the current attempt was handed to the engine
     seq INTEGER NOT NULL          -- insertion order: ties in priority go first-in first-out
 );
-CREATE INDEX IF NOT EXISTS requests_claim ON requests(state, priority DESC, seq);
+-- Only queued rows are indexed for the claim: settling a request (in_flight → done) then
+-- rewrites its row and touches no index. (Files made before this index have requests_claim.)
+DROP INDEX IF EXISTS requests_claim;
+CREATE INDEX IF NOT EXISTS requests_queued ON requests(priority DESC, seq) WHERE state = 'queued';
+CREATE TABLE IF NOT EXISTS bodies (  -- each distinct body is stored once: sha256 → where it lies
+    sha TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 """
@@ -152,9 +161,9 @@ class Frontier:
     def claim(self, n: int) -> list[Request]:
         """Take up to n queued requests, best priority first, and mark them in flight."""
         with self.transaction():
-            rows = self.conn.execute(
+            rows = self.conn.execute(  # the literal state lets SQLite use the partial index
                 "SELECT fp, url, kind, category, meta, priority, attempts FROM requests "
-                "WHERE state=? ORDER BY priority DESC, seq LIMIT ?", (QUEUED, n),
+                "WHERE state='queued' ORDER BY priority DESC, seq LIMIT ?", (n,),
             ).fetchall()
             claimed = time.time()
             self.conn.executemany("UPDATE requests SET state=?, claimed_at=? WHERE fp=?", [(IN_FLIGHT, claimed, r[0]) for r in rows])
@@ -184,9 +193,21 @@ class Frontier:
             (FAILED, reason, fetched_at, fp),
         )
 
+    # -- stored bodies ------------------------------------------------------------------
+    def body_location(self, sha: str) -> tuple[str, int, int] | None:
+        """(path, offset, length) of a body already in the archive, or None."""
+        return self.conn.execute("SELECT path, offset, length FROM bodies WHERE sha=?", (sha,)).fetchone()
+
+    def add_body(self, sha: str, location: tuple[str, int, int]) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO bodies(sha, path, offset, length) VALUES (?, ?, ?, ?)", (sha, *location))
+
     # -- questions ----------------------------------------------------------------------
     def pending(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state IN (?, ?)", (QUEUED, IN_FLIGHT)).fetchone()[0]
+
+    def size(self) -> int:
+        """How many requests the frontier holds (rows are never deleted: the largest rowid)."""
+        return self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM requests").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT state, COUNT(*) FROM requests GROUP BY state").fetchall())

@@ -1,6 +1,8 @@
 """Reading the crawler's raw archive (CONTRACTS §3) without importing the crawler.
 
-    <raw>/bodies/<sha256[:2]>/<sha256>.gz     gzip of the body
+    <raw>/bodies/pack-<run>-<n>.gz            gzip members back to back; a line's body is the
+                                              member at its `offset`, `length` bytes long
+    <raw>/bodies/<sha256[:2]>/<sha256>.gz     (archives written before packs) one file per body
     <raw>/manifest/part-<run>-<n>.jsonl       one line per fetch; the last line for a URL wins
                                               (timelines: every successful fetch, see entries_to_parse)
 """
@@ -79,7 +81,7 @@ def entries_to_parse(raw: Path, every_success_kinds: tuple[str, ...] = ("timelin
     for url in sorted(latest):
         kept = successes.get(url)
         if kept:
-            chosen.extend(sorted(kept.values(), key=lambda e: (e.get("fetched_at") or "", e["path"])))
+            chosen.extend(sorted(kept.values(), key=lambda e: (e.get("fetched_at") or "", e["path"], e.get("offset") or 0)))
         else:
             chosen.append(latest[url])
     return chosen
@@ -92,10 +94,20 @@ def read_body(raw: Path, entry: dict) -> bytes:
     target = (raw / rel).resolve()
     if raw.resolve() not in target.parents:
         raise BodyError("bad path", rel)
+    offset, length = entry.get("offset"), entry.get("length")
+    if offset is not None and not (isinstance(offset, int) and isinstance(length, int) and offset >= 0 and length > 0):
+        raise BodyError("bad path", f"{rel} at offset {offset!r}, length {length!r}")
     try:
-        packed = target.read_bytes()
+        with target.open("rb") as handle:
+            if offset is None:  # a file of its own
+                packed = handle.read()
+            else:
+                handle.seek(offset)
+                packed = handle.read(length)
     except FileNotFoundError as error:
         raise BodyError("missing body", rel) from error
+    if offset is not None and len(packed) != length:
+        raise BodyError("missing body", f"{rel} ends before byte {offset + length}")
     try:
         body = igzip.decompress(packed)  # ISA-L: the same gzip, decoded in a fraction of zlib's time
     except (OSError, EOFError, zlib.error, isal_zlib.error) as error:

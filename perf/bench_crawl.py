@@ -1,7 +1,10 @@
 """Crawler throughput and memory against the sandbox server (politeness limits off).
 
 1. pages/s of the engine (frontier, gates, retries, archive, stats) at concurrency 8 and 32,
-   next to a bare httpx loop fetching the same URLs at the same concurrency in the same run.
+   next to a bare httpx loop fetching the same URLs at the same concurrency in the same run
+   (a stock httpx client: the issue's peer). A third side runs the same bare loop on the
+   engine's own client (crawler.transport's cheaper idle-connection checks), so the engine's
+   cost over its own HTTP stack is reported too, not only its ratio to stock httpx.
    The engine runs a URL-list adapter here, so both sides fetch exactly the same pages; the
    user-centric procedure's own rate (with its phase barriers) is reported beside it.
 2. Peak RSS of a crawl process at 10k and 100k fetched pages (quick: 2k and 10k), sampled
@@ -91,9 +94,9 @@ def _serve(data: Path):
         proc.wait(timeout=10)
 
 
-async def _bare_loop(urls: list[str], concurrency: int, settings: CrawlSettings) -> None:
+async def _bare_loop(urls: list[str], concurrency: int, settings: CrawlSettings, engine_client: bool) -> None:
     queue = list(reversed(urls))
-    async with make_client(settings.replace(concurrency=concurrency)) as client:
+    async with make_client(settings.replace(concurrency=concurrency), cheap_idle_checks=engine_client) as client:
         async def worker():
             while queue:
                 url = queue.pop()
@@ -103,10 +106,10 @@ async def _bare_loop(urls: list[str], concurrency: int, settings: CrawlSettings)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def _bare_rate(urls: list[str], concurrency: int, settings: CrawlSettings) -> float:
+def _bare_rate(urls: list[str], concurrency: int, settings: CrawlSettings, engine_client: bool = False) -> float:
     # Timed like `_engine_rate`: the whole run, event loop and client setup and teardown included.
     started = time.perf_counter()
-    asyncio.run(_bare_loop(urls, concurrency, settings))
+    asyncio.run(_bare_loop(urls, concurrency, settings, engine_client))
     return len(urls) / (time.perf_counter() - started)
 
 
@@ -187,18 +190,22 @@ def main(quick: bool = False) -> dict:
             urls = [f"{u}{'&' if '?' in u else '?'}r={k}" for k in range(repeat) for u in urls]
             rows = []
             for concurrency in (8, 32):
-                # Alternate the two sides and keep the median of 5, so load from elsewhere hits both alike;
+                # Alternate the sides and keep the median of 5, so load from elsewhere hits all alike;
                 # the median of the pairwise ratios (each pair run back to back) is the steadier figure.
-                bare, engine = [], []
+                bare, own, engine = [], [], []
                 load_before = os.getloadavg()[0]
                 for _ in range(5):
                     bare.append(_bare_rate(urls, concurrency, polite_off))
                     engine.append(_engine_rate(urls, concurrency, polite_off, tmp))
-                bare_rate, engine_rate = statistics.median(bare), statistics.median(engine)
+                    own.append(_bare_rate(urls, concurrency, polite_off, engine_client=True))
+                bare_rate, own_rate, engine_rate = statistics.median(bare), statistics.median(own), statistics.median(engine)
                 rows.append({"concurrency": concurrency, "pages": len(urls), "engine_pages_s": round(engine_rate, 1),
                              "bare_httpx_pages_s": round(bare_rate, 1), "ratio": round(engine_rate / bare_rate, 3),
                              "ratio_pairwise_median": round(statistics.median(e / b for e, b in zip(engine, bare)), 3),
+                             "bare_engine_client_pages_s": round(own_rate, 1),
+                             "ratio_to_engine_client": round(engine_rate / own_rate, 3),
                              "engine_runs": [round(r, 1) for r in engine], "bare_runs": [round(r, 1) for r in bare],
+                             "bare_engine_client_runs": [round(r, 1) for r in own],
                              "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
             template = sorted({u.split("?")[0] for u in urls if "/dp/" in u})
             sizes = (2_000, 10_000) if quick else (10_000, 100_000)

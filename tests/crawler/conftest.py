@@ -169,7 +169,7 @@ def archived_reviews(raw_dir) -> set[str]:
     found = set()
     for entry in iter_manifest(raw_dir):
         if entry["kind"] == "timeline" and entry["error"] is None:
-            for review in timeline_page(read_body(raw_dir, entry["path"])).reviews:
+            for review in timeline_page(read_body(raw_dir, entry)).reviews:
                 found.add(json.dumps(review, sort_keys=True))
     return found
 

@@ -3,16 +3,19 @@ incremental re-crawl, refusals and failures with reasons, robots, and crash repl
 from __future__ import annotations
 
 import fcntl
+import gzip
+import hashlib
 import json
 
 import pytest
 
 from crawler.amazon import rank
-from crawler.archive import iter_manifest, latest_entries
+from crawler.archive import Archive, iter_manifest, latest_entries, read_body
 from crawler.engine import CrawlLocked, Engine
 from crawler.frontier import Frontier, Request, canonical_url, fingerprint
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats
+from parsing.raw_archive import BodyError
 
 
 def fast(store, **changes) -> CrawlSettings:
@@ -62,6 +65,15 @@ def test_product_pages_older_than_the_refresh_age_are_fetched_again(mini_store, 
     refetched = {p for _, p, _ in mini_store.log[before:] if p.startswith("/dp/")}
     stored = {e["url"] for e in latest_entries(tmp_path / "raw").values() if e["kind"] == "product"}
     assert refetched and {mini_store.base_url + p for p in refetched} == stored
+    # The unchanged pages were not stored again: both runs' lines name the first run's bytes.
+    raw = tmp_path / "raw"
+    where: dict[str, set] = {}
+    for entry in iter_manifest(raw):
+        if entry["path"]:
+            assert read_body(raw, entry)  # the member at the line's offset, checked against its sha256
+            where.setdefault(entry["sha256"], set()).add((entry["path"], entry["offset"], entry["length"]))
+    assert all(len(places) == 1 for places in where.values())
+    assert len(list((raw / "bodies").glob("pack-*.gz"))) == 1  # the second run stored nothing new
 
 
 def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_store, tmp_path):
@@ -105,11 +117,39 @@ def test_a_response_stored_before_a_kill_is_replayed_not_fetched_again(mini_stor
     product = next(e for e in latest_entries(raw).values() if e["kind"] == "product")
     frontier = Frontier(raw / "crawl.sqlite")
     frontier.conn.execute("UPDATE requests SET state='in_flight', claimed_at=0 WHERE fp=?", (fingerprint(product["url"]),))
+    # The batch that held the body's dedup row never committed either.
+    frontier.conn.execute("DELETE FROM bodies WHERE sha=?", (product["sha256"],))
     frontier.close()
     before = len(mini_store.log)
     summary = Engine(fast(mini_store), tmp_path).run()
     assert summary["stats"]["recovery/replayed_from_archive"] == 1
     assert not [p for _, p, _ in mini_store.log[before:] if p.startswith("/dp/")]
+    frontier = Frontier(raw / "crawl.sqlite")
+    assert frontier.body_location(product["sha256"]) == (product["path"], product["offset"], product["length"])
+    frontier.close()
+
+
+def test_bodies_are_gzip_members_of_a_pack_read_back_by_offset(tmp_path):
+    archive = Archive(tmp_path, "run1", pack_bytes=64)
+    first, second, third = b"<html>one</html>" * 3, b"<html>two</html>", b"x" * 200
+    places = [archive.store_body(body) for body in (first, second, third)]
+    archive.close()
+    assert places[0].path == places[1].path != places[2].path  # a pack past pack_bytes gives way to the next
+    assert places[1].offset == places[0].length
+    entries = [{"path": p.path, "offset": p.offset, "length": p.length, "sha256": hashlib.sha256(b).hexdigest()}
+               for p, b in zip(places, (first, second, third))]
+    assert [read_body(tmp_path, e) for e in entries] == [first, second, third]
+    assert gzip.decompress((tmp_path / places[0].path).read_bytes()) == first + second  # plain multi-member gzip
+    # A kill mid-write leaves a torn member at the end of the pack: the lines before it still read.
+    with open(tmp_path / places[2].path, "ab") as pack:
+        pack.write(Archive.compress(b"torn")[:7])
+    assert read_body(tmp_path, entries[2]) == third
+    with pytest.raises(BodyError, match="missing body"):
+        read_body(tmp_path, {**entries[2], "offset": places[2].offset + places[2].length, "length": 30})
+    with pytest.raises(BodyError, match="corrupt body"):
+        read_body(tmp_path, {**entries[0], "offset": 1})
+    with pytest.raises(BodyError, match="bad path"):
+        read_body(tmp_path, {**entries[0], "length": None})
 
 
 def test_frontier_dedups_by_canonical_url_and_requeues_in_flight(tmp_path):

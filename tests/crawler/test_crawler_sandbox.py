@@ -54,7 +54,7 @@ def crawled_reviews(raw: Path) -> Counter:
     found = Counter()
     for entry in latest_entries(raw).values():
         if entry["kind"] == "timeline" and entry["error"] is None:
-            for review in timeline_page(read_body(raw, entry["path"])).reviews:
+            for review in timeline_page(read_body(raw, entry)).reviews:
                 found[json.dumps(review, sort_keys=True)] += 1
     return found
 
@@ -153,6 +153,13 @@ def test_sigkill_three_times_and_resume_gives_the_same_archive_without_refetchin
     cumulative = report["cumulative"]
     assert cumulative.get("recovery/requeued", 0) + cumulative.get("recovery/replayed_from_archive", 0) > 0
     assert report["frontier"].get("queued", 0) == 0 and report["frontier"].get("in_flight", 0) == 0
+    # Every stored body reads back from where its line says, and dedup knows it (rows a kill lost were re-added).
+    frontier = Frontier(killed / "crawl.sqlite")
+    for entry in iter_manifest(killed):
+        if entry["path"]:
+            assert read_body(killed, entry)
+            assert frontier.body_location(entry["sha256"]) is not None
+    frontier.close()
     # After a page was stored, no later request asked for it again.
     first_stored: dict[str, float] = {}
     for entry in iter_manifest(killed):
