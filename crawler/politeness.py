@@ -61,6 +61,7 @@ class HostGate:
         self.last_start = float("-inf")
         self._slots = asyncio.Semaphore(max(1, settings.per_host_concurrency))
         self._lock = asyncio.Lock()
+        self._starting = 0  # acquirers waiting for (or holding) the lock: while any, newcomers queue too
 
     # -- robots -------------------------------------------------------------------------
     def set_robots(self, text: str | None, user_agent: str, disallow_all: bool = False) -> None:
@@ -88,20 +89,30 @@ class HostGate:
         """Wait for a slot and for this host's next allowed start time."""
         await self._slots.acquire()
         try:
-            async with self._lock:  # starts are handed out one at a time, in order
-                while True:
-                    wait = max(self.next_start, self.paused_until) - time.monotonic()
-                    if wait <= 0:
-                        break
-                    await asyncio.sleep(wait)
-                interval = self.interval
-                if interval > 0 and self.settings.jitter > 0:
-                    interval *= 1.0 + self.rng.uniform(0.0, self.settings.jitter)
-                self.last_start = time.monotonic()
-                self.next_start = self.last_start + interval
+            if self._starting or max(self.next_start, self.paused_until) > time.monotonic():
+                self._starting += 1
+                try:
+                    async with self._lock:  # starts are handed out one at a time, in order
+                        while True:
+                            wait = max(self.next_start, self.paused_until) - time.monotonic()
+                            if wait <= 0:
+                                break
+                            await asyncio.sleep(wait)
+                        self._take_start()
+                finally:
+                    self._starting -= 1
+            else:  # nobody waiting and no wait due: the same start, without the lock's round trip
+                self._take_start()
         except BaseException:
             self._slots.release()
             raise
+
+    def _take_start(self) -> None:
+        interval = self.interval
+        if interval > 0 and self.settings.jitter > 0:
+            interval *= 1.0 + self.rng.uniform(0.0, self.settings.jitter)
+        self.last_start = time.monotonic()
+        self.next_start = self.last_start + interval
 
     def release(self) -> None:
         self._slots.release()

@@ -189,21 +189,31 @@ def main(quick: bool = False) -> dict:
             repeat = 3 if quick else 10
             urls = [f"{u}{'&' if '?' in u else '?'}r={k}" for k in range(repeat) for u in urls]
             rows = []
+            rounds = 3 if quick else 6
             for concurrency in (8, 32):
-                # Alternate the sides and keep the median of 5, so load from elsewhere hits all alike;
-                # the median of the pairwise ratios (each pair run back to back) is the steadier figure.
-                bare, own, engine = [], [], []
+                # Each round runs the three sides back to back, in an order that rotates from round to
+                # round, so slow drifts in this machine's speed (and any after-effect of one side on
+                # the next) hit all sides alike. Both the ratio of medians and the median of the
+                # per-round ratios are reported; the latter is the steadier figure.
+                sides = {
+                    "bare": lambda: _bare_rate(urls, concurrency, polite_off),
+                    "engine": lambda: _engine_rate(urls, concurrency, polite_off, tmp),
+                    "own": lambda: _bare_rate(urls, concurrency, polite_off, engine_client=True),
+                }
+                runs: dict[str, list[float]] = {name: [] for name in sides}
                 load_before = os.getloadavg()[0]
-                for _ in range(5):
-                    bare.append(_bare_rate(urls, concurrency, polite_off))
-                    engine.append(_engine_rate(urls, concurrency, polite_off, tmp))
-                    own.append(_bare_rate(urls, concurrency, polite_off, engine_client=True))
+                for round_ in range(rounds):
+                    order = list(sides)[round_ % 3:] + list(sides)[:round_ % 3]
+                    for name in order:
+                        runs[name].append(sides[name]())
+                bare, own, engine = runs["bare"], runs["own"], runs["engine"]
                 bare_rate, own_rate, engine_rate = statistics.median(bare), statistics.median(own), statistics.median(engine)
                 rows.append({"concurrency": concurrency, "pages": len(urls), "engine_pages_s": round(engine_rate, 1),
                              "bare_httpx_pages_s": round(bare_rate, 1), "ratio": round(engine_rate / bare_rate, 3),
                              "ratio_pairwise_median": round(statistics.median(e / b for e, b in zip(engine, bare)), 3),
                              "bare_engine_client_pages_s": round(own_rate, 1),
                              "ratio_to_engine_client": round(engine_rate / own_rate, 3),
+                             "ratio_to_engine_client_pairwise_median": round(statistics.median(e / o for e, o in zip(engine, own)), 3),
                              "engine_runs": [round(r, 1) for r in engine], "bare_runs": [round(r, 1) for r in bare],
                              "bare_engine_client_runs": [round(r, 1) for r in own],
                              "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
