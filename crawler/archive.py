@@ -64,9 +64,6 @@ class Archive:
         """The gzip member of a body (releases the GIL: large bodies are compressed on a thread)."""
         return isal_zlib.compress(body, COMPRESS_LEVEL, wbits=GZIP_WBITS)
 
-    def store_body(self, body: bytes) -> BodyLocation:
-        return self.append_member(self.compress(body))
-
     def append_member(self, member: bytes) -> BodyLocation:
         """Append one compressed body to the open pack. Event-loop only: offsets are handed out in order."""
         if self._pack_fd is None or self._pack_size >= self.pack_bytes:

@@ -69,14 +69,6 @@ def _is_canonical(match: re.Match) -> bool:
     return True
 
 
-def _dump_meta(meta: dict) -> str:
-    return json.dumps(meta) if meta else "{}"  # most requests carry none: skip the encoder
-
-
-def _load_meta(text: str) -> dict:
-    return json.loads(text) if text != "{}" else {}
-
-
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports and the fragment, sort the query (Scrapy's rule)."""
     plain = _PLAIN_URL.fullmatch(url)
@@ -97,6 +89,14 @@ def _canonicalize(url: str) -> str:
 
 def fingerprint(url: str) -> str:
     return hashlib.sha1(canonical_url(url).encode()).hexdigest()
+
+
+def _dump_meta(meta: dict) -> str:
+    return json.dumps(meta) if meta else "{}"  # most requests carry none: skip the encoder
+
+
+def _load_meta(text: str) -> dict:
+    return json.loads(text) if text != "{}" else {}
 
 
 @dataclass

@@ -189,7 +189,7 @@ def main(quick: bool = False) -> dict:
             repeat = 3 if quick else 10
             urls = [f"{u}{'&' if '?' in u else '?'}r={k}" for k in range(repeat) for u in urls]
             rows = []
-            rounds = 3 if quick else 6
+            rounds = 3 if quick else 10
             for concurrency in (8, 32):
                 # Each round runs the three sides back to back, in an order that rotates from round to
                 # round, so slow drifts in this machine's speed (and any after-effect of one side on

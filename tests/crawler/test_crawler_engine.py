@@ -134,7 +134,7 @@ def test_a_response_stored_before_a_kill_is_replayed_not_fetched_again(mini_stor
 def test_bodies_are_gzip_members_of_a_pack_read_back_by_offset(tmp_path):
     archive = Archive(tmp_path, "run1", pack_bytes=64)
     first, second, third = b"<html>one</html>" * 3, b"<html>two</html>", b"x" * 200
-    places = [archive.store_body(body) for body in (first, second, third)]
+    places = [archive.append_member(Archive.compress(body)) for body in (first, second, third)]
     archive.close()
     assert places[0].path == places[1].path != places[2].path  # a pack past pack_bytes gives way to the next
     assert places[1].offset == places[0].length
