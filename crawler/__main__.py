@@ -16,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from crawler.settings import CrawlSettings
+from crawler.settings import SANDBOX_PORT, CrawlSettings
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     crawl = sub.add_parser("crawl", help="start or resume a crawl")
     crawl.add_argument("--out", required=True, type=Path, help="output folder; the raw archive goes to OUT/raw/")
     crawl.add_argument("--sandbox", type=Path, help="serve this generated sandbox folder on 127.0.0.1 during the crawl")
-    crawl.add_argument("--sandbox-port", type=int, default=8765,
+    crawl.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT,
                        help="fixed, since stored URLs carry it: a resume must see the same base URL")
     crawl.add_argument("--sandbox-crawl-delay", type=float, default=1.0, help="the Crawl-delay of the sandbox's robots.txt")
     _add_settings_options(crawl)

@@ -59,16 +59,12 @@ class Engine:
     async def crawl(self) -> dict:
         started = time.time()
         self.raw.mkdir(parents=True, exist_ok=True)
-        lock = open(self.raw / "crawl.lock", "w")
-        try:  # one engine per archive; the OS drops the lock when a process dies, even by kill -9
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise CrawlLocked(f"another crawl is running on {self.raw}") from None
-        try:
+        with open(self.raw / "crawl.lock", "w") as lock:
+            try:  # one engine per archive; the OS drops the lock when a process dies, even by kill -9
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CrawlLocked(f"another crawl is running on {self.raw}") from None
             return await self._crawl(started)
-        finally:
-            lock.close()
 
     async def _crawl(self, started: float) -> dict:
         self.frontier = Frontier(self.raw / "crawl.sqlite")

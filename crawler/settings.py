@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 
+# A crawl that serves the sandbox itself listens here. Fixed, since stored URLs carry the port:
+# a resumed or later crawl must see the same base URL.
+SANDBOX_PORT = 8765
+
+
 @dataclass(frozen=True)
 class CrawlSettings:
     # Where and who.

@@ -17,7 +17,7 @@ import dagster as dg
 
 from crawler.engine import Engine
 from crawler.sandbox.output import generate
-from crawler.settings import CrawlSettings
+from crawler.settings import SANDBOX_PORT, CrawlSettings
 from parsing.categories import CATEGORIES, safe_category
 from pipelines.partitions import category_partitions
 from pipelines.resources import DataRoot
@@ -69,7 +69,7 @@ def sandbox_site(context: dg.AssetExecutionContext, config: SandboxConfig, data_
 class CrawlConfig(dg.Config):
     target: str = "sandbox"  # "sandbox": serve <data_root>/sandbox on 127.0.0.1; "site": crawl base_url
     base_url: str = ""
-    sandbox_port: int = 8765  # fixed: stored URLs carry it, so a resumed or later crawl must see the same
+    sandbox_port: int = SANDBOX_PORT
     sandbox_crawl_delay: float = 0.05  # the Crawl-delay the sandbox writes in its robots.txt
     users: int = 50
     seed: int = 0
