@@ -53,12 +53,12 @@ CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 # A URL that is already in canonical form, checked by one regex: an adapter builds most of its
 # links that way, and the general rule below costs ~4x more (fingerprints run twice a page).
 _PLAIN_URL = re.compile(r"(https?)://([a-z0-9.\-]+)(?::([1-9][0-9]{0,4}))?(/[^?#\x00-\x20]*)(?:\?([A-Za-z0-9_.~=&\-]+))?")
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _is_canonical(match: re.Match) -> bool:
     scheme, _, port, _, query = match.groups()
-    if port and (port == _DEFAULT_PORTS[scheme] or int(port) > 65535):
+    if port and (int(port) == _DEFAULT_PORTS[scheme] or int(port) > 65535):
         return False
     if query:
         pairs = [param.partition("=") for param in query.split("&")]
@@ -82,7 +82,7 @@ def _canonicalize(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))) if parts.query else ""
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
