@@ -19,6 +19,7 @@ so the same archive always gives the same bytes of data.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections import Counter
@@ -34,6 +35,8 @@ from parsing.quarantine import Quarantine
 from parsing.raw_archive import BodyError, entries_to_parse, read_body, resolve_raw_dir
 from parsing.reviews import asin_from_url
 from parsing.schemas import to_table, validate_records
+from parsing.settings import DEFAULT_SETTINGS, ParseSettings
+from parsing.worker import BudgetedWorker
 
 PARSED_KINDS = ("product", "timeline")
 
@@ -56,16 +59,46 @@ def _fetch_failed(entry: dict) -> str | None:
     return None
 
 
-def parse_archive(raw_dir: str | Path) -> BatchResult:
-    """Parse every product and timeline page of an archive; nothing here writes files."""
-    raw = resolve_raw_dir(raw_dir)
+def parse_fetched(kind: str, body: bytes, url: str, content_type: str | None):
+    """One fetched page → its TimelinePage (kind "timeline") or meta record (kind "product");
+    raises PageError, with "schema violation" for records that break the schema."""
+    if kind == "timeline":
+        page = timeline_page(body)
+        violations = validate_records(page.reviews, "review")
+    else:
+        page = parse_product(body, url=url, content_type=content_type)
+        violations = validate_records([page], "meta")
+    if violations:
+        raise PageError("schema violation", str(violations[0]))
+    return page
+
+
+def parse_archive(raw_dir: str | Path, settings: ParseSettings = DEFAULT_SETTINGS) -> BatchResult:
+    """Parse every product and timeline page of an archive; nothing here writes files.
+
+    Each page is parsed in a worker process under `settings.page_time_budget_s` (None: in this
+    process, with only the depth pre-scan as a guard)."""
+    budget = settings.page_time_budget_s
+    with contextlib.ExitStack() as stack:
+        if budget is None:
+            parse = parse_fetched
+        else:
+            parse = stack.enter_context(BudgetedWorker(parse_fetched, budget)).call
+        return _parse_entries(resolve_raw_dir(raw_dir), parse)
+
+
+def _parse_entries(raw: Path, parse) -> BatchResult:
     quarantine = Quarantine()
     seen = Counter()
     parsed = Counter()
     reviews_by_id: dict[str, tuple[tuple, dict]] = {}  # contribution id → (recency key, record)
     meta_by_parent: dict[str, tuple[tuple, dict]] = {}
     fetch_failed = 0  # pages the crawl never got (404, retries spent): quarantined, not in the yield
-    for entry in entries_to_parse(raw):
+    rejected: list = []  # manifest lines with fields of the wrong type
+    entries = entries_to_parse(raw, rejected=rejected)
+    for number, problem, line in rejected:
+        quarantine.add(f"manifest line {number}", "manifest", "bad manifest line", line, problem)
+    for entry in entries:
         kind = entry.get("kind") or "unknown"
         seen[kind] += 1
         if kind not in PARSED_KINDS:
@@ -83,35 +116,27 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
             continue
         recency = (entry.get("fetched_at") or "", url)
         try:
-            if kind == "timeline":
-                page = timeline_page(body)
-                violations = validate_records(page.reviews, "review")
-                if violations:
-                    quarantine.add(url, kind, "schema violation", body, str(violations[0]))
-                    continue
-                for index, (review_id, review) in enumerate(zip(page.review_ids, page.reviews)):
-                    key = review_id or f"{url}#{index}"
-                    previous = reviews_by_id.get(key)
-                    if previous is None or recency >= previous[0]:
-                        reviews_by_id[key] = (recency, review)
-            else:
-                record = parse_product(body, url=entry.get("final_url") or url)
-                violations = validate_records([record], "meta")
-                if violations:
-                    quarantine.add(url, kind, "schema violation", body, str(violations[0]))
-                    continue
-                parent = record["parent_asin"] or asin_from_url(url) or url
-                own_page = asin_from_url(entry.get("final_url") or url) == parent
-                rank = (own_page, recency)
-                previous = meta_by_parent.get(parent)
-                if previous is None or rank >= previous[0]:
-                    meta_by_parent[parent] = (rank, record)
+            page = parse(kind, body, entry.get("final_url") or url, entry.get("content_type"))
         except PageError as error:
             quarantine.add(url, kind, error.reason, body, error.detail)
             continue
         except Exception as error:  # a parser bug must not sink the batch; it is quarantined and counted
             quarantine.add(url, kind, "parser error", body, f"{type(error).__name__}: {error}")
             continue
+        if kind == "timeline":
+            for index, (review_id, review) in enumerate(zip(page.review_ids, page.reviews)):
+                key = review_id or f"{url}#{index}"
+                previous = reviews_by_id.get(key)
+                if previous is None or recency >= previous[0]:
+                    reviews_by_id[key] = (recency, review)
+        else:
+            record = page
+            parent = record["parent_asin"] or asin_from_url(url) or url
+            own_page = asin_from_url(entry.get("final_url") or url) == parent
+            rank = (own_page, recency)
+            previous = meta_by_parent.get(parent)
+            if previous is None or rank >= previous[0]:
+                meta_by_parent[parent] = (rank, record)
         parsed[kind] += 1
 
     result = BatchResult(quarantine=quarantine)
@@ -126,7 +151,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
         category = category_of.get(review["parent_asin"], "Unknown")
         result.reviews.setdefault(category, []).append(review)
 
-    attempted = sum(parsed.values()) + len(quarantine) - fetch_failed
+    attempted = sum(parsed.values()) + len(quarantine) - fetch_failed - len(rejected)
     result.report = {
         "pages_seen": sum(seen.values()),
         "pages_by_kind": dict(sorted(seen.items())),
@@ -135,6 +160,7 @@ def parse_archive(raw_dir: str | Path) -> BatchResult:
         "quarantined": len(quarantine),
         "quarantined_by_reason": quarantine.counts(),
         "fetch_failed": fetch_failed,
+        "bad_manifest_lines": len(rejected),
         "yield": round(sum(parsed.values()) / attempted, 6) if attempted else 1.0,
         "reviews": sum(len(v) for v in result.reviews.values()),
         "meta": sum(len(v) for v in result.meta.values()),
@@ -170,9 +196,9 @@ def write_bronze(result: BatchResult, out_dir: str | Path) -> dict:
     return result.report
 
 
-def run_batch(raw_dir: str | Path, out_dir: str | Path) -> dict:
+def run_batch(raw_dir: str | Path, out_dir: str | Path, settings: ParseSettings = DEFAULT_SETTINGS) -> dict:
     """`python -m parsing batch RAW_DIR OUT_DIR`: parse the archive, write bronze, return the report."""
-    return write_bronze(parse_archive(raw_dir), out_dir)
+    return write_bronze(parse_archive(raw_dir, settings), out_dir)
 
 
 def summary_line(report: dict) -> str:

@@ -1,5 +1,5 @@
 """Bytes → an lxml tree, once, with the page's own encoding; the page checks (captcha, binary,
-truncated, charset) and the text helpers over the tree.
+truncated, charset, nesting depth) and the text helpers over the tree.
 
 Review and listing pages are read from this tree with small relative XPaths (product pages use
 the Lexbor tree of `parsing.lexbor_dom`, with the same checks); an element's text is its `.text`
@@ -8,16 +8,26 @@ the Lexbor tree of `parsing.lexbor_dom`, with the same checks); an element's tex
 """
 from __future__ import annotations
 
+import codecs
 import re
+from itertools import accumulate
 
 from lxml import etree
 
 from parsing.errors import BlockedPage, UnparsablePage
+from parsing.settings import DEFAULT_SETTINGS
 from parsing.text import normalize_space
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Plain etree parsers: lxml.html's element classes cost a Python call per element touched.
-_PARSERS: dict[tuple[str, bool], etree.HTMLParser] = {}
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# A start tag (void elements, which never nest, left out) or an end tag, for the depth pre-scan.
+_TAG_EDGE = re.compile(
+    rb"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|keygen|link|meta|param|source|track|wbr)[\s/>])[A-Za-z]", re.I)
+_DEPTH_STEP = {b"": 1, b"/": -1}.__getitem__
+# A plain etree parser (lxml.html's element classes cost a Python call per element touched), given
+# UTF-8 (see `as_utf8`); no id table: no rule uses XPath `id()`, and it costs a sixth of the parse.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
+_RESOURCE_LIMIT = (etree.ErrorTypes.ERR_RESOURCE_LIMIT,)
 # What a Robot Check page says, in the forms Amazon has used since 2014.
 _BLOCK_MARKS = (
     b"/errors/validateCaptcha",
@@ -39,32 +49,77 @@ def as_bytes(html: bytes | str) -> bytes:
     return html.encode("utf-8") if isinstance(html, str) else bytes(html)
 
 
-def _parser(encoding: str) -> etree.HTMLParser:
-    parser = _PARSERS.get(encoding)
-    if parser is None:
-        # No id table: no rule uses XPath `id()`, and building it costs about a sixth of the parse.
-        parser = _PARSERS[encoding] = etree.HTMLParser(
-            encoding=encoding, remove_comments=True, remove_pis=True, collect_ids=False)
-    return parser
+def bom_encoding(body: bytes) -> str | None:
+    """The encoding a byte-order mark names (UTF-8, or UTF-16 either way round), else None."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Python's utf-16 codec reads the BOM's byte order and drops it
+    return None
 
 
-def sniff_encoding(body: bytes) -> str:
-    """The charset a page declares in its first few KB; UTF-8 when it declares none."""
-    match = _CHARSET.search(body, 0, 4096)
-    name = match.group(1).decode("ascii", "replace").lower() if match else "utf-8"
-    if name in ("utf8", "utf-8"):
-        return "utf-8"
-    try:  # pages saved as UTF-8 that still declare latin-1 (Amazon's 2012 pages do)
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+def charset_param(content_type: str | None) -> str | None:
+    """'text/html; charset=ISO-8859-1' → 'ISO-8859-1' (an HTTP Content-Type's charset)."""
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _codec(label: str | None) -> str | None:
     try:
-        import codecs
+        return codecs.lookup(label).name if label else None
+    except LookupError:  # an unknown label is ignored, as browsers do
+        return None
 
-        return codecs.lookup(name).name
-    except LookupError:
+
+def _is_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The page's encoding, in the order browsers use (WHATWG encoding sniffing): a byte-order
+    mark, then the HTTP Content-Type's charset (when known), then a `<meta charset>` in the first
+    4 KB, then a guess: UTF-8 when the bytes are valid UTF-8, else charset-normalizer's best guess
+    (windows-1252, the web's legacy default, when it has none)."""
+    bom = bom_encoding(body)
+    if bom:
+        return bom
+    declared = _codec(charset_param(content_type))
+    if declared is None:
+        match = _CHARSET.search(body, 0, 4096)
+        declared = _codec(match.group(1).decode("ascii", "replace")) if match else None
+    if declared == "utf-8":
+        return declared
+    if _is_utf8(body):  # pages saved as UTF-8 that still declare latin-1 (Amazon's 2012 pages do)
         return "utf-8"
+    return declared or _guess_encoding(body)
+
+
+def _guess_encoding(body: bytes) -> str:
+    """charset-normalizer's best guess for an undeclared, non-UTF-8 page. Short Western text fits
+    several code pages equally well (cp1250 "Crčme" as well as cp1252 "Crème"); on such a tie
+    windows-1252 wins, the default browsers fall back to."""
+    from charset_normalizer import from_bytes  # only undeclared, non-UTF-8 pages pay for it
+
+    matches = from_bytes(body[:DEFAULT_SETTINGS.detect_bytes])
+    best = matches.best()
+    if best is None:
+        return "cp1252"
+    for match in matches:
+        if (match.chaos, match.coherence) == (best.chaos, best.coherence) and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return _codec(best.encoding) or "cp1252"
+
+
+def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
+    """The page's bytes as UTF-8 (both HTML parsers are given UTF-8)."""
+    encoding = sniff_encoding(body, content_type)
+    return body if encoding == "utf-8" else body.decode(encoding, "replace").encode("utf-8")
 
 
 def is_blocked(html: bytes | str) -> bool:
@@ -90,22 +145,50 @@ def check_document(body: bytes) -> None:
     """Raise UnparsablePage for empty, whitespace-only or binary input."""
     if not _NON_SPACE.search(body):
         raise UnparsablePage("empty", "no bytes" if not body else "only whitespace")
-    if is_binary(body):
+    if bom_encoding(body) != "utf-16" and is_binary(body):  # UTF-16 text is full of NUL bytes
         raise UnparsablePage("binary", "not a text document")
 
 
-def parse_document(html: bytes | str, *, check_blocked: bool = True) -> etree._Element:
-    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty/binary input."""
+def markup_depth(body: bytes) -> int:
+    """How deep the page's tags nest, estimated in one linear scan: +1 per start tag, -1 per end
+    tag. Unclosed `<p>`/`<li>` make it overcount (the safe side)."""
+    return max(accumulate(map(_DEPTH_STEP, _TAG_EDGE.findall(body))), default=0)
+
+
+def check_depth(body: bytes, limit: int = DEFAULT_SETTINGS.max_depth) -> None:
+    """Raise UnparsablePage("too deep") before a parser spends minutes on deeply nested markup."""
+    if body.count(b"<") <= limit:  # fewer tags than the limit: cannot nest deeper (most small pages)
+        return
+    depth = markup_depth(body)
+    if depth > limit:
+        raise UnparsablePage("too deep", f"tags nest {depth} deep (limit {limit})")
+
+
+def prepare_body(html: bytes | str, content_type: str | None = None,
+                 max_depth: int = DEFAULT_SETTINGS.max_depth) -> bytes:
+    """The checks every page passes before a parser sees it (empty, binary, depth), and its
+    bytes as UTF-8."""
     body = as_bytes(html)
     check_document(body)
+    body = as_utf8(body, content_type)
+    check_depth(body, max_depth)
+    return body
+
+
+def parse_document(html: bytes | str, *, check_blocked: bool = True, content_type: str | None = None) -> etree._Element:
+    """Parse a page; raise BlockedPage for a captcha, UnparsablePage for empty, binary or too
+    deeply nested input."""
+    body = prepare_body(html, content_type)
     if check_blocked and is_blocked(body):
         raise BlockedPage("captcha", "Robot Check page")
     try:
-        root = etree.fromstring(body, _parser(sniff_encoding(body)))
+        root = etree.fromstring(body, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise UnparsablePage("malformed", str(error)[:200]) from error
     if root is None:
         raise UnparsablePage("malformed", "no document element")
+    if _PARSER.error_log.filter_types(_RESOURCE_LIMIT):  # libxml2 drops what nests below 256 levels
+        raise UnparsablePage("too deep", "tags nest deeper than libxml2's 256 levels")
     _prepare_text(root)
     return root
 

@@ -2,7 +2,7 @@
 
 Product pages are parsed with Lexbor rather than libxml2: it builds the tree in about half the
 time, which is most of the cost of a page. The rules stay those of `parsing.dom`: the page's own
-charset, scripts and styles dropped (their data is read from the raw bytes), a `<br>` read as a
+charset, the depth limit, scripts and styles dropped (their data is read from the raw bytes), a `<br>` read as a
 space, blocks found by id in one pass, an element's text all its text nodes, normalised.
 Helpers take a node and mirror the XPath axes the rules were written with: `descendants`
 (`.//*`, the node itself excluded), `ancestors` (`ancestor::*`), `get` (`@name`, "" for a bare
@@ -14,7 +14,8 @@ import ctypes
 
 from selectolax.lexbor import LexborHTMLParser
 
-from parsing.dom import check_document, first, sniff_encoding  # noqa: F401 (`first` is shared)
+from parsing.dom import first, prepare_body  # noqa: F401 (`first` is shared)
+from parsing.settings import DEFAULT_SETTINGS
 from parsing.text import normalize_space
 
 
@@ -32,11 +33,14 @@ def _keep_freed_heap(limit: int = 64 << 20) -> None:
 _keep_freed_heap()
 
 
-def parse_page(body: bytes):
-    """The page's root element; raise UnparsablePage for empty or binary input."""
-    check_document(body)
-    encoding = sniff_encoding(body)
-    tree = LexborHTMLParser(body if encoding == "utf-8" else body.decode(encoding, "replace"))
+def parse_page(body: bytes, content_type: str | None = None, max_depth: int = DEFAULT_SETTINGS.max_depth):
+    """The page's root element; raise UnparsablePage for empty, binary or too deeply nested input."""
+    return lexbor_root(prepare_body(body, content_type, max_depth))
+
+
+def lexbor_root(body: bytes):
+    """The root element of a page already through `parsing.dom.prepare_body` (checked, UTF-8)."""
+    tree = LexborHTMLParser(body)
     tree.strip_tags(["script", "style"])
     for br in tree.css("br"):
         br.insert_after(" ")

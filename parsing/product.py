@@ -14,8 +14,8 @@ from operator import itemgetter
 from urllib.parse import unquote
 
 from parsing.details import DETAIL_CONTAINER_IDS, product_details
-from parsing.dom import as_bytes, is_blocked, is_truncated
-from parsing.lexbor_dom import ancestors, classes, first, get, ids_in, parse_page, select_below, text_of
+from parsing.dom import is_blocked, is_truncated, prepare_body
+from parsing.lexbor_dom import ancestors, classes, first, get, ids_in, lexbor_root, select_below, text_of
 from parsing.errors import BlockedPage, UnparsablePage
 from parsing.media import IMAGE_IDS, images_from_dom, images_from_gallery, images_from_script, videos_from_script
 from parsing.reviews import asin_from_url
@@ -60,14 +60,14 @@ _FBT_ASIN = re.compile(r"[A-Z0-9]{10}")
 _DP_HREF = re.compile(r"/(?:dp|gp/product)/([A-Z0-9]{10})")
 
 
-def parse_product(html: bytes | str, url: str | None = None) -> dict:
-    """The official meta record of one product page.
+def parse_product(html: bytes | str, url: str | None = None, content_type: str | None = None) -> dict:
+    """The official meta record of one product page (`content_type`: the HTTP header, for its charset).
 
     Raises BlockedPage for a Robot Check page and UnparsablePage (with a reason) for one
-    that is empty, binary, truncated or not a product page.
+    that is empty, binary, too deeply nested, truncated or not a product page.
     """
-    body = as_bytes(html)
-    root = parse_page(body)  # a page with a product title is no captcha: checked below, if none
+    body = prepare_body(html, content_type)  # checked, and UTF-8: the extractors read these bytes too
+    root = lexbor_root(body)  # a page with a product title is no captcha: checked below, if none
     anchors = ids_in(root, _LOOKUP_IDS)  # {id: element} for the ids present; .get() for the others
     title_node = anchors.get("productTitle")
     if title_node is not None and title_node.tag == "input":

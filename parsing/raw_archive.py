@@ -34,9 +34,29 @@ def resolve_raw_dir(path: str | Path) -> Path:
     raise FileNotFoundError(f"no raw archive (a manifest/ folder) in {path} or {path / 'raw'}")
 
 
-def iter_manifest(raw: Path) -> Iterator[tuple[int, dict]]:
+# A manifest line's fields and the types they may have (None: absent); CONTRACTS §3.
+_FIELD_TYPES = {"url": (str,), "kind": (str, type(None)), "path": (str, type(None)), "status": (int, type(None)),
+                "sha256": (str, type(None)), "content_type": (str, type(None)), "fetched_at": (str, type(None)),
+                "final_url": (str, type(None))}  # offset and length: checked by read_body
+
+
+def manifest_problem(entry) -> str | None:
+    """Why a parsed manifest line cannot be used (a field of the wrong type), or None."""
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    if not entry.get("url"):
+        return "no url"
+    for name, types in _FIELD_TYPES.items():
+        value = entry.get(name)
+        if not isinstance(value, types) or isinstance(value, bool):
+            return f"{name} is {type(value).__name__}, not {types[0].__name__}"
+    return None
+
+
+def iter_manifest(raw: Path, rejected: list | None = None) -> Iterator[tuple[int, dict]]:
     """(line number across parts, entry) in write order; torn or garbled lines are skipped
-    (a killed crawl may leave half a last line)."""
+    (a killed crawl may leave half a last line). A whole JSON line with fields of the wrong
+    type is skipped too, and appended to `rejected` as (line number, reason, the line's text)."""
     number = 0
     for part in sorted((raw / "manifest").glob("part-*.jsonl")):
         with part.open("rb") as handle:
@@ -48,8 +68,11 @@ def iter_manifest(raw: Path) -> Iterator[tuple[int, dict]]:
                     entry = json.loads(line)
                 except ValueError:
                     continue
-                if isinstance(entry, dict) and entry.get("url"):
+                problem = manifest_problem(entry)
+                if problem is None:
                     yield number, entry
+                elif rejected is not None:
+                    rejected.append((number, problem, line.decode("utf-8", "replace").strip()))
 
 
 def latest_entries(raw: Path) -> list[dict]:
@@ -60,18 +83,20 @@ def latest_entries(raw: Path) -> list[dict]:
     return [latest[url] for url in sorted(latest)]
 
 
-def entries_to_parse(raw: Path, every_success_kinds: tuple[str, ...] = ("timeline",)) -> list[dict]:
+def entries_to_parse(raw: Path, every_success_kinds: tuple[str, ...] = ("timeline",),
+                     rejected: list | None = None) -> list[dict]:
     """The manifest lines a batch parses, in a deterministic order.
 
     For most kinds the last line for a URL wins. For `every_success_kinds` (timelines),
     every successful fetch with a distinct body is kept: an incremental re-crawl refetches a
     timeline's first page under the same URL, and the reviews it pushed to later pages must
     not be lost; contribution ids dedupe what two fetches both hold. A timeline URL that never
-    succeeded keeps its last line, so its failure is quarantined.
+    succeeded keeps its last line, so its failure is quarantined. Unusable lines go to `rejected`
+    (see `iter_manifest`).
     """
     latest: dict[str, dict] = {}
     successes: dict[str, dict[str, dict]] = {}
-    for _, entry in iter_manifest(raw):
+    for _, entry in iter_manifest(raw, rejected):
         url = entry["url"]
         latest[url] = entry
         ok = entry.get("status") == 200 and not entry.get("error") and entry.get("path")

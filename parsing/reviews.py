@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from parsing.dom import first, text_of
 from parsing.text import normalize_space, parse_count, parse_day, parse_rating
 
@@ -69,53 +71,72 @@ def _record(rating, title, text, images, asin, user_id, timestamp, helpful, veri
     }
 
 
+# Compiled once; every lookup inside a review block is relative to the block (`descendant::`),
+# so a page costs time linear in its size, however many blocks it holds.
+_REVIEW_BLOCKS = etree.XPath('//*[@data-hook="review"]')
+_STAR_TEXT = etree.XPath('descendant::*[@data-hook="review-star-rating" or @data-hook="cmps-review-star-rating"]'
+                         '/descendant::*[contains(@class,"a-icon-alt")]')
+_TITLE = etree.XPath('descendant::*[@data-hook="review-title"]')
+_TITLE_SPANS = etree.XPath('span[not(contains(@class,"a-letter-space"))]')
+_BODY = etree.XPath('descendant::*[@data-hook="review-body"]')
+_DATE = etree.XPath('descendant::*[@data-hook="review-date"]')
+_HELPFUL = etree.XPath('descendant::*[@data-hook="helpful-vote-statement"]')
+_PROFILE_HREF = etree.XPath('descendant::a[contains(@class,"a-profile")]/@href')
+_IMAGE_TILES = etree.XPath('descendant::img[@data-hook="review-image-tile"]/@src')
+_VERIFIED = etree.XPath('descendant::*[@data-hook="avp-badge" or @data-hook="avp-badge-linkless"]')
+_OLD_ANCHORS = etree.XPath("//a[@name]")
+_OLD_REVIEW_TEXT = etree.XPath('descendant::*[contains(@class,"reviewText")]')
+_OLD_STARS = etree.XPath('descendant::*[contains(@class,"swSprite") or contains(@class,"a-icon-star")]/@title')
+_OLD_TITLE = etree.XPath("descendant::span/b")
+_OLD_DATE = etree.XPath("descendant::nobr")
+_OLD_PROFILE = etree.XPath('descendant::a[contains(@href,"/profile/")]/@href')
+_OLD_LINES = etree.XPath("div/text()")
+_OLD_VERIFIED = etree.XPath('descendant::*[contains(@class,"crVerifiedStripe")]')
+_REVIEW_ID = re.compile(r"R[A-Z0-9]{6,}")
+
+
 def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
     records, ids = [], []
-    for node in root.xpath('//*[@data-hook="review"]'):
-        rating_node = first(node.xpath(
-            './/*[@data-hook="review-star-rating" or @data-hook="cmps-review-star-rating"]//*[contains(@class,"a-icon-alt")]'))
-        title_node = first(node.xpath('.//*[@data-hook="review-title"]'))
+    for node in _REVIEW_BLOCKS(root):
+        title_node = first(_TITLE(node))
         title = ""
         if title_node is not None:
             # The title link also holds the star icon's alt text; keep only the title spans.
-            spans = title_node.xpath('./span[not(contains(@class,"a-letter-space"))]')
+            spans = _TITLE_SPANS(title_node)
             title = normalize_space(" ".join(text_of(s) for s in spans)) if spans else text_of(title_node)
-        body = first(node.xpath('.//*[@data-hook="review-body"]'))
-        date = first(node.xpath('.//*[@data-hook="review-date"]'))
-        helpful = first(node.xpath('.//*[@data-hook="helpful-vote-statement"]'))
-        profile = first(node.xpath('.//a[contains(@class,"a-profile")]/@href'))
-        tiles = node.xpath('.//img[@data-hook="review-image-tile"]/@src')
-        verified = bool(node.xpath('.//*[@data-hook="avp-badge" or @data-hook="avp-badge-linkless"]'))
         records.append(_record(
-            parse_rating(text_of(rating_node)), title, text_of(body), [review_image(u) for u in tiles],
-            asin, profile_id(profile), parse_day(text_of(date)), parse_count(text_of(helpful)) or 0, verified,
+            parse_rating(text_of(first(_STAR_TEXT(node)))), title, text_of(first(_BODY(node))),
+            [review_image(u) for u in _IMAGE_TILES(node)], asin, profile_id(first(_PROFILE_HREF(node))),
+            parse_day(text_of(first(_DATE(node)))), parse_count(text_of(first(_HELPFUL(node)))) or 0,
+            bool(_VERIFIED(node)),
         ))
         ids.append(node.get("id") or "")
     return records, ids
 
 
 def _old_layout_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
+    """Each review is the first `div` after its `<a name="R...">` anchor (read with the sibling
+    iterator: `following-sibling::div[1]` in libxml2 walks every later sibling, per anchor)."""
     records, ids = [], []
-    for anchor in root.xpath('//a[@name][following-sibling::div[1]//*[contains(@class,"reviewText")]]'):
+    for anchor in _OLD_ANCHORS(root):
         name = anchor.get("name") or ""
-        if not re.fullmatch(r"R[A-Z0-9]{6,}", name):
+        if not _REVIEW_ID.fullmatch(name):
             continue
-        node = anchor.xpath("following-sibling::div[1]")[0]
-        rating = first(node.xpath('.//*[contains(@class,"swSprite") or contains(@class,"a-icon-star")]/@title'))
-        title = first(node.xpath(".//span/b"))
-        date = first(node.xpath(".//nobr"))
-        profile = first(node.xpath('.//a[contains(@href,"/profile/")]/@href'))
+        node = next(anchor.itersiblings("div"), None)
+        text = first(_OLD_REVIEW_TEXT(node)) if node is not None else None
+        if text is None:
+            continue
         helpful = ""
-        for line in node.xpath("./div/text()"):
+        for line in _OLD_LINES(node):
             if _HELPFUL_OLD.search(line):
                 helpful = line
                 break
         votes = _HELPFUL_OLD.search(helpful)
         records.append(_record(
-            parse_rating(rating), text_of(title), text_of(first(node.xpath('.//*[contains(@class,"reviewText")]'))),
-            [], asin, profile_id(profile), parse_day(text_of(date)),
+            parse_rating(first(_OLD_STARS(node))), text_of(first(_OLD_TITLE(node))), text_of(text),
+            [], asin, profile_id(first(_OLD_PROFILE(node))), parse_day(text_of(first(_OLD_DATE(node)))),
             int(re.sub(r"\D", "", votes.group(1))) if votes else 0,
-            bool(node.xpath('.//*[contains(@class,"crVerifiedStripe")]')),
+            bool(_OLD_VERIFIED(node)),
         ))
         ids.append(name)
     return records, ids
@@ -152,8 +173,5 @@ def parse_review_list(root, base_url: str) -> ReviewListPage:
     records, ids = _data_hook_reviews(root, asin)
     if not records:
         records, ids = _old_layout_reviews(root, asin)
-    profiles: list[str] = []
-    for record in records:
-        if record["user_id"] and record["user_id"] not in profiles:
-            profiles.append(record["user_id"])
+    profiles = list(dict.fromkeys(record["user_id"] for record in records if record["user_id"]))  # page order
     return ReviewListPage(records, profiles, review_next_url(root, base_url), ids, asin)
