@@ -1,14 +1,45 @@
-"""Command line: `python -m parsing product FILE.html | reviews FILE.html | batch RAW_DIR OUT_DIR`."""
+"""Command line: `python -m parsing product FILE.html | reviews FILE.html | batch RAW_DIR OUT_DIR`.
+
+A bad input (a missing file, a directory, an empty, binary or too deep page, a page of another
+kind) is one line `error: ...` on stderr and a non-zero exit (`parsing.cli`).
+"""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.settings import DEFAULT_SETTINGS
+
+PAGE_ERROR_EXIT = 2  # the page was read but yields no record (blocked, unparsable)
+
+
+def _page_bytes(path: Path) -> bytes:
+    """The file's bytes, after the checks a user's typo or a hostile file needs."""
+    if not path.exists():
+        raise CliError(f"no such file: {path}")
+    if path.is_dir():
+        raise CliError(f"{path} is a directory, not a page file")
+    size = path.stat().st_size
+    if size > DEFAULT_SETTINGS.max_page_bytes:
+        raise CliError(f"{path} is {size} bytes, more than a page may be ({DEFAULT_SETTINGS.max_page_bytes})")
+    return path.read_bytes()
+
+
+def _raw_dir(path: Path) -> Path:
+    from parsing.raw_archive import resolve_raw_dir
+
+    if not path.is_dir():
+        raise CliError(f"{path} is not a folder (give the crawl's output folder or its raw/ folder)")
+    try:
+        return resolve_raw_dir(path)
+    except FileNotFoundError as error:
+        raise CliError(f"{error} (not a raw archive)") from error
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m parsing", description=__doc__)
+    parser = ArgumentParser(prog="python -m parsing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     product = commands.add_parser("product", help="a product page → its meta record as JSON")
     product.add_argument("file", type=Path)
@@ -21,35 +52,43 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("out_dir", type=Path)
     args = parser.parse_args(argv)
 
-    from parsing.errors import PageError
+    from parsing.errors import PageError, UnparsablePage
 
+    # arguments first: nothing is parsed or written before every path is known to be usable
+    if args.command == "batch":
+        raw = _raw_dir(args.raw_dir)
+        if args.out_dir.exists() and not args.out_dir.is_dir():
+            raise CliError(f"{args.out_dir} exists and is not a folder")
+    else:
+        body = _page_bytes(args.file)
     try:
         if args.command == "product":
             from parsing.product import parse_product
 
-            record = parse_product(args.file.read_bytes(), url=args.url)
+            record = parse_product(body, url=args.url)
             print(json.dumps(record, ensure_ascii=False))
         elif args.command == "reviews":
             from parsing.links import review_list_page, timeline_page
 
-            body = args.file.read_bytes()
             if body.lstrip()[:1] == b"{":
                 records = timeline_page(body).reviews
             else:
-                records = review_list_page(body, args.url).reviews
+                page = review_list_page(body, args.url)
+                if not page.is_review_list:
+                    raise UnparsablePage("not a review page", "no review blocks and no review list on the page")
+                records = page.reviews
             for record in records:
                 print(json.dumps(record, ensure_ascii=False))
         else:
             from parsing.batch import run_batch, summary_line
 
-            report = run_batch(args.raw_dir, args.out_dir)
+            report = run_batch(raw, args.out_dir)
             print(summary_line(report), file=sys.stderr)
             print(json.dumps(report, indent=2, sort_keys=True))
     except PageError as error:
-        print(f"{type(error).__name__}: {error}", file=sys.stderr)
-        return 2
+        raise CliError(f"{type(error).__name__}: {error}", PAGE_ERROR_EXIT) from error
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

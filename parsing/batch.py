@@ -16,6 +16,11 @@ meta record per parent_asin: a variant page and the parent page render the same 
 parent's own page wins, then the latest fetch, then the URL. A review's category is its
 parent_asin's meta category, `Unknown` when that item has no parsed page. Rows are sorted,
 so the same archive always gives the same bytes of data.
+
+Hostile input: each page is parsed in a worker process under a time budget (`parsing.worker`,
+`ParseSettings.page_time_budget_s`), so a page that would take minutes is quarantined ("time
+budget") and the batch goes on; a manifest line with fields of the wrong type is quarantined
+("bad manifest line") and not counted in the yield.
 """
 from __future__ import annotations
 

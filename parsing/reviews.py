@@ -32,6 +32,7 @@ class ReviewListPage:
     next_url: str | None = None
     review_ids: list[str] = field(default_factory=list)  # the `R...` id of each review, same order
     asin: str | None = None
+    is_review_list: bool = True  # False: no review block and no review-list container on the page
 
 
 def asin_from_url(url: str | None) -> str | None:
@@ -93,6 +94,8 @@ _OLD_PROFILE = etree.XPath('descendant::a[contains(@href,"/profile/")]/@href')
 _OLD_LINES = etree.XPath("div/text()")
 _OLD_VERIFIED = etree.XPath('descendant::*[contains(@class,"crVerifiedStripe")]')
 _REVIEW_ID = re.compile(r"R[A-Z0-9]{6,}")
+# The list's container, present even when a product has no review yet (2024 layout, pre-2016 layout).
+_REVIEW_LIST = etree.XPath('//*[@id="cm_cr-review_list" or @id="productReviews"]')
 
 
 def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
@@ -174,4 +177,5 @@ def parse_review_list(root, base_url: str) -> ReviewListPage:
     if not records:
         records, ids = _old_layout_reviews(root, asin)
     profiles = list(dict.fromkeys(record["user_id"] for record in records if record["user_id"]))  # page order
-    return ReviewListPage(records, profiles, review_next_url(root, base_url), ids, asin)
+    listed = bool(records) or bool(_REVIEW_LIST(root))
+    return ReviewListPage(records, profiles, review_next_url(root, base_url), ids, asin, listed)
