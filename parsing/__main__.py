@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                 records = page.reviews
             for record in records:
                 print(json.dumps(record, ensure_ascii=False))
+            if body.lstrip()[:1] != b"{" and page.truncated_ids:  # the whole reviews are out; say what was not
+                raise UnparsablePage("truncated review", f"{len(page.truncated_ids)} review(s) cut off or incomplete,"
+                                     f" left out: {' '.join(page.truncated_ids)}")
         else:
             from parsing.batch import run_batch, summary_line
 

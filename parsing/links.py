@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from parsing.dom import first, is_blocked, parse_document
+from parsing.dom import as_bytes, first, is_blocked, is_truncated, parse_document
 from parsing.errors import UnparsablePage
 from parsing.reviews import ReviewListPage, parse_review_list
 from parsing.schemas import REVIEW_SCHEMA
@@ -62,8 +62,10 @@ def next_page_url(html: bytes | str, base_url: str) -> str | None:
 
 
 def review_list_page(html: bytes | str, base_url: str) -> ReviewListPage:
-    """Reviews (partial records), reviewer ids and the next page of a review-list page."""
-    return parse_review_list(parse_document(html), base_url)
+    """Reviews (partial records), reviewer ids and the next page of a review-list page; review
+    blocks that are cut off or lack a required part are left out and listed in `.truncated_ids`."""
+    body = as_bytes(html)
+    return parse_review_list(parse_document(body), base_url, truncated=is_truncated(body))
 
 
 @dataclass

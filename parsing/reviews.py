@@ -33,6 +33,9 @@ class ReviewListPage:
     review_ids: list[str] = field(default_factory=list)  # the `R...` id of each review, same order
     asin: str | None = None
     is_review_list: bool = True  # False: no review block and no review-list container on the page
+    # `R...` ids of the review blocks quarantined as "truncated review" (cut off, or a required
+    # field missing): never in `reviews`, so no half record is ever emitted
+    truncated_ids: list[str] = field(default_factory=list)
 
 
 def asin_from_url(url: str | None) -> str | None:
@@ -77,13 +80,15 @@ def _record(rating, title, text, images, asin, user_id, timestamp, helpful, veri
 _REVIEW_BLOCKS = etree.XPath('//*[@data-hook="review"]')
 _STAR_TEXT = etree.XPath('descendant::*[@data-hook="review-star-rating" or @data-hook="cmps-review-star-rating"]'
                          '/descendant::*[contains(@class,"a-icon-alt")]')
-_TITLE = etree.XPath('descendant::*[@data-hook="review-title"]')
+# `reviewTitle` / `reviewRichContentContainer`: the 2026 product-page review cards
+_TITLE = etree.XPath('descendant::*[@data-hook="review-title" or @data-hook="reviewTitle"]')
 _TITLE_SPANS = etree.XPath('span[not(contains(@class,"a-letter-space"))]')
-_BODY = etree.XPath('descendant::*[@data-hook="review-body"]')
+_BODY = etree.XPath('descendant::*[@data-hook="review-body" or @data-hook="reviewRichContentContainer"]')
 _DATE = etree.XPath('descendant::*[@data-hook="review-date"]')
 _HELPFUL = etree.XPath('descendant::*[@data-hook="helpful-vote-statement"]')
 _PROFILE_HREF = etree.XPath('descendant::a[contains(@class,"a-profile")]/@href')
-_IMAGE_TILES = etree.XPath('descendant::img[@data-hook="review-image-tile"]/@src')
+# customer photos: `review-image-tile` (2016+) and `cmps-review-image-tile` (2023+ product pages)
+_IMAGE_TILES = etree.XPath('descendant::img[@data-hook="review-image-tile" or @data-hook="cmps-review-image-tile"]')
 _VERIFIED = etree.XPath('descendant::*[@data-hook="avp-badge" or @data-hook="avp-badge-linkless"]')
 _OLD_ANCHORS = etree.XPath("//a[@name]")
 _OLD_REVIEW_TEXT = etree.XPath('descendant::*[contains(@class,"reviewText")]')
@@ -94,12 +99,19 @@ _OLD_PROFILE = etree.XPath('descendant::a[contains(@href,"/profile/")]/@href')
 _OLD_LINES = etree.XPath("div/text()")
 _OLD_VERIFIED = etree.XPath('descendant::*[contains(@class,"crVerifiedStripe")]')
 _REVIEW_ID = re.compile(r"R[A-Z0-9]{6,}")
+_FOLLOWING = etree.XPath("following::*[1]")
 # The list's container, present even when a product has no review yet (2024 layout, pre-2016 layout).
 _REVIEW_LIST = etree.XPath('//*[@id="cm_cr-review_list" or @id="productReviews"]')
 
 
-def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
-    records, ids = [], []
+def _tile_url(img) -> str:
+    """A photo tile's image: lazy-loaded tiles keep a grey placeholder in `src`, the photo in `data-src`."""
+    return img.get("data-src") or img.get("src") or ""
+
+
+def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str], list, list[bool]]:
+    """(records, ids, block nodes, whether each block has every required part)."""
+    records, ids, nodes, whole = [], [], [], []
     for node in _REVIEW_BLOCKS(root):
         title_node = first(_TITLE(node))
         title = ""
@@ -107,20 +119,24 @@ def _data_hook_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
             # The title link also holds the star icon's alt text; keep only the title spans.
             spans = _TITLE_SPANS(title_node)
             title = normalize_space(" ".join(text_of(s) for s in spans)) if spans else text_of(title_node)
+        body = first(_BODY(node))
+        tiles = [url for url in map(_tile_url, _IMAGE_TILES(node)) if url]
         records.append(_record(
-            parse_rating(text_of(first(_STAR_TEXT(node)))), title, text_of(first(_BODY(node))),
-            [review_image(u) for u in _IMAGE_TILES(node)], asin, profile_id(first(_PROFILE_HREF(node))),
+            parse_rating(text_of(first(_STAR_TEXT(node)))), title, text_of(body),
+            [review_image(u) for u in tiles], asin, profile_id(first(_PROFILE_HREF(node))),
             parse_day(text_of(first(_DATE(node)))), parse_count(text_of(first(_HELPFUL(node)))) or 0,
             bool(_VERIFIED(node)),
         ))
         ids.append(node.get("id") or "")
-    return records, ids
+        nodes.append(node)
+        whole.append(body is not None)
+    return records, ids, nodes, whole
 
 
-def _old_layout_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
+def _old_layout_reviews(root, asin: str | None) -> tuple[list[dict], list[str], list, list[bool]]:
     """Each review is the first `div` after its `<a name="R...">` anchor (read with the sibling
     iterator: `following-sibling::div[1]` in libxml2 walks every later sibling, per anchor)."""
-    records, ids = [], []
+    records, ids, nodes = [], [], []
     for anchor in _OLD_ANCHORS(root):
         name = anchor.get("name") or ""
         if not _REVIEW_ID.fullmatch(name):
@@ -142,7 +158,8 @@ def _old_layout_reviews(root, asin: str | None) -> tuple[list[dict], list[str]]:
             bool(_OLD_VERIFIED(node)),
         ))
         ids.append(name)
-    return records, ids
+        nodes.append(node)
+    return records, ids, nodes, [True] * len(records)  # found by its text: it has a body
 
 
 def unwrap_signin(url: str) -> str:
@@ -165,7 +182,17 @@ def review_next_url(root, base_url: str) -> str | None:
     return unwrap_signin(urljoin(base_url, href)) if href else None
 
 
-def parse_review_list(root, base_url: str) -> ReviewListPage:
+def _complete(record: dict, node, whole: bool, last: bool, truncated: bool) -> bool:
+    """A review is emitted only when it is whole: its block has a body, a star rating and a date,
+    and, on a page cut off before `</html>`, the last block is followed by some other element (the
+    cut fell after it; a block the cut went through may have lost text, votes or its badge)."""
+    if not whole or record["rating"] is None or record["timestamp"] is None:
+        return False
+    return not (last and truncated and not _FOLLOWING(node))
+
+
+def parse_review_list(root, base_url: str, truncated: bool = False) -> ReviewListPage:
+    """`truncated`: the page's bytes end before `</html>` (`parsing.dom.is_truncated`)."""
     asin = asin_from_url(base_url)
     if asin is None:
         for link in root.xpath('//a[@data-hook="product-link"]/@href | //link[@rel="canonical"]/@href'
@@ -173,9 +200,16 @@ def parse_review_list(root, base_url: str) -> ReviewListPage:
             asin = asin_from_url(link)
             if asin:
                 break
-    records, ids = _data_hook_reviews(root, asin)
+    records, ids, nodes, whole = _data_hook_reviews(root, asin)
     if not records:
-        records, ids = _old_layout_reviews(root, asin)
-    profiles = list(dict.fromkeys(record["user_id"] for record in records if record["user_id"]))  # page order
+        records, ids, nodes, whole = _old_layout_reviews(root, asin)
+    kept, kept_ids, cut = [], [], []
+    for index, record in enumerate(records):
+        if _complete(record, nodes[index], whole[index], index == len(records) - 1, truncated):
+            kept.append(record)
+            kept_ids.append(ids[index])
+        else:
+            cut.append(ids[index])
+    profiles = list(dict.fromkeys(record["user_id"] for record in kept if record["user_id"]))  # page order
     listed = bool(records) or bool(_REVIEW_LIST(root))
-    return ReviewListPage(records, profiles, review_next_url(root, base_url), ids, asin, listed)
+    return ReviewListPage(kept, profiles, review_next_url(root, base_url), kept_ids, asin, listed, cut)

@@ -108,3 +108,14 @@ def test_bad_manifest_line_is_quarantined_not_a_crash(tmp_path):
     report = json.loads(done.stdout)
     assert report["quarantined_by_reason"] == {"bad manifest line": 2}
     assert report["bad_manifest_lines"] == 2 and report["meta"] == 1 and report["yield"] == 1.0
+
+
+def test_reviews_of_a_cut_off_page_exit_non_zero_after_the_whole_ones(tmp_path):
+    body = hostile_pages.review_page(3)
+    page = tmp_path / "cut.html"
+    page.write_bytes(body[:body.rfind(b"Body of review 2") + 4])
+    done = subprocess.run([sys.executable, "-m", "parsing", "reviews", str(page), "--url", hostile_pages.REVIEW_URL],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "truncated review" in done.stderr and "R000000002X" in done.stderr
+    assert [json.loads(line)["text"] for line in done.stdout.splitlines()] == ["Body of review 0.", "Body of review 1."]
