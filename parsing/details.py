@@ -5,7 +5,9 @@ an older and a newer form: key/value tables (`table.prodDetTable` with
 `th`/`td` since ~2016; `td.label`/`td.value` under `#prodDetails` before) and bullet lists
 (`#detailBullets_feature_div` "Key ‏ : ‎ Value" since ~2019; `#detail_bullets_id` /
 `#detail-bullets` "<b>Key:</b> Value" before). Rows that are widgets rather than facts (the
-star rating, the Best Sellers Rank lists) and the ASIN (already `parent_asin`) are left out.
+star rating, the Best Sellers Rank lists) and the ASIN (already `parent_asin`) are left out, and
+so are tables in side sheets (shown only after a click, `_SHEET_MARKS`): the record holds what
+the page shows.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ _WIDGET = ('[class*="a-icon-star"], [id="acrPopover"], [class*="zg_hrsr"], [clas
 _SKIP_KEYS = frozenset({"asin"})
 _SKIP_ROW_IDS = ("SalesRank", "averageCustomerReviews")
 _CELL_TAGS = ("th", "td")
+# A side sheet, hidden until a click, by its id or class ("morpheus-sidesheet", "a-sheet-web", ...).
+_SHEET_MARKS = ("sidesheet", "side-sheet", "a-sheet")
 _WIDGET_TAGS = frozenset(("i", "a", "ul"))
 
 
@@ -58,6 +62,19 @@ def _label_of(item):
     return label, holds_widget_tag
 
 
+def _in_sheet(node, stop=None) -> bool:
+    """Whether `node` or an element above it (up to `stop`'s mem_id, excluded) is a side sheet,
+    by its id or class."""
+    element = node
+    while element is not None and element.mem_id != stop and element.is_element_node:
+        attributes = element.attrs
+        for value in (attributes.get("class"), attributes.get("id")):
+            if value and ("sheet" in value or "Sheet" in value) and any(m in value.lower() for m in _SHEET_MARKS):
+                return True
+        element = element.parent
+    return False
+
+
 def _outermost(elements: list) -> list:
     """Drop the elements that sit inside another one of the list (their rows would repeat)."""
     if len(elements) < 2:
@@ -66,16 +83,21 @@ def _outermost(elements: list) -> list:
     return [e for e in elements if not any(a.mem_id in chosen for a in ancestors(e))]
 
 
-def _rows(container) -> list:
-    """The `tr`s of the tables at or under `container`, the feedback table's left out, in page order."""
+def _rows(container, sheets: bool) -> list:
+    """The `tr`s of the tables at or under `container`, the feedback table's and (when the page has
+    `sheets`) those of side sheets left out, in page order."""
     own = container.mem_id
     rows = []
+    shown: dict[int, bool] = {}  # table → not in a hidden sheet below the container
     for row in walk(container):
         if row.tag != "tr":
             continue
         for above in ancestors(row):
             if above.tag == "table" and get(above, "id") != _FEEDBACK_TABLE:
-                rows.append(row)
+                if above.mem_id not in shown:
+                    shown[above.mem_id] = not (sheets and _in_sheet(above, own))
+                if shown[above.mem_id]:
+                    rows.append(row)
                 break
             if above.mem_id == own:
                 break
@@ -109,9 +131,12 @@ def product_details(root, containers: dict, body: bytes | None) -> dict[str, str
     tables = [containers[name] for name in _TABLE_IDS if name in containers]
     if not tables:  # no known container: look for the tables themselves
         tables = _classed_tables(root, body)
+    sheets = body is None or b"sheet" in body or b"Sheet" in body  # most pages have no side sheet
     for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
+        if sheets and _in_sheet(table):
+            continue
         may_hold_widget = table.css_first("i, a, ul") is not None
-        for row in _rows(table):
+        for row in _rows(table, sheets):
             cells = [cell for cell in row.iter() if cell.tag in _CELL_TAGS]
             if len(cells) != 2:
                 continue
@@ -123,7 +148,7 @@ def product_details(root, containers: dict, body: bytes | None) -> dict[str, str
                 details[key] = value
     for name in _BULLET_IDS:
         container = containers.get(name)
-        if container is None:
+        if container is None or sheets and _in_sheet(container):
             continue
         # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
         for item in descendants(container):

@@ -45,7 +45,7 @@ _DIGIT = re.compile(r"\d")
 _REVIEW_COUNT = re.compile(r"([\d][\d.,]*)\s+(?:customer\s+)?(?:reviews?|ratings?)")
 # "Visit the X Store", "Visita la tienda de X", "Visitez la boutique X", "Besuche den X-Store"...
 _VISIT_STORE = re.compile(r"^(?:Visit the|Visita la tienda de|Visita lo Store di|Visitez la boutique|Visiter la boutique"
-                          r"|Besuche den|Bezoek de|Visite a loja)\s+(.+)$", re.I)
+                          r"|Besuche den|Bezoek de|Visite a loja(?:\s+(?-i:de|da|do))?)\s+(.+)$", re.I)
 # the shop word, cut off after the match (as a lazy group + optional suffix, the regex would
 # retry the suffix at every character of the name)
 _SHOP_WORD = re.compile(r"\s*-?\s*(?:Store|Shop|Boutique|Tienda|Loja)$", re.I)
@@ -54,6 +54,7 @@ _BRAND_PATTERNS = (
     re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
     re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand
 )
+_TITLE_DEPARTMENT = re.compile(r"^Amazon\.[a-z.]+\s*:.+\s:\s([^:]+)$")
 _PARENT_ASIN = re.compile(rb'"parentAsin"\s*:\s*"([A-Z0-9]{10})"')
 _PARENT_ASIN_LITERAL = b'"parentAsin"'
 _FBT_ASIN = re.compile(r"[A-Z0-9]{10}")
@@ -88,8 +89,9 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
     parent_asin = _parent_asin(body, anchors, url, root)
     asin_input = anchors.get("ASIN")
     page_asin = get(asin_input, "value") if asin_input is not None else None
+    categories = _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div"))
     record = {
-        "main_category": _main_category(anchors.get("nav-subnav")),
+        "main_category": _main_category(anchors.get("nav-subnav")) or _department(categories, root),
         "title": title,
         "average_rating": _average_rating(root, anchors, body),
         "rating_number": _rating_number(root, anchors, body),
@@ -100,7 +102,7 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
         "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(anchors),
         "videos": videos_from_script(body),
         "store": store,
-        "categories": _breadcrumb(anchors.get("wayfinding-breadcrumbs_feature_div")),
+        "categories": categories,
         "details": product_details(root, anchors, body),
         "parent_asin": parent_asin,
         "bought_together": _bought_together(anchors, parent_asin, page_asin, asin_from_url(url)),
@@ -151,6 +153,15 @@ def _main_category(subnav) -> str | None:
     return text or None
 
 
+def _department(categories: list[str], root) -> str | None:
+    """Pages without the category bar (seen on .com and .com.mx): the department the breadcrumb
+    starts with, else the one the page's `<title>` ends with ("Amazon.com: … : Automotive")."""
+    if categories:
+        return categories[0]
+    match = _TITLE_DEPARTMENT.match(text_of(root.css_first("head > title")))
+    return match.group(1) if match else None
+
+
 def _byline(anchors) -> tuple[str | None, str | None]:
     """(store, author). Books list contributors ("Mat Follas (Author)"); others name the brand."""
     byline = _first_present(anchors, "bylineInfo", "byline", "brand")
@@ -164,7 +175,8 @@ def _byline(anchors) -> tuple[str | None, str | None]:
             name_text = text_of(name) if name is not None else ""
             if not name_text:
                 continue
-            role = text_of(first(select_below(node, '[class*="contribution"]')))
+            # "(Author)," : the comma that separates contributors is inside the role's span
+            role = text_of(first(select_below(node, '[class*="contribution"]'))).rstrip(" ,")
             names.append(name_text)
             credits.append(f"{name_text} {role}".strip())
         if names:
