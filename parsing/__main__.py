@@ -1,4 +1,5 @@
-"""Command line: `python -m parsing product FILE.html | reviews FILE.html | batch RAW_DIR OUT_DIR`.
+"""Command line: `python -m parsing product FILE.html | reviews FILE.html | batch RAW_DIR OUT_DIR |
+accuracy LABELS_DIR PAGES_DIR`.
 
 A bad input (a missing file, a directory, an empty, binary or too deep page, a page of another
 kind) is one line `error: ...` on stderr and a non-zero exit (`parsing.cli`).
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     batch = commands.add_parser("batch", help="a raw archive → bronze Parquet + quarantine + _yield.json")
     batch.add_argument("raw_dir", type=Path, help="the crawl's output folder or its raw/ folder")
     batch.add_argument("out_dir", type=Path)
+    accuracy = commands.add_parser("accuracy", help="product-parser accuracy per field against hand labels")
+    accuracy.add_argument("labels_dir", type=Path, help="<page file name>.json label files (see parsing.accuracy)")
+    accuracy.add_argument("pages_dir", type=Path, help="the labelled pages")
+    accuracy.add_argument("--json", action="store_true", help="print the full report (with every miss) as JSON")
     args = parser.parse_args(argv)
 
     from parsing.errors import PageError, UnparsablePage
@@ -59,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
         raw = _raw_dir(args.raw_dir)
         if args.out_dir.exists() and not args.out_dir.is_dir():
             raise CliError(f"{args.out_dir} exists and is not a folder")
+    elif args.command == "accuracy":
+        for folder in (args.labels_dir, args.pages_dir):
+            if not folder.is_dir():
+                raise CliError(f"{folder} is not a folder")
+        if not any(args.labels_dir.glob("*.json")):
+            raise CliError(f"no label files (*.json) in {args.labels_dir}")
+        from parsing.accuracy import score, table
+
+        try:
+            report = score(args.labels_dir, args.pages_dir)
+        except (FileNotFoundError, ValueError) as error:  # a label for a missing page, a label that is not JSON
+            raise CliError(str(error)) from error
+        print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else table(report))
+        return 0
     else:
         body = _page_bytes(args.file)
     try:

@@ -41,6 +41,9 @@ def _files(tmp: Path) -> dict[str, Path]:
     (tmp / "not_archive" / "notes.txt").write_text("hello")
     paths["not_archive"] = tmp / "not_archive"
     paths["missing"] = tmp / "no-such-file.html"
+    (tmp / "labels").mkdir()
+    (tmp / "labels" / "lamp.html.json").write_text('{"title": "Lamp"}')
+    paths["labels"] = tmp / "labels"
     archive = ArchiveWriter(tmp / "crawl")
     archive.add("http://x/dp/B000000001", "product", hostile_pages.product_page("Fine").encode())
     paths["archive"] = archive.raw
@@ -76,6 +79,9 @@ CASES = [
     ("batch raw dir is a file", ["batch", "{not_product}", "{folder}"], "not a folder"),
     ("batch raw dir not an archive", ["batch", "{not_archive}", "{folder}"], "not a raw archive"),
     ("batch out dir is a file", ["batch", "{archive}", "{not_product}"], "not a folder"),
+    ("accuracy missing labels dir", ["accuracy", "{missing}", "{folder}"], "not a folder"),
+    ("accuracy without label files", ["accuracy", "{folder}", "{folder}"], "no label files"),
+    ("accuracy label for a missing page", ["accuracy", "{labels}", "{folder}"], "not in"),
 ]
 
 
