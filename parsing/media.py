@@ -9,6 +9,7 @@ few `find`s, not a second parse.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -154,4 +155,45 @@ def videos_from_script(body: bytes) -> list[dict]:
         if not profile and isinstance(entry.get("creatorProfile"), dict):
             profile = entry["creatorProfile"].get("profileId")
         videos.append({"title": entry.get("title") or "", "url": entry["url"], "user_id": str(profile or "")})
+    return videos
+
+
+# The "Videos for this product" carousel (2023+), where a page's image block carries no videos:
+# `data-video-items='[{...}]'` (2025+) or an a-state script's `"videoDataList": [{"metadata": {...}}]`.
+_VIDEO_ITEMS = re.compile(rb"""data-video-items='([^']*)'""")
+_VIDEO_DATA_LIST = (b"videoDataList", re.compile(rb"""videoDataList['"]\s*:\s*\["""))
+_ACCOUNT = re.compile(r"amzn1\.account\.([A-Z0-9]+)")
+
+
+def videos_from_carousel(body: bytes, own_asins: set[str]) -> list[dict]:
+    """The carousel's videos that belong to this item, in page order, once each.
+
+    The rule, from the official data (one record per parent item, whose `videos` lists the
+    customers' and the brand's videos of it): a video belongs when the carousel shows it for this
+    page's ASIN or its parent (`productAsin`), or names either among its products
+    (`relatedProductsAsins`); the "related videos" of other products do not. `url` is the video
+    file, as for the image block's videos; `user_id` the uploader's account id (a customer's or an
+    influencer's), "" for the brand's own videos.
+    """
+    entries: list[dict] = []
+    match = _VIDEO_ITEMS.search(body)
+    if match:
+        try:
+            items = json.loads(html.unescape(match.group(1).decode("utf-8", "replace")))
+        except ValueError:
+            items = []
+        entries += [item for item in items if isinstance(item, dict)]
+    for item in _array_at(body, _VIDEO_DATA_LIST) or []:
+        if isinstance(item, dict) and isinstance(item.get("metadata"), dict):
+            entries.append(item["metadata"])
+    videos, seen = [], set()
+    for entry in entries:
+        url = entry.get("videoURL")
+        related = set(str(entry.get("relatedProductsAsins") or "").split(","))
+        if not url or url in seen or not (entry.get("productAsin") in own_asins or related & own_asins):
+            continue
+        seen.add(url)
+        account = entry.get("entityId") if entry.get("entityType") == "customer" else entry.get("profileLink")
+        found = _ACCOUNT.search(str(account or ""))
+        videos.append({"title": entry.get("title") or "", "url": url, "user_id": found.group(1) if found else ""})
     return videos

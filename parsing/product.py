@@ -17,7 +17,8 @@ from parsing.details import DETAIL_CONTAINER_IDS, product_details
 from parsing.dom import is_blocked, is_truncated, prepare_body
 from parsing.lexbor_dom import ancestors, classes, first, get, ids_in, lexbor_root, select_below, text_of
 from parsing.errors import BlockedPage, UnparsablePage
-from parsing.media import IMAGE_IDS, images_from_dom, images_from_gallery, images_from_script, videos_from_script
+from parsing.media import (IMAGE_IDS, images_from_dom, images_from_gallery, images_from_script, videos_from_carousel,
+                           videos_from_script)
 from parsing.reviews import asin_from_url
 from parsing.text import normalize_space, parse_count, parse_price, parse_rating
 
@@ -100,7 +101,8 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
         "description": _description(anchors),
         "price": _price(anchors),
         "images": images_from_script(body) or images_from_gallery(body) or images_from_dom(anchors),
-        "videos": videos_from_script(body),
+        "videos": videos_from_script(body) or videos_from_carousel(
+            body, {asin for asin in (parent_asin, page_asin, asin_from_url(url)) if asin}),
         "store": store,
         "categories": categories,
         "details": product_details(root, anchors, body),

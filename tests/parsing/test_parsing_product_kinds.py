@@ -71,3 +71,21 @@ def test_hidden_side_sheets_stay_out_of_details():
     # the same table in plain view is read
     visible = body.replace('id="pd-sidesheet" class="a-sheet-web"', 'id="pd-more"')
     assert len(parse_product(_page(visible))["details"]) == 34
+
+
+def test_videos_only_in_the_carousel_belong_when_shown_for_this_item():
+    import html
+    import json
+
+    def item(title, product, related, account=None):
+        return {"productAsin": product, "relatedProductsAsins": related, "title": title,
+                "videoURL": f"https://m.media-amazon.com/v/{title.replace(' ', '')}.m3u8",
+                "entityType": "customer" if account else "brand", "entityId": f"amzn1.account.{account}" if account else ""}
+
+    items = [item("Unboxing & test", "B000000001", "B000000001", "AGCUSTOMER1"), item("Brand video", "B000000001", ""),
+             item("Other lamp", "B0OTHER001", "B0OTHER001"), item("Bundle", "B0OTHER002", "B0OTHER002,B000000001")]
+    carousel = f"""<div class="video-items-metadata" data-video-items='{html.escape(json.dumps(items), quote=False)}'></div>"""
+    record = parse_product(_page('<span id="productTitle">Lamp</span><input type="hidden" id="ASIN" value="B000000001">'
+                                 + carousel))
+    assert [(v["title"], v["user_id"]) for v in record["videos"]] == [
+        ("Unboxing & test", "AGCUSTOMER1"), ("Brand video", ""), ("Bundle", "")]
