@@ -117,6 +117,34 @@ def _classed_tables(root, body: bytes | None) -> list:
     return [table for table in root.css("table") if "prodDetTable" in classes(table)]
 
 
+def _bullet_facts(container, details: dict[str, str]) -> None:
+    """Add the "Key: Value" bullets under `container` to `details` (first value per key wins)."""
+    # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
+    for item in descendants(container):
+        if item.tag != "li":
+            continue
+        label, holds_widget_tag = _label_of(item)
+        if label is None:
+            continue
+        label_text = text_of(label)
+        key = label_text.rstrip(" :：")
+        whole = text_of(item)
+        value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
+        value = value.lstrip(" :：").rstrip()
+        if value and key not in details and _keep(key, item, holds_widget_tag):
+            details[key] = value
+
+
+def bucket_details(root) -> dict[str, str]:
+    """The 2011–2012 template's "Product Details" box: `td.bucket` → `div.content` → "<b>Key:</b> Value"
+    bullets (no id to find it by, so only asked for on pages of that template)."""
+    details: dict[str, str] = {}
+    for bucket in root.css('td[class*="bucket"]'):
+        for content in select_below(bucket, 'div[class*="content"]'):
+            _bullet_facts(content, details)
+    return details
+
+
 def product_details(root, containers: dict, body: bytes | None) -> dict[str, str]:
     """`root`: the page's Lexbor root (`parsing.lexbor_dom.parse_page`). `containers`: the page's
     id lookup (`lexbor_dom.ids_in`), covering DETAIL_CONTAINER_IDS. `body`: the raw page."""
@@ -150,18 +178,5 @@ def product_details(root, containers: dict, body: bytes | None) -> dict[str, str
         container = containers.get(name)
         if container is None or sheets and _in_sheet(container):
             continue
-        # nested items (the rank list inside "Best Sellers Rank") have no bold label and are skipped
-        for item in descendants(container):
-            if item.tag != "li":
-                continue
-            label, holds_widget_tag = _label_of(item)
-            if label is None:
-                continue
-            label_text = text_of(label)
-            key = label_text.rstrip(" :：")
-            whole = text_of(item)
-            value = whole[len(label_text):] if whole.startswith(label_text) else whole.replace(label_text, "", 1)
-            value = value.lstrip(" :：").rstrip()
-            if value and key not in details and _keep(key, item, holds_widget_tag):
-                details[key] = value
+        _bullet_facts(container, details)
     return details

@@ -13,7 +13,7 @@ import re
 from operator import itemgetter
 from urllib.parse import unquote
 
-from parsing.details import DETAIL_CONTAINER_IDS, product_details
+from parsing.details import DETAIL_CONTAINER_IDS, bucket_details, product_details
 from parsing.dom import is_blocked, is_truncated, prepare_body
 from parsing.lexbor_dom import ancestors, classes, first, get, ids_in, lexbor_root, select_below, text_of
 from parsing.errors import BlockedPage, UnparsablePage
@@ -55,6 +55,7 @@ _BRAND_PATTERNS = (
     re.compile(r"^(?:Brand|Marca|Marke|Marque|Merk|Brand Name)\s*:\s*(.+)$", re.I),
     re.compile(r"^(?:by|de|von|par|di|door)\s+(.+)$"),  # lower case only: "De Buyer" is a brand
 )
+_OLD_BY = re.compile(r"^(?:by|de|von|par|di)\s+(.+)$")  # the 2011–2012 byline span, lower case as printed
 _TITLE_DEPARTMENT = re.compile(r"^Amazon\.[a-z.]+\s*:.+\s:\s([^:]+)$")
 _PARENT_ASIN = re.compile(rb'"parentAsin"\s*:\s*"([A-Z0-9]{10})"')
 _PARENT_ASIN_LITERAL = b'"parentAsin"'
@@ -109,6 +110,8 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
         "parent_asin": parent_asin,
         "bought_together": _bought_together(anchors, parent_asin, page_asin, asin_from_url(url)),
     }
+    if _title_key(anchors) in ("btAsinTitle", "parseasinTitle"):
+        _pre2013(root, anchors, record)
     subtitle = text_of(_first_present(anchors, "productSubtitle", "subtitle"))
     if subtitle or author:
         record["subtitle"] = subtitle or None
@@ -124,17 +127,42 @@ def _first_present(anchors, *keys):
     return None
 
 
-def _title(anchors) -> str:
+def _title_key(anchors) -> str | None:
+    """Which anchor gives the title (the first with text); None when none does."""
     for key in ("productTitle", "ebooksProductTitle", "btAsinTitle", "parseasinTitle", "title"):
         element = anchors.get(key)
         if element is None:
             continue
         if key == "title" and element.tag not in ("h1", "div"):
             continue
-        text = text_of(element)
-        if text:
-            return text
-    return ""
+        if text_of(element):
+            return key
+    return None
+
+
+def _title(anchors) -> str:
+    key = _title_key(anchors)
+    return text_of(anchors[key]) if key else ""
+
+
+def _pre2013(root, anchors, record: dict) -> None:
+    """The 2011–2012 template (title in `#btAsinTitle` / `h1.parseasinTitle`) fills what the ids
+    above miss: the brand or authors in the "by …" span beside the title (`div.buying`), the price
+    in `b.priceLarge`, the facts of the "Product Details" box (`parsing.details.bucket_details`)."""
+    heading = anchors.get("parseasinTitle")
+    if heading is None:
+        heading = next((above for above in ancestors(anchors["btAsinTitle"]) if above.tag == "h1"), None)
+    box = heading.parent if heading is not None else None
+    if record["store"] is None and box is not None:
+        for span in select_below(box, "span"):
+            match = _OLD_BY.match(text_of(span))
+            if match and span.parent.mem_id == box.mem_id:
+                record["store"] = match.group(1)
+                break
+    if record["price"] is None:
+        record["price"] = parse_price(text_of(root.css_first('b[class*="priceLarge"]')))
+    if not record["details"]:
+        record["details"] = bucket_details(root)
 
 
 def _main_category(subnav) -> str | None:

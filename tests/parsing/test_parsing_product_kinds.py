@@ -89,3 +89,18 @@ def test_videos_only_in_the_carousel_belong_when_shown_for_this_item():
                                  + carousel))
     assert [(v["title"], v["user_id"]) for v in record["videos"]] == [
         ("Unboxing & test", "AGCUSTOMER1"), ("Brand video", ""), ("Bundle", "")]
+
+
+def test_2011_2012_layout_price_store_and_details():
+    body = ('<div class="buying"><h1 class="parseasinTitle "><span id="btAsinTitle">Acme Desk Lamp</span></h1>'
+            ' <span > by&#160;<a href="/s?field-brandtextbin=Acme">Acme</a> </span></div>'
+            '<table class="product"><tr><td class="priceBlockLabelPrice">Price:</td>'
+            '<td><b class="priceLarge">$19.99</b> &amp; <b>FREE Shipping</b></td></tr></table>'
+            '<table><tr><td class="bucket"><h2>Product Details</h2><div class="content"><ul>'
+            '<li><b>Product Dimensions:</b> 10 x 5 x 3 inches</li><li><b>Shipping Weight:</b> 1.2 pounds</li>'
+            '<li><b>ASIN:</b> B000000001</li></ul></div></td></tr></table>')
+    record = parse_product(_page(body))
+    assert record["title"] == "Acme Desk Lamp" and record["store"] == "Acme" and record["price"] == 19.99
+    assert record["details"] == {"Product Dimensions": "10 x 5 x 3 inches", "Shipping Weight": "1.2 pounds"}
+    book = body.replace('by&#160;<a href="/s?field-brandtextbin=Acme">Acme</a>', 'by <a href="/e/X">Mat Follas</a> (Author)')
+    assert parse_product(_page(book))["store"] == "Mat Follas (Author)"
