@@ -90,15 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             from parsing.links import review_list_page, timeline_page
 
             if body.lstrip()[:1] == b"{":
-                records = timeline_page(body).reviews
+                page = timeline_page(body)
             else:
                 page = review_list_page(body, args.url)
                 if not page.is_review_list:
                     raise UnparsablePage("not a review page", "no review blocks and no review list on the page")
-                records = page.reviews
-            for record in records:
+            for record in page.reviews:
                 print(json.dumps(record, ensure_ascii=False))
-            if body.lstrip()[:1] != b"{" and page.truncated_ids:  # the whole reviews are out; say what was not
+            if page.truncated_ids:  # the whole reviews are out; say which were not
                 raise UnparsablePage("truncated review", f"{len(page.truncated_ids)} review(s) cut off or incomplete,"
                                      f" left out: {' '.join(page.truncated_ids)}")
         else:

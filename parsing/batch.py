@@ -20,12 +20,15 @@ so the same archive always gives the same bytes of data.
 Hostile input: each page is parsed in a worker process under a time budget (`parsing.worker`,
 `ParseSettings.page_time_budget_s`), so a page that would take minutes is quarantined ("time
 budget") and the batch goes on; a manifest line with fields of the wrong type is quarantined
-("bad manifest line") and not counted in the yield.
+("bad manifest line") and not counted in the yield. A timeline review missing a field is
+quarantined on its own ("truncated review", counted in `truncated_reviews`); the rest of its page
+is kept.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -84,6 +87,8 @@ def parse_archive(raw_dir: str | Path, settings: ParseSettings = DEFAULT_SETTING
     Each page is parsed in a worker process under `settings.page_time_budget_s` (None: in this
     process, with only the depth pre-scan as a guard)."""
     budget = settings.page_time_budget_s
+    if multiprocessing.current_process().daemon:  # a daemon process may not start one: parse here
+        budget = None
     with contextlib.ExitStack() as stack:
         if budget is None:
             parse = parse_fetched
@@ -100,6 +105,7 @@ def _parse_entries(raw: Path, parse) -> BatchResult:
     meta_by_parent: dict[str, tuple[tuple, dict]] = {}
     fetch_failed = 0  # pages the crawl never got (404, retries spent): quarantined, not in the yield
     rejected: list = []  # manifest lines with fields of the wrong type
+    truncated_reviews = 0  # records quarantined from pages that were parsed
     entries = entries_to_parse(raw, rejected=rejected)
     for number, problem, line in rejected:
         quarantine.add(f"manifest line {number}", "manifest", "bad manifest line", line, problem)
@@ -129,6 +135,9 @@ def _parse_entries(raw: Path, parse) -> BatchResult:
             quarantine.add(url, kind, "parser error", body, f"{type(error).__name__}: {error}")
             continue
         if kind == "timeline":
+            for review_id in page.truncated_ids:  # the page's whole reviews are kept; these are not
+                quarantine.add(f"{url}#{review_id}", kind, "truncated review", None, "a review field is missing")
+                truncated_reviews += 1
             for index, (review_id, review) in enumerate(zip(page.review_ids, page.reviews)):
                 key = review_id or f"{url}#{index}"
                 previous = reviews_by_id.get(key)
@@ -156,7 +165,7 @@ def _parse_entries(raw: Path, parse) -> BatchResult:
         category = category_of.get(review["parent_asin"], "Unknown")
         result.reviews.setdefault(category, []).append(review)
 
-    attempted = sum(parsed.values()) + len(quarantine) - fetch_failed - len(rejected)
+    attempted = sum(parsed.values()) + len(quarantine) - fetch_failed - len(rejected) - truncated_reviews
     result.report = {
         "pages_seen": sum(seen.values()),
         "pages_by_kind": dict(sorted(seen.items())),
@@ -166,6 +175,7 @@ def _parse_entries(raw: Path, parse) -> BatchResult:
         "quarantined_by_reason": quarantine.counts(),
         "fetch_failed": fetch_failed,
         "bad_manifest_lines": len(rejected),
+        "truncated_reviews": truncated_reviews,
         "yield": round(sum(parsed.values()) / attempted, 6) if attempted else 1.0,
         "reviews": sum(len(v) for v in result.reviews.values()),
         "meta": sum(len(v) for v in result.meta.values()),

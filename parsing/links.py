@@ -76,6 +76,7 @@ class TimelinePage:
     reviews: list[dict] = field(default_factory=list)  # complete records, REVIEW_SCHEMA order
     next_token: str | None = None
     review_ids: list[str] = field(default_factory=list)  # contribution ids, same order
+    truncated_ids: list[str] = field(default_factory=list)  # reviews missing a field: left out, never half-emitted
 
 
 def _user_id(profile: str) -> str:
@@ -85,8 +86,10 @@ def _user_id(profile: str) -> str:
 def timeline_page(body: bytes | str) -> TimelinePage:
     """Timeline JSON → complete review records in the official field order.
 
-    Contributions of another type (answers, lists) are skipped; a review missing a field
-    raises UnparsablePage so a batch quarantines the page instead of writing half a record.
+    Contributions of another type (answers, lists) are skipped; a review missing a field is left
+    out and its contribution id listed in `truncated_ids` (a batch quarantines it as a "truncated
+    review"), so no half record is ever written; a contribution without a review object makes the
+    page UnparsablePage("bad contribution").
     """
     if isinstance(body, (bytes, bytearray)):
         if not body.strip():
@@ -107,17 +110,17 @@ def timeline_page(body: bytes | str) -> TimelinePage:
     if not isinstance(data, dict) or not isinstance(data.get("contributions"), list):
         raise UnparsablePage("not a timeline", "no contributions list")
     user_id = _user_id(str(data.get("profileId") or ""))
-    reviews, ids = [], []
+    reviews, ids, truncated = [], [], []
     for contribution in data["contributions"]:
         if not isinstance(contribution, dict) or contribution.get("type", "productreview") != "productreview":
             continue
         review = contribution.get("review")
         if not isinstance(review, dict):
             raise UnparsablePage("bad contribution", f"contribution {contribution.get('id')!r} has no review")
-        missing = [name for name in REVIEW_SCHEMA.names if name not in review]
-        if missing:
-            raise UnparsablePage("bad contribution", f"review {contribution.get('id')!r} lacks {missing}")
+        if any(name not in review for name in REVIEW_SCHEMA.names):
+            truncated.append(str(contribution.get("id") or f"#{len(reviews) + len(truncated)}"))
+            continue
         reviews.append({name: review[name] for name in REVIEW_SCHEMA.names})
         ids.append(str(contribution.get("id") or ""))
     token = data.get("nextPageToken")
-    return TimelinePage(user_id, reviews, token if token else None, ids)
+    return TimelinePage(user_id, reviews, token if token else None, ids, truncated)

@@ -73,7 +73,7 @@ CASES = [
     ("reviews on a non-review page", ["reviews", "{not_product}"], "not a review page"),
     ("reviews timeline of another schema", ["reviews", "{timeline_other_schema}"], "not a timeline"),
     ("reviews truncated timeline", ["reviews", "{timeline_truncated}"], "truncated"),
-    ("reviews timeline missing a field", ["reviews", "{timeline_missing_field}"], "lacks"),
+    ("reviews timeline missing a field", ["reviews", "{timeline_missing_field}"], "truncated review"),
     ("batch with one argument", ["batch", "{archive}"], "out_dir"),
     ("batch missing raw dir", ["batch", "{missing}", "{folder}"], "not a folder"),
     ("batch raw dir is a file", ["batch", "{not_product}", "{folder}"], "not a folder"),

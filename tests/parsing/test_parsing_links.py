@@ -123,9 +123,16 @@ def test_timeline_page_gives_complete_records(shared_fixtures):
 @pytest.mark.parametrize("body, reason", [
     (b"", "empty"), (b'{"profileId": "amzn1.account.X", "contributions": [', "truncated"),
     (b"\x1f\x8b\x08\x00binary", "binary"), (b"<html>nope</html>", "not json"),
-    (b'{"profileId": "amzn1.account.X", "contributions": [{"id": "R1", "review": {"rating": 5.0}}]}', "bad contribution"),
+    (b'{"profileId": "amzn1.account.X", "contributions": [{"id": "R1", "review": "five stars"}]}', "bad contribution"),
 ])
 def test_bad_timeline_pages_are_unparsable(body, reason):
     with pytest.raises(UnparsablePage) as caught:
         timeline_page(body)
     assert caught.value.reason == reason
+
+
+def test_timeline_review_missing_a_field_is_left_out_not_half_emitted(shared_fixtures):
+    official = json.loads((shared_fixtures / "amazon-reviews-2023.github.io" / "All_Beauty.review_sample.jsonl").read_text().splitlines()[0])
+    cut = {name: value for name, value in official.items() if name not in ("helpful_vote", "verified_purchase")}
+    page = timeline_page(_timeline([official, cut]))
+    assert page.reviews == [official] and page.review_ids == ["R0"] and page.truncated_ids == ["R1"]

@@ -69,3 +69,21 @@ def test_customer_photos_in_both_tile_kinds(shared_fixtures):
     # `cmps-review-image-tile`, lazy-loaded: the photo is in data-src, src holds a grey pixel
     assert len(images) == 4 and images[0]["large_image_url"] == "https://m.media-amazon.com/images/I/71xtpKf6ZZL.jpg"
     assert not any("grey-pixel" in image["small_image_url"] for image in images)
+
+
+def test_batch_quarantines_a_truncated_timeline_review_and_keeps_the_rest(tmp_path):
+    from parsing.batch import parse_archive
+    from parsing.settings import ParseSettings
+    from parsing_archive_builder import ArchiveWriter, review, timeline_body
+
+    user = "AGKHLEW2SOWHNMFQIJGBECAF7INQ"
+    whole = review(user, "B000000001", "B000000001", 1_600_000_000_000)
+    cut = {k: v for k, v in review(user, "B000000002", "B000000002", 1_600_000_000_001).items() if k != "text"}
+    archive = ArchiveWriter(tmp_path / "crawl")
+    archive.add(f"http://x/profilewidget/timeline/visitor?profileId=amzn1.account.{user}", "timeline",
+                timeline_body(user, [("R1", whole), ("R2", cut)]))
+    result = parse_archive(archive.raw, ParseSettings(page_time_budget_s=None))
+    assert [r["asin"] for records in result.reviews.values() for r in records] == ["B000000001"]
+    assert result.report["quarantined_by_reason"] == {"truncated review": 1}
+    assert result.report["truncated_reviews"] == 1 and result.report["parsed"] == 1 and result.report["yield"] == 1.0
+    assert result.quarantine.rows[0]["source"].endswith("#R2")
