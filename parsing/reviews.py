@@ -182,13 +182,16 @@ def review_next_url(root, base_url: str) -> str | None:
     return unwrap_signin(urljoin(base_url, href)) if href else None
 
 
-def _complete(record: dict, node, whole: bool, last: bool, truncated: bool) -> bool:
-    """A review is emitted only when it is whole: its block has a body, a star rating and a date,
-    and, on a page cut off before `</html>`, the last block is followed by some other element (the
-    cut fell after it; a block the cut went through may have lost text, votes or its badge)."""
-    if not whole or record["rating"] is None or record["timestamp"] is None:
-        return False
-    return not (last and truncated and not _FOLLOWING(node))
+def _cut_off(node, last: bool, truncated: bool) -> bool:
+    """On a page cut off before `</html>`, the last block is whole only when some other element
+    follows it (the cut fell after it); a block the cut went through may have lost text, votes,
+    its badge, or part of its reviewer link."""
+    return last and truncated and not _FOLLOWING(node)
+
+
+def _has_required(record: dict, whole: bool) -> bool:
+    """A record is emitted only with a body, a star rating and a date."""
+    return whole and record["rating"] is not None and record["timestamp"] is not None
 
 
 def parse_review_list(root, base_url: str, truncated: bool = False) -> ReviewListPage:
@@ -203,13 +206,17 @@ def parse_review_list(root, base_url: str, truncated: bool = False) -> ReviewLis
     records, ids, nodes, whole = _data_hook_reviews(root, asin)
     if not records:
         records, ids, nodes, whole = _old_layout_reviews(root, asin)
-    kept, kept_ids, cut = [], [], []
+    kept, kept_ids, cut, reviewers = [], [], [], []
     for index, record in enumerate(records):
-        if _complete(record, nodes[index], whole[index], index == len(records) - 1, truncated):
+        if _cut_off(nodes[index], index == len(records) - 1, truncated):
+            cut.append(ids[index])
+            continue
+        reviewers.append(record["user_id"])  # a whole block names its reviewer even if it lacks a field
+        if _has_required(record, whole[index]):
             kept.append(record)
             kept_ids.append(ids[index])
         else:
             cut.append(ids[index])
-    profiles = list(dict.fromkeys(record["user_id"] for record in kept if record["user_id"]))  # page order
+    profiles = list(dict.fromkeys(user for user in reviewers if user))  # page order
     listed = bool(records) or bool(_REVIEW_LIST(root))
     return ReviewListPage(kept, profiles, review_next_url(root, base_url), kept_ids, asin, listed, cut)

@@ -54,12 +54,14 @@ def test_block_cut_inside_its_body_is_quarantined_not_emitted_empty():
     cut = body[:body.rfind(b"Body of review 2") + 4]
     page = review_list_page(cut, hostile_pages.REVIEW_URL)
     assert page.review_ids == ["R000000000X", "R000000001X"] and page.truncated_ids == ["R000000002X"]
+    assert page.profile_ids == ["A000000000000", "A000000000001"]  # nor is the cut block's reviewer trusted
 
 
 def test_block_missing_required_parts_is_quarantined():
     body = hostile_pages.review_page(2).replace(b'<span data-hook="review-body"><span>Body of review 1.</span></span>', b"")
     page = review_list_page(body, hostile_pages.REVIEW_URL)
     assert page.review_ids == ["R000000000X"] and page.truncated_ids == ["R000000001X"]
+    assert page.profile_ids == ["A000000000000", "A000000000001"]  # a whole block still names its reviewer
 
 
 def test_customer_photos_in_both_tile_kinds(shared_fixtures):
