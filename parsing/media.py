@@ -175,6 +175,8 @@ def videos_from_carousel(body: bytes, own_asins: set[str]) -> list[dict]:
     file, as for the image block's videos; `user_id` the uploader's account id (a customer's or an
     influencer's), "" for the brand's own videos.
     """
+    if b"videoURL" not in body:  # both forms name it: one scan for the pages without a carousel
+        return []
     entries: list[dict] = []
     match = _VIDEO_ITEMS.search(body)
     if match:
