@@ -159,7 +159,7 @@ def product_details(root, containers: dict, body: bytes | None) -> dict[str, str
     tables = [containers[name] for name in _TABLE_IDS if name in containers]
     if not tables:  # no known container: look for the tables themselves
         tables = _classed_tables(root, body)
-    sheets = body is None or b"sheet" in body or b"Sheet" in body  # most pages have no side sheet
+    sheets = body is None or b"heet" in body  # "sheet" / "Sheet": most pages have no side sheet
     for table in _outermost(tables):  # containers nest (#prodDetails holds the tech-spec table)
         if sheets and _in_sheet(table):
             continue

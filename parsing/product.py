@@ -79,7 +79,7 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
     if anchors.get("productTitle") is None and "ebooksProductTitle" not in anchors and "btAsinTitle" not in anchors:
         anchors["parseasinTitle"] = root.css_first('h1[class*="parseasinTitle"]')  # the pre-2013 template
 
-    title = _title(anchors)
+    title, title_key = _title(anchors)
     if not title and is_blocked(body):
         raise BlockedPage("captcha", "Robot Check page")
     if not title:
@@ -110,7 +110,7 @@ def parse_product(html: bytes | str, url: str | None = None, content_type: str |
         "parent_asin": parent_asin,
         "bought_together": _bought_together(anchors, parent_asin, page_asin, asin_from_url(url)),
     }
-    if _title_key(anchors) in ("btAsinTitle", "parseasinTitle"):
+    if title_key in ("btAsinTitle", "parseasinTitle"):
         _pre2013(root, anchors, record)
     subtitle = text_of(_first_present(anchors, "productSubtitle", "subtitle"))
     if subtitle or author:
@@ -127,22 +127,18 @@ def _first_present(anchors, *keys):
     return None
 
 
-def _title_key(anchors) -> str | None:
-    """Which anchor gives the title (the first with text); None when none does."""
+def _title(anchors) -> tuple[str, str | None]:
+    """(the title, the anchor that gives it: the first with text); ("", None) when none does."""
     for key in ("productTitle", "ebooksProductTitle", "btAsinTitle", "parseasinTitle", "title"):
         element = anchors.get(key)
         if element is None:
             continue
         if key == "title" and element.tag not in ("h1", "div"):
             continue
-        if text_of(element):
-            return key
-    return None
-
-
-def _title(anchors) -> str:
-    key = _title_key(anchors)
-    return text_of(anchors[key]) if key else ""
+        text = text_of(element)
+        if text:
+            return text, key
+    return "", None
 
 
 def _pre2013(root, anchors, record: dict) -> None:
