@@ -43,7 +43,8 @@ def test_depth_limit_is_a_setting_and_real_depths_pass():
         review_list_page(page, hostile_pages.REVIEW_URL)  # libxml2 would silently drop what is below 256
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.slow
+@pytest.mark.timeout(120)  # without the budget the second page alone takes about a minute
 def test_batch_quarantines_deep_and_slow_pages_and_goes_on(tmp_path):
     archive = ArchiveWriter(tmp_path / "crawl")
     archive.add("http://x/dp/B000000001", "product", hostile_pages.nested_page(200_000))
