@@ -160,6 +160,7 @@ def videos_from_script(body: bytes) -> list[dict]:
 
 # The "Videos for this product" carousel (2023+), where a page's image block carries no videos:
 # `data-video-items='[{...}]'` (2025+) or an a-state script's `"videoDataList": [{"metadata": {...}}]`.
+_VIDEO_ITEMS_LITERAL = b"data-video-items='"
 _VIDEO_ITEMS = re.compile(rb"""data-video-items='([^']*)'""")
 _VIDEO_DATA_LIST = (b"videoDataList", re.compile(rb"""videoDataList['"]\s*:\s*\["""))
 _ACCOUNT = re.compile(r"amzn1\.account\.([A-Z0-9]+)")
@@ -175,10 +176,9 @@ def videos_from_carousel(body: bytes, own_asins: set[str]) -> list[dict]:
     file, as for the image block's videos; `user_id` the uploader's account id (a customer's or an
     influencer's), "" for the brand's own videos.
     """
-    if b"videoURL" not in body:  # both forms name it: one scan for the pages without a carousel
-        return []
     entries: list[dict] = []
-    match = _VIDEO_ITEMS.search(body)
+    position = body.find(_VIDEO_ITEMS_LITERAL)  # memchr-fast; a regex search over 3 MB is not
+    match = _VIDEO_ITEMS.match(body, position) if position >= 0 else None
     if match:
         try:
             items = json.loads(html.unescape(match.group(1).decode("utf-8", "replace")))
