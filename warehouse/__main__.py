@@ -1,4 +1,4 @@
-"""Command line: `python -m warehouse {build,export,query,stats,catalog}`."""
+"""Command line: `python -m warehouse {build,export,query,stats,catalog,release,verify,diff}`."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +13,71 @@ def _spark(args):
     from warehouse.spark import get_spark
 
     return get_spark(master=args.master, app_name="warehouse", driver_memory=args.driver_memory)
+
+
+RELEASE_COMMANDS = ("release", "verify", "diff")
+
+
+def _release_parsers(sub) -> None:
+    r = sub.add_parser("release", help="the Hugging Face-loadable release folder with its dataset card")
+    r.add_argument("--root", default="./data")
+    r.add_argument("--out", required=True, help="the release folder (replaced when it holds an earlier release)")
+    r.add_argument("--categories", nargs="+", type=safe_category)
+    v = sub.add_parser("verify", help="compare the build's benchmark files with the official sha256 manifest")
+    v.add_argument("--root", default="./data")
+    v.add_argument("--official", required=True, help="TSV path, sha256, size_bytes of the official release")
+    v.add_argument("--categories", nargs="+", type=safe_category)
+    v.add_argument("--json", action="store_true", help="print every file's result as JSON")
+    d = sub.add_parser("diff", help="what changed between two builds (default: the last two)")
+    d.add_argument("--root", default="./data")
+    d.add_argument("--from", dest="from_build")
+    d.add_argument("--to", dest="to_build")
+    d.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+
+
+def _release_command(args) -> int:
+    """`release`, `verify` and `diff`; bad inputs are CliErrors (one line, non-zero exit)."""
+    from pathlib import Path
+
+    from parsing.cli import CliError
+
+    if not Path(args.root).is_dir():
+        raise CliError(f"--root {args.root}: no such folder")
+    if args.command == "release":
+        from warehouse.release import release
+
+        try:
+            result = release(args.root, args.out, args.categories)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        for name, splits in result["configs"].items():
+            print(f"{name}: " + ", ".join(f"{s} {n}" for s, n in splits.items()))
+        print(f"release written to {result['out']}")
+        return 0
+    if args.command == "verify":
+        from warehouse import verify
+
+        if not Path(args.official).is_file():
+            raise CliError(f"--official {args.official}: no such file")
+        try:
+            checks = verify.verify(args.root, args.official, args.categories)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        if args.json:
+            print(json.dumps(verify.as_dicts(checks), indent=1))
+        else:
+            for check in checks:
+                print(f"{check.status:<15} {check.path}")
+            print(", ".join(f"{n} {status}" for status, n in verify.summary(checks).items()))
+        return 0 if verify.ok(checks) else 1
+    from warehouse import diff
+
+    try:
+        result = diff.diff(args.root, args.from_build, args.to_build)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    print(json.dumps(result, indent=1) if args.json else diff.to_markdown(result))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--root", default="./data")
     c = sub.add_parser("catalog", help="(re)create ROOT/warehouse.duckdb")
     c.add_argument("--root", default="./data")
+    _release_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -63,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         sql = args.sql if args.command == "query" else "SELECT * FROM stats"
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
             print(query(args.root, sql).to_string(index=False))
+    elif args.command in RELEASE_COMMANDS:
+        return _release_command(args)
     elif args.command == "catalog":
         from warehouse.catalog import refresh
 

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from warehouse import catalog, jobs, layout
+from warehouse.diff import record_snapshot
 from warehouse.ingest import import_files
 from warehouse.publish import claim_staging, new_build_id
 from warehouse.settings import LakeSettings
@@ -39,6 +40,7 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
     report["tasks"] = {c: build_task_inputs(root, c, settings) for c in categories}
     compute_stats(spark, root, settings)
     catalog.refresh(root)
+    record_snapshot(root, build_id)  # what `warehouse diff` compares, once this build's data is replaced
     report["build_id"] = build_id
     log.info("build %s: %s", build_id, report)
     return report
