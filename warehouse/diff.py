@@ -37,8 +37,8 @@ def _digests(con: duckdb.DuckDBPyConnection, files: list[Path], keys: tuple[str,
     listed = "[" + ", ".join(_q(p) for p in files) + "]"
     body = ", ".join(f'"{c}"' for c in columns)
     key_list = ", ".join(f'"{k}"' for k in keys)
-    return con.execute(f"SELECT {key_list}, md5(to_json(s)) AS digest FROM (SELECT {body} FROM "
-                       f"read_parquet({listed}, union_by_name=true)) s ORDER BY {key_list}").fetch_arrow_table()
+    return con.sql(f"SELECT {key_list}, md5(to_json(s)) AS digest FROM (SELECT {body} FROM "
+                   f"read_parquet({listed}, union_by_name=true)) s ORDER BY {key_list}").to_arrow_table()
 
 
 def _split_sizes(root: Path, category: str) -> dict[str, int]:
@@ -172,9 +172,9 @@ def to_markdown(result: dict) -> str:
         for what in ("users", "items"):
             t = entry[what]
             lines.append(f"| {category} | {what} | {t['before']} | {t['after']} | {t['added']} | {t['gone']} (gone) | |")
-    lines += ["", "Split sizes that changed:", "", "| category | table | rows before | rows after |", "|---|---|---|---|"]
-    for category, entry in result["categories"].items():
-        for name, sizes in entry["splits"].items():
-            if sizes["before"] != sizes["after"]:
-                lines.append(f"| {category} | {name} | {sizes['before']} | {sizes['after']} |")
+    changed = [f"| {category} | {name} | {sizes['before']} | {sizes['after']} |"
+               for category, entry in result["categories"].items() for name, sizes in entry["splits"].items()
+               if sizes["before"] != sizes["after"]]
+    lines += ["", "Split sizes that changed:", ""]
+    lines += ["| category | table | rows before | rows after |", "|---|---|---|---|", *changed] if changed else ["_none_"]
     return "\n".join(lines) + "\n"

@@ -125,6 +125,8 @@ def provenance(root: str | Path, settings: LakeSettings = LakeSettings()) -> dic
     latest: dict[str, str] = {}
     for path in sorted(layout.manifests(root).glob("*/*.json")) if layout.manifests(root).is_dir() else []:
         manifest = json.loads(path.read_text())
+        if not isinstance(manifest, dict) or "build_id" not in manifest or "step" not in manifest:
+            continue  # not a step manifest
         build = builds.setdefault(manifest["build_id"], {"build_id": manifest["build_id"], "steps": {}, "inputs": {}})
         build["steps"][manifest["step"]] = manifest.get("written_at")
         build["code_version"] = manifest.get("code_version")
@@ -217,7 +219,8 @@ def release(root: str | Path, out: str | Path, categories: list[str] | None = No
     categories = categories or layout.categories_in(layout.silver(root, "reviews"))
     if not categories:
         raise ValueError(f"{root}: the lake holds no category to release")
-    table1 = [r for r in (stats.read_stats(root).to_pylist() if stats.read_stats(root) is not None else [])
+    table1 = stats.read_stats(root)
+    table1 = [r for r in (table1.to_pylist() if table1 is not None else [])
               if r["category"] in categories or r["category"] == stats.ALL]
     table3 = stats.compute_benchmark_stats(root).to_pylist()
     try:
