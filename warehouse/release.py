@@ -108,7 +108,7 @@ def _configs(root: Path, out: Path, category: str, settings: LakeSettings) -> li
     return configs
 
 
-def _dataset_info(config: dict, out: Path) -> dict:
+def _dataset_info(config: dict) -> dict:
     from datasets import Features  # the card's feature types are the ones `datasets` derives
 
     splits = [{"name": s, "num_bytes": sizes["memory"], "num_examples": sizes["rows"]}
@@ -235,7 +235,7 @@ def release(root: str | Path, out: str | Path, categories: list[str] | None = No
             for config in _configs(root, tmp, category, settings):
                 config["out"] = tmp
                 configs.append(config)
-        infos = [_dataset_info(c, tmp) for c in configs]
+        infos = [_dataset_info(c) for c in configs]
         (tmp / "README.md").write_text(card(configs, infos, table1, table3, prov,
                                             build_diff.to_markdown(changes) if changes else None), encoding="utf-8")
         (tmp / PROVENANCE).write_text(json.dumps(prov, indent=1, sort_keys=True))

@@ -55,7 +55,7 @@ def version(number: int) -> dict[str, dict[str, list[dict]]]:
     if number == 1:
         return data
     toys = [r for r in toys if not (r["user_id"] == "U02" and r["parent_asin"] in ("I03", "I05"))]  # removed
-    toys = [r for r in toys if r["user_id"] != "S03"]  # a user gone
+    toys = [r for r in toys if r["user_id"] != "S03" and r["parent_asin"] != "I10"]  # users and an item gone
     toys[0] = dict(toys[0], rating=1.0 if toys[0]["rating"] != 1.0 else 2.0, text="changed my mind")  # changed
     toys += [review("N01", "I01", T2 + 7), review("N01", "I11", T1 + 9), review("U07", "I07", T1 - 5)]  # added
     toys_meta = [m for m in toys_meta if m["parent_asin"] != "I10"]
