@@ -6,6 +6,11 @@ commits (children queued, request done). A kill between the manifest line and th
 leaves the request `in_flight` with its response stored: the next run replays it from the
 archive instead of fetching it again. A kill before the manifest line costs one refetch of a
 response that was never stored.
+
+A run on an existing folder first checks the archive (crawler.selfcheck): damaged bodies are
+fetched again. Discovered links pass the limits of `CrawlSettings` (hosts, schemes, URL length,
+pagination depth, queue size) before they are queued; what fails one is dropped and counted.
+Each host's last request start is persisted, so a restart keeps the politeness gap.
 """
 from __future__ import annotations
 
@@ -27,9 +32,11 @@ from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import Frontier, Request, fingerprint
 from crawler.politeness import Politeness
+from crawler.selfcheck import check_archive
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats, format_stats
 from parsing.errors import PageError
+from parsing.raw_archive import BodyError
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +75,16 @@ class Engine:
 
     async def _crawl(self, started: float) -> dict:
         self.frontier = Frontier(self.raw / "crawl.sqlite")
+        self._unclean_end = self._previous_unclean_end()
         self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
         self.adapter = self.adapter_cls(self.settings, self.frontier)
-        self.politeness = Politeness(self.settings, seed=self.settings.seed)
+        self._host_starts: dict[str, tuple[float, float]] = {}  # started since the last commit
+        self.politeness = Politeness(self.settings, seed=self.settings.seed, last_start=self._last_start,
+                                     on_start=self._note_start)
+        self._host_pages: dict[str, int] = {}
+        self._queued = 0
+        s = self.settings
+        self._home_prefixes = tuple(f"{scheme}://{host}/" for host in s.hosts for scheme in ("http", "https"))
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_ready: set[str] = set()
         self._last_persist = self._last_total = 0.0
@@ -80,9 +94,13 @@ class Engine:
         try:
             async with make_client(self.settings) as client:
                 self.fetcher = Fetcher(self.settings, self.politeness, self.stats, client)
+                with self.frontier.transaction():
+                    for key, value in check_archive(self.raw, self.frontier).items():
+                        self.stats.inc(key, value)
                 self._recover()
                 with self.frontier.transaction():  # first seeds, an incremental pass, or nothing (resume)
                     self._queue(self.adapter.start_pass())
+                self._queued = self.frontier.counts().get("queued", 0)
                 await self._loop()
             summary = self._summary(started, finished=True)
         finally:
@@ -146,7 +164,9 @@ class Engine:
     def _next_request(self) -> Request | None:
         if not self._ready and self._claimable:
             # One commit for the settled batch and the next claim, before any claimed request starts.
-            self._ready.extend(self.frontier.claim(self._batch))
+            claimed = self.frontier.claim(self._batch)
+            self._queued -= len(claimed)
+            self._ready.extend(claimed)
             self._claimable = len(self._ready) == self._batch
             self.frontier.release_hold()
             self.frontier.hold()
@@ -160,7 +180,13 @@ class Engine:
 
     async def _process(self, request: Request) -> None:
         await self._ensure_robots(request.url)
-        response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
+        host = urlsplit(request.url).netloc.lower()
+        pages = self._host_pages.get(host, 0)
+        if pages >= self.settings.max_pages_per_host:  # a later run goes on from here
+            response = Response(request.url, request.url, None, error="host_budget", fetched_at=time.time())
+        else:
+            self._host_pages[host] = pages + 1
+            response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
         stored = None
         if response.body is not None and response.status is not None and 200 <= response.status < 300:
             stored = await self._store(response.body)
@@ -183,11 +209,74 @@ class Engine:
         return sha, location
 
     def _queue(self, requests: list[Request]) -> None:
+        if not requests:
+            return
+        requests = self._admit(requests)
         added = self.frontier.add_many(requests)
+        self._queued += added
         if added:
             self.stats.inc("scheduler/enqueued", added)
         if added < len(requests):
             self.stats.inc("dupefilter/filtered", len(requests) - added)
+
+    def _admit(self, requests: list[Request]) -> list[Request]:
+        """The discovered requests within the limits; the others are dropped and counted."""
+        s = self.settings
+        kept = []
+        for request in requests:
+            url = request.url
+            why = None
+            if not url.startswith(self._home_prefixes):  # the common case costs one startswith
+                why = self._offsite(url)
+            if why is None and len(url) > s.max_url_length:
+                why = "url_too_long"
+            if why is None and request.meta and request.meta.get("depth", 0) > s.max_pagination_depth:
+                why = "pagination_depth"
+            if why is None:
+                kept.append(request)
+            else:
+                self.stats.inc(f"discovery/dropped/{why}")
+        room = max(s.max_queued - self._queued, 0)
+        if len(kept) > room:
+            self.stats.inc("discovery/dropped/queue_full", len(kept) - room)
+            kept = kept[:room]
+        return kept
+
+    def _offsite(self, url: str) -> str | None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return "bad_url"
+        if parts.scheme.lower() not in ("http", "https"):
+            return "scheme"
+        if parts.netloc.lower() not in self.fetcher.allowed_hosts:
+            return "offsite"
+        return None
+
+    # -- politeness across restarts ----------------------------------------------------------
+    def _previous_unclean_end(self) -> float | None:
+        """When the previous run did not end cleanly (killed), its last starts may not have been
+        committed: its newest manifest part's mtime (written after every response) stands in."""
+        previous = self.frontier.get("last_run")
+        if not previous or previous.get("finished") or "stats" in previous:
+            return None
+        parts = list((self.raw / "manifest").glob("part-*.jsonl"))
+        return max((p.stat().st_mtime for p in parts), default=None)
+
+    def _last_start(self, host: str) -> tuple[float, float] | None:
+        row = self.frontier.host_start(host)
+        if self._unclean_end is None:
+            return row
+        unix, interval = row or (0.0, self.settings.min_delay_s)
+        return max(unix, self._unclean_end), interval
+
+    def _note_start(self, host: str, unix: float, interval: float) -> None:
+        self._host_starts[host] = (unix, interval)
+
+    def _save_starts(self) -> None:
+        if self._host_starts:
+            self.frontier.note_host_starts(self._host_starts)
+            self._host_starts = {}
 
     # -- settling one response --------------------------------------------------------------
     def _settle(self, request: Request, response: Response, stored: tuple[str, BodyLocation] | None = None,
@@ -207,6 +296,7 @@ class Engine:
                     error = f"handler_error:{type(exc).__name__}"
             if replayed_entry is None:
                 self.archive.append(self._entry(request, response, sha, where, error))
+            self._save_starts()
             if error is None:
                 self._queue(handled.children)
                 for key, value in handled.stats.items():
@@ -253,9 +343,13 @@ class Engine:
                 return
             key = f"robots:{host}"
             cached = self.frontier.get(key)
-            if cached and "body" in cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s:
-                status, text = cached["status"], read_body(self.raw, cached["body"]).decode("utf-8", "replace") if cached["body"] else None
-            else:
+            fresh = cached and "body" in cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s
+            if fresh:
+                try:
+                    status, text = cached["status"], read_body(self.raw, cached["body"]).decode("utf-8", "replace") if cached["body"] else None
+                except BodyError:  # its stored copy is damaged: fetch it again
+                    fresh = False
+            if not fresh:
                 robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
                 response = await self.fetcher.fetch(robots_url, check_robots=False)
                 status, stored, text = response.status, None, None
@@ -267,6 +361,7 @@ class Engine:
                 with self.frontier.transaction():
                     self.frontier.put(key, {"status": status, "body": stored[1]._asdict() if stored else None,
                                             "fetched_unix": response.fetched_at})
+                    self._save_starts()
             gate = self.politeness.gate(host)
             if status and 200 <= status < 300:
                 gate.set_robots(text, self.settings.user_agent)
@@ -296,7 +391,11 @@ class Engine:
                 continue
             body = None
             if entry.get("path"):
-                body = read_body(self.raw, entry)
+                try:
+                    body = read_body(self.raw, entry)
+                except BodyError:  # torn or damaged: fetch it again
+                    del found[fp]
+                    continue
                 if entry.get("offset") is not None:  # the batch that held its `bodies` row never committed
                     self.frontier.add_body(entry["sha256"], (entry["path"], entry["offset"], entry["length"]))
             response = Response(request.url, entry["final_url"], entry["status"], body, entry["content_type"],
@@ -322,6 +421,7 @@ class Engine:
         }
         with self.frontier.transaction():
             self._persist_stats(force=True)
+            self._save_starts()
             self.frontier.put("last_run", summary)
         log.info("run %s %s after %.1f s: %d pages stored, %d failed %s", self.run_id,
                  "finished" if finished else "stopped", elapsed, self.stats.get("response/ok"),

@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS bodies (  -- each distinct body is stored once: sha25
     length INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hosts (  -- politeness across restarts: each host's last request start
+    host TEXT PRIMARY KEY,
+    last_start REAL NOT NULL,     -- unix time the last request was sent
+    interval REAL NOT NULL        -- the gap that start promised before the next one
+);
 CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 """
 
@@ -190,6 +195,10 @@ class Frontier:
         else:
             self.conn.execute("UPDATE requests SET state=?, meta=? WHERE fp=?", (QUEUED, json.dumps(meta), fp))
 
+    def requeue_many(self, fps: list[str]) -> int:
+        """Fetch these seen URLs again (a damaged archive's pages), whatever their state."""
+        return self.conn.executemany("UPDATE requests SET state=? WHERE fp=?", [(QUEUED, fp) for fp in fps]).rowcount
+
     def requeue_where(self, where: str, params: tuple = ()) -> int:
         return self.conn.execute(f"UPDATE requests SET state='{QUEUED}' WHERE {where}", params).rowcount
 
@@ -235,6 +244,22 @@ class Frontier:
 
     def add_body(self, sha: str, location: tuple[str, int, int]) -> None:
         self.conn.execute("INSERT OR IGNORE INTO bodies(sha, path, offset, length) VALUES (?, ?, ?, ?)", (sha, *location))
+
+    def drop_bodies(self, shas: list[str]) -> None:
+        """Forget damaged bodies, so the next fetch of the same bytes stores them anew."""
+        self.conn.executemany("DELETE FROM bodies WHERE sha=?", [(sha,) for sha in shas])
+
+    # -- hosts --------------------------------------------------------------------------
+    def host_start(self, host: str) -> tuple[float, float] | None:
+        """(unix time, interval) of the last request start to a host, as persisted."""
+        return self.conn.execute("SELECT last_start, interval FROM hosts WHERE host=?", (host,)).fetchone()
+
+    def note_host_starts(self, starts: dict[str, tuple[float, float]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO hosts(host, last_start, interval) VALUES (?, ?, ?) ON CONFLICT(host) DO UPDATE SET "
+            "last_start=MAX(last_start, excluded.last_start), interval=excluded.interval",
+            [(host, unix, interval) for host, (unix, interval) in starts.items()],
+        )
 
     # -- questions ----------------------------------------------------------------------
     def pending(self) -> int:
