@@ -83,10 +83,13 @@ def canonical_url(url: str) -> str:
 
 
 def _canonicalize(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 literal: no fetchable URL (dropped at discovery), kept as is
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))) if parts.query else ""
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
