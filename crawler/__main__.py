@@ -48,10 +48,14 @@ def settings_from(args: argparse.Namespace, **overrides) -> CrawlSettings:
         raise CliError(f"--categories: {error}" if "category" in str(error) else str(error)) from None
 
 
+def _path(value: str) -> Path:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(value)
+
+
 def _writable_folder(out: Path) -> Path:
     """OUT exists as a writable folder or can be made one; checked before the crawl starts."""
-    if not str(out).strip():
-        raise CliError("--out is empty")
     if out.exists() and not out.is_dir():
         raise CliError(f"--out {out} is not a folder")
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
@@ -89,14 +93,14 @@ def _parser() -> ArgumentParser:
     parser = ArgumentParser(prog="python -m crawler")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     crawl = sub.add_parser("crawl", help="start or resume a crawl")
-    crawl.add_argument("--out", required=True, type=Path, help="output folder; the raw archive goes to OUT/raw/")
-    crawl.add_argument("--sandbox", type=Path, help="serve this generated sandbox folder on 127.0.0.1 during the crawl")
+    crawl.add_argument("--out", required=True, type=_path, help="output folder; the raw archive goes to OUT/raw/")
+    crawl.add_argument("--sandbox", type=_path, help="serve this generated sandbox folder on 127.0.0.1 during the crawl")
     crawl.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT,
                        help="fixed, since stored URLs carry it: a resume must see the same base URL")
     crawl.add_argument("--sandbox-crawl-delay", type=float, default=1.0, help="the Crawl-delay of the sandbox's robots.txt")
     _add_settings_options(crawl)
     stats = sub.add_parser("stats", help="print the stats of a crawl")
-    stats.add_argument("--out", required=True, type=Path)
+    stats.add_argument("--out", required=True, type=_path)
     stats.add_argument("--json", action="store_true")
     return parser
 
