@@ -37,15 +37,18 @@ def check_archive(raw: Path, frontier: Frontier) -> dict[str, int]:
         if stamp is not None and frontier.get(key) == stamp:
             continue
         checked += 1
-        bad = 0
+        bad, end = 0, 0
         for sha, offset, length in frontier.conn.execute(
                 "SELECT sha, offset, length FROM bodies WHERE path=? ORDER BY offset", (path,)).fetchall():
             try:
                 read_body(raw, {"path": path, "offset": offset, "length": length, "sha256": sha})
+                end = max(end, offset + length)
             except BodyError as error:
                 damaged[(path, offset)] = sha
                 bad += 1
                 log.debug("damaged body %s at %s+%d: %s", sha, path, offset, error)
+        if stamp is not None and stamp[0] > end:  # a torn member of a killed run: named by no line, never appended to
+            log.info("archive pack %s: %d bytes after its last good body are ignored", path, stamp[0] - end)
         if bad:
             log.warning("archive pack %s: %d damaged or missing bodies", path, bad)
         elif stamp is not None:
