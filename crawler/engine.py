@@ -84,7 +84,7 @@ class Engine:
         self._host_pages: dict[str, int] = {}
         self._queued = 0
         s = self.settings
-        self._home_prefixes = tuple(f"{scheme}://{host}/" for host in s.hosts for scheme in ("http", "https"))
+        self._home_prefixes = tuple(f"{scheme}://{host.lower()}/" for host in s.hosts for scheme in ("http", "https"))
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_ready: set[str] = set()
         self._last_persist = self._last_total = 0.0

@@ -54,7 +54,7 @@ def check_archive(raw: Path, frontier: Frontier) -> dict[str, int]:
         elif stamp is not None:
             frontier.put(key, stamp)
     if not damaged:
-        return {"archive/packs_checked": checked}
+        return {"archive/packs_checked": checked} if checked else {}
     urls = {entry["url"] for entry in iter_manifest(raw)
             if (entry.get("path"), entry.get("offset")) in damaged}
     frontier.drop_bodies(list(damaged.values()))

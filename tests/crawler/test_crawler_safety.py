@@ -346,6 +346,33 @@ def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path):
     assert starts[restart_at] - starts[restart_at - 1] >= delay - 0.05
 
 
+def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path):
+    delay = 0.5
+
+    def page(path, query):
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, f"User-agent: *\nCrawl-delay: {delay}\n".encode()
+        return trap(path, query)
+
+    polite = settings("http://x", max_pagination_depth=8)
+    with HostileSite(page) as site:
+        polite["base_url"] = site.base_url
+        child = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(polite), str(tmp_path)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while len(site.log) < 5 and time.time() < deadline:
+                time.sleep(0.01)
+            child.send_signal(signal.SIGKILL)  # right after a request: its start may not be committed
+        finally:
+            child.wait()
+        restart_at = len(site.log)
+        Engine(CrawlSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in polite.items()}), tmp_path).run()
+        starts = [t for t, _ in site.log]
+    assert restart_at < len(starts)
+    assert starts[restart_at] - starts[restart_at - 1] >= delay - 0.05
+
+
 # -- a damaged archive -----------------------------------------------------------------------------
 def parsed(raw: Path) -> tuple[set[str], dict[str, str]]:
     """What a parsing batch reads from an archive: every review and every product page (url → sha256)."""
@@ -361,7 +388,22 @@ def parsed(raw: Path) -> tuple[set[str], dict[str, str]]:
     return reviews, products
 
 
-def test_a_pack_truncated_to_half_is_repaired_on_resume(mini_store, tmp_path):
+def truncate_to_half(pack: Path) -> int:
+    os.truncate(pack, pack.stat().st_size // 2)
+    return pack.stat().st_size
+
+
+def flip_bytes_in_the_middle(pack: Path) -> int:
+    """Same length, corrupt bytes: only the sha256 (or the gzip check) can tell."""
+    data = bytearray(pack.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 16] = bytes(b ^ 0xFF for b in data[middle:middle + 16])
+    pack.write_bytes(bytes(data))
+    return len(data)
+
+
+@pytest.mark.parametrize("damage", [truncate_to_half, flip_bytes_in_the_middle])
+def test_a_damaged_pack_is_repaired_on_resume(mini_store, tmp_path, damage):
     fast = settings(mini_store.base_url, users=4, categories=[mini_store.category], concurrency=4,
                     per_host_concurrency=4)
     whole = tmp_path / "whole"
@@ -372,8 +414,7 @@ def test_a_pack_truncated_to_half_is_repaired_on_resume(mini_store, tmp_path):
     damaged = tmp_path / "damaged"
     shutil.copytree(whole, damaged)
     (pack,) = (damaged / "raw" / "bodies").glob("pack-*.gz")
-    half = pack.stat().st_size // 2
-    os.truncate(pack, half)
+    size = damage(pack)
     old_parts = set((damaged / "raw" / "manifest").glob("part-*"))
 
     summary, rss = crawl_in_child(fast, damaged)
@@ -385,7 +426,7 @@ def test_a_pack_truncated_to_half_is_repaired_on_resume(mini_store, tmp_path):
     new_lines = [json.loads(line) for part in new_parts for line in part.read_text().splitlines()]
     stored = [e for e in new_lines if e["path"]]
     assert stored and all(read_body(damaged / "raw", e) for e in stored)
-    assert not [e for e in stored if e["path"] == f"bodies/{pack.name}" and e["offset"] + e["length"] > half]
+    assert not [e for e in stored if e["path"] == f"bodies/{pack.name}" and e["offset"] + e["length"] > size]
     # A second start finds nothing to repair.
     again, _ = crawl_in_child(fast, damaged)
     assert "archive/damaged_bodies" not in again["stats"]
