@@ -75,11 +75,9 @@ class Engine:
 
     async def _crawl(self, started: float) -> dict:
         self.frontier = Frontier(self.raw / "crawl.sqlite")
-        self._unclean_end = self._previous_unclean_end()
         self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
         self.adapter = self.adapter_cls(self.settings, self.frontier)
-        self._host_starts: dict[str, tuple[float, float]] = {}  # started since the last commit
-        self.politeness = Politeness(self.settings, seed=self.settings.seed, last_start=self._last_start,
+        self.politeness = Politeness(self.settings, seed=self.settings.seed, last_start=self.frontier.host_start,
                                      on_start=self._note_start)
         self._host_pages: dict[str, int] = {}
         self._queued = 0
@@ -254,29 +252,13 @@ class Engine:
         return None
 
     # -- politeness across restarts ----------------------------------------------------------
-    def _previous_unclean_end(self) -> float | None:
-        """When the previous run did not end cleanly (killed), its last starts may not have been
-        committed: its newest manifest part's mtime (written after every response) stands in."""
-        previous = self.frontier.get("last_run")
-        if not previous or previous.get("finished") or "stats" in previous:
-            return None
-        parts = list((self.raw / "manifest").glob("part-*.jsonl"))
-        return max((p.stat().st_mtime for p in parts), default=None)
-
-    def _last_start(self, host: str) -> tuple[float, float] | None:
-        row = self.frontier.host_start(host)
-        if self._unclean_end is None:
-            return row
-        unix, interval = row or (0.0, self.settings.min_delay_s)
-        return max(unix, self._unclean_end), interval
-
     def _note_start(self, host: str, unix: float, interval: float) -> None:
-        self._host_starts[host] = (unix, interval)
-
-    def _save_starts(self) -> None:
-        if self._host_starts:
-            self.frontier.note_host_starts(self._host_starts)
-            self._host_starts = {}
+        """A request to a host with an interval is going out: its start is committed before it
+        does, so even a kill -9 right after leaves the gap for the next process. (Called at an
+        await point, where the only open transaction is the batch's hold; a polite host takes a
+        few requests a second at most, so the extra commit costs nothing that matters.)"""
+        self.frontier.note_host_start(host, unix, interval)
+        self.frontier.commit_hold()
 
     # -- settling one response --------------------------------------------------------------
     def _settle(self, request: Request, response: Response, stored: tuple[str, BodyLocation] | None = None,
@@ -296,7 +278,6 @@ class Engine:
                     error = f"handler_error:{type(exc).__name__}"
             if replayed_entry is None:
                 self.archive.append(self._entry(request, response, sha, where, error))
-            self._save_starts()
             if error is None:
                 self._queue(handled.children)
                 for key, value in handled.stats.items():
@@ -361,7 +342,6 @@ class Engine:
                 with self.frontier.transaction():
                     self.frontier.put(key, {"status": status, "body": stored[1]._asdict() if stored else None,
                                             "fetched_unix": response.fetched_at})
-                    self._save_starts()
             gate = self.politeness.gate(host)
             if status and 200 <= status < 300:
                 gate.set_robots(text, self.settings.user_agent)
@@ -421,7 +401,6 @@ class Engine:
         }
         with self.frontier.transaction():
             self._persist_stats(force=True)
-            self._save_starts()
             self.frontier.put("last_run", summary)
         log.info("run %s %s after %.1f s: %d pages stored, %d failed %s", self.run_id,
                  "finished" if finished else "stopped", elapsed, self.stats.get("response/ok"),

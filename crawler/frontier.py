@@ -168,6 +168,12 @@ class Frontier:
             self._depth = 1
             self._held = True
 
+    def commit_hold(self) -> None:
+        """Commit what the held batch has so far and go on holding (no-op when nothing is held)."""
+        if getattr(self, "_held", False) and self._depth == 1:
+            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+
     def release_hold(self) -> None:
         if getattr(self, "_held", False):
             self._held = False
@@ -257,11 +263,11 @@ class Frontier:
         """(unix time, interval) of the last request start to a host, as persisted."""
         return self.conn.execute("SELECT last_start, interval FROM hosts WHERE host=?", (host,)).fetchone()
 
-    def note_host_starts(self, starts: dict[str, tuple[float, float]]) -> None:
-        self.conn.executemany(
+    def note_host_start(self, host: str, unix: float, interval: float) -> None:
+        self.conn.execute(
             "INSERT INTO hosts(host, last_start, interval) VALUES (?, ?, ?) ON CONFLICT(host) DO UPDATE SET "
             "last_start=MAX(last_start, excluded.last_start), interval=excluded.interval",
-            [(host, unix, interval) for host, (unix, interval) in starts.items()],
+            (host, unix, interval),
         )
 
     # -- questions ----------------------------------------------------------------------

@@ -31,6 +31,9 @@ from parsing.links import timeline_page
 from parsing.raw_archive import entries_to_parse
 
 MAX_RSS_MB = 500
+# Arrival times logged by a server thread on a busy machine wobble by tens of ms around the
+# crawler's send times; a broken gap is far shorter (0.1-0.35 s of 0.5 s without persisted starts).
+SLACK = 0.1
 HTML = "text/html; charset=utf-8"
 
 
@@ -112,6 +115,10 @@ kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
 summary = Engine(CrawlSettings(**kw), sys.argv[2]).run()
 print(json.dumps({"summary": summary, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+def crawl_settings(kw: dict) -> CrawlSettings:
+    return CrawlSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()})
 
 
 def crawl_in_child(settings: dict, out: Path, timeout: float = 120) -> tuple[dict, float]:
@@ -271,16 +278,16 @@ def test_urls_past_the_length_limit_are_dropped(tmp_path):
 
 
 def test_the_queue_stops_growing_at_its_cap(tmp_path):
-    links = "".join(f'<a href="/s?i=C{n}&amp;page=1">c</a>' for n in range(3000))
+    links = "".join(f'<a href="/s?i=C{n}&amp;page=1">c</a>' for n in range(2000))
 
     def page(path, query):
         return html(links) if path == "/" else html("") if path == "/s" else (404, {}, b"")
 
     with HostileSite(page) as site:
-        summary, rss = crawl_in_child(settings(site.base_url, categories=[], max_queued=50), tmp_path)
+        summary, rss = crawl_in_child(settings(site.base_url, categories=[], max_queued=20), tmp_path)
     assert rss < MAX_RSS_MB and summary["finished"]
-    assert len(site.paths("/s")) == 50
-    assert summary["stats"]["discovery/dropped/queue_full"] == 3000 - 50
+    assert len(site.paths("/s")) == 20
+    assert summary["stats"]["discovery/dropped/queue_full"] == 2000 - 20
 
 
 OFF_SITE = {
@@ -342,10 +349,11 @@ def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path):
     assert 3 < restart_at < len(starts) and paths.count("/robots.txt") == 1  # the restart reused it
     assert paths[restart_at:] == [trap_path("Site", n) for n in range(restart_at - 1, 10)]  # nothing refetched
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= delay - 0.05, gaps  # every gap, the one across the restart included
-    assert starts[restart_at] - starts[restart_at - 1] >= delay - 0.05
+    assert min(gaps) >= delay - SLACK, gaps  # every gap, the one across the restart included
+    assert starts[restart_at] - starts[restart_at - 1] >= delay - SLACK
 
 
+@pytest.mark.slow
 def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path):
     delay = 0.5
 
@@ -367,10 +375,10 @@ def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path):
         finally:
             child.wait()
         restart_at = len(site.log)
-        Engine(CrawlSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in polite.items()}), tmp_path).run()
+        Engine(crawl_settings(polite), tmp_path).run()
         starts = [t for t, _ in site.log]
     assert restart_at < len(starts)
-    assert starts[restart_at] - starts[restart_at - 1] >= delay - 0.05
+    assert starts[restart_at] - starts[restart_at - 1] >= delay - SLACK
 
 
 # -- a damaged archive -----------------------------------------------------------------------------
@@ -402,12 +410,13 @@ def flip_bytes_in_the_middle(pack: Path) -> int:
     return len(data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [truncate_to_half, flip_bytes_in_the_middle])
 def test_a_damaged_pack_is_repaired_on_resume(mini_store, tmp_path, damage):
     fast = settings(mini_store.base_url, users=4, categories=[mini_store.category], concurrency=4,
                     per_host_concurrency=4)
     whole = tmp_path / "whole"
-    Engine(CrawlSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in fast.items()}), whole).run()
+    Engine(crawl_settings(fast), whole).run()
     expected = parsed(whole / "raw")
     assert expected[0] and expected[1]
 
@@ -428,5 +437,5 @@ def test_a_damaged_pack_is_repaired_on_resume(mini_store, tmp_path, damage):
     assert stored and all(read_body(damaged / "raw", e) for e in stored)
     assert not [e for e in stored if e["path"] == f"bodies/{pack.name}" and e["offset"] + e["length"] > size]
     # A second start finds nothing to repair.
-    again, _ = crawl_in_child(fast, damaged)
+    again = Engine(crawl_settings(fast), damaged).run()
     assert "archive/damaged_bodies" not in again["stats"]
