@@ -98,7 +98,7 @@ class Engine:
                 self._recover()
                 with self.frontier.transaction():  # first seeds, an incremental pass, or nothing (resume)
                     self._queue(self.adapter.start_pass())
-                self._queued = self.frontier.counts().get("queued", 0)
+                self._queued = self.frontier.queued()  # the queue cap's count, kept up to date from here
                 await self._loop()
             summary = self._summary(started, finished=True)
         finally:

@@ -274,6 +274,9 @@ class Frontier:
     def pending(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state IN (?, ?)", (QUEUED, IN_FLIGHT)).fetchone()[0]
 
+    def queued(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state='queued'").fetchone()[0]  # partial index
+
     def size(self) -> int:
         """How many requests the frontier holds (rows are never deleted: the largest rowid)."""
         return self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM requests").fetchone()[0]
