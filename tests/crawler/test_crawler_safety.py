@@ -327,17 +327,19 @@ def test_off_site_and_non_http_links_are_dropped_and_counted_not_queued(tmp_path
 
 
 # -- politeness across a restart -----------------------------------------------------------------
+DELAY = 0.5  # the site's Crawl-delay
+
+
+def polite_trap(path, query):
+    if path == "/robots.txt":
+        return 200, {"Content-Type": "text/plain"}, f"User-agent: *\nCrawl-delay: {DELAY}\n".encode()
+    return trap(path, query)
+
+
 def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path):
-    delay = 0.5
-
-    def page(path, query):
-        if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain"}, f"User-agent: *\nCrawl-delay: {delay}\n".encode()
-        return trap(path, query)
-
     # The first run is stopped mid-crawl (as by Ctrl-C); the restart goes on at once.
     polite = CrawlSettings(**{**settings("http://x"), "categories": ("Site",), "max_pagination_depth": 8})
-    with HostileSite(page) as site:
+    with HostileSite(polite_trap) as site:
         polite = polite.replace(base_url=site.base_url)
         with pytest.raises(asyncio.TimeoutError):
             asyncio.run(asyncio.wait_for(Engine(polite, tmp_path).crawl(), 2.2))
@@ -349,21 +351,14 @@ def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path):
     assert 3 < restart_at < len(starts) and paths.count("/robots.txt") == 1  # the restart reused it
     assert paths[restart_at:] == [trap_path("Site", n) for n in range(restart_at - 1, 10)]  # nothing refetched
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= delay - SLACK, gaps  # every gap, the one across the restart included
-    assert starts[restart_at] - starts[restart_at - 1] >= delay - SLACK
+    assert min(gaps) >= DELAY - SLACK, gaps  # every gap, the one across the restart included
+    assert starts[restart_at] - starts[restart_at - 1] >= DELAY - SLACK
 
 
 @pytest.mark.slow
 def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path):
-    delay = 0.5
-
-    def page(path, query):
-        if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain"}, f"User-agent: *\nCrawl-delay: {delay}\n".encode()
-        return trap(path, query)
-
     polite = settings("http://x", max_pagination_depth=8)
-    with HostileSite(page) as site:
+    with HostileSite(polite_trap) as site:
         polite["base_url"] = site.base_url
         child = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(polite), str(tmp_path)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -378,7 +373,7 @@ def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path):
         Engine(crawl_settings(polite), tmp_path).run()
         starts = [t for t, _ in site.log]
     assert restart_at < len(starts)
-    assert starts[restart_at] - starts[restart_at - 1] >= delay - SLACK
+    assert starts[restart_at] - starts[restart_at - 1] >= DELAY - SLACK
 
 
 # -- a damaged archive -----------------------------------------------------------------------------
