@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, category TEXT, rank 
 """
 
 
+def _depth(request: Request) -> int:
+    """Pages followed from the first page of a list or timeline (meta `depth`, absent on first pages)."""
+    return request.meta.get("depth", 0) if request.meta else 0
+
+
 def rank(seed: int, key: str) -> int:
     """A seeded, order-independent sample: the lowest ranks are the sample."""
     return int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()[:15], 16)
@@ -77,11 +82,17 @@ class AmazonAdapter:
     def browse(self, category: str, page: int = 1) -> Request:
         return self.request("browse", f"/s?i={category}&page={page}", category)
 
-    def timeline(self, user: str, category: str | None, token: str | None, stop_at: str | None, head: bool) -> Request:
+    def timeline(self, user: str, category: str | None, token: str | None, stop_at: str | None, head: bool,
+                 depth: int = 0) -> Request:
         path = f"/profilewidget/timeline/visitor?profileId=amzn1.account.{user}"
         if token:
             path += f"&nextPageToken={quote(token, safe='')}"
+            return self.request("timeline", path, category, user=user, stop_at=stop_at, head=head, depth=depth)
         return self.request("timeline", path, category, user=user, stop_at=stop_at, head=head)
+
+    def next_page(self, request: Request, path_or_url: str) -> Request:
+        """The next page of a browse or review list: one deeper (the engine caps the depth)."""
+        return self.request(request.kind, path_or_url, request.category, depth=_depth(request) + 1)
 
     def expect(self, kind: str) -> tuple[str, ...]:
         return EXPECT.get(kind, ())
@@ -183,13 +194,13 @@ class AmazonAdapter:
                 rows.append((match.group(1), request.category, rank(self.s.seed, match.group(1))))
         self.frontier.conn.executemany("INSERT OR IGNORE INTO products(asin, category, rank) VALUES (?, ?, ?)", rows)
         nxt = next_page_url(body, url)
-        return Handled([self.request("browse", nxt, request.category)] if nxt else [], {"pool/products_seen": len(rows)})
+        return Handled([self.next_page(request, nxt)] if nxt else [], {"pool/products_seen": len(rows)})
 
     def _on_reviews(self, request: Request, url: str, body: bytes) -> Handled:
         page = review_list_page(body, url)
         rows = [(u, request.category, rank(self.s.seed, u)) for u in page.profile_ids]
         self.frontier.conn.executemany("INSERT OR IGNORE INTO candidates(user_id, category, rank) VALUES (?, ?, ?)", rows)
-        children = [self.request("reviews", page.next_url, request.category)] if page.next_url else []
+        children = [self.next_page(request, page.next_url)] if page.next_url else []
         return Handled(children, {"pool/reviewers_seen": len(rows)})
 
     def _on_profile(self, request: Request, url: str, body: bytes) -> Handled:
@@ -215,7 +226,8 @@ class AmazonAdapter:
             reviews, token = reviews[: keys.index(stop_at)], None
         children = [self.request("product", f"/dp/{r['parent_asin']}", request.category) for r in reviews]
         if token:
-            children.append(self.timeline(user, request.category, token, stop_at=stop_at, head=False))
+            children.append(self.timeline(user, request.category, token, stop_at=stop_at, head=False,
+                                          depth=_depth(request) + 1))
         return Handled(children, {"item_scraped_count/reviews": len(reviews)})
 
     def _on_product(self, request: Request, url: str, body: bytes) -> Handled:

@@ -6,6 +6,11 @@ commits (children queued, request done). A kill between the manifest line and th
 leaves the request `in_flight` with its response stored: the next run replays it from the
 archive instead of fetching it again. A kill before the manifest line costs one refetch of a
 response that was never stored.
+
+A run on an existing folder first checks the archive (crawler.selfcheck): damaged bodies are
+fetched again. Discovered links pass the limits of `CrawlSettings` (hosts, schemes, URL length,
+pagination depth, queue size) before they are queued; what fails one is dropped and counted.
+Each host's last request start is persisted, so a restart keeps the politeness gap.
 """
 from __future__ import annotations
 
@@ -27,9 +32,11 @@ from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import Frontier, Request, fingerprint
 from crawler.politeness import Politeness
+from crawler.selfcheck import check_archive
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats, format_stats
 from parsing.errors import PageError
+from parsing.raw_archive import BodyError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +77,12 @@ class Engine:
         self.frontier = Frontier(self.raw / "crawl.sqlite")
         self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
         self.adapter = self.adapter_cls(self.settings, self.frontier)
-        self.politeness = Politeness(self.settings, seed=self.settings.seed)
+        self.politeness = Politeness(self.settings, seed=self.settings.seed, last_start=self.frontier.host_start,
+                                     on_start=self._note_start)
+        self._host_pages: dict[str, int] = {}
+        self._queued = 0
+        s = self.settings
+        self._home_prefixes = tuple(f"{scheme}://{host.lower()}/" for host in s.hosts for scheme in ("http", "https"))
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_ready: set[str] = set()
         self._last_persist = self._last_total = 0.0
@@ -80,9 +92,13 @@ class Engine:
         try:
             async with make_client(self.settings) as client:
                 self.fetcher = Fetcher(self.settings, self.politeness, self.stats, client)
+                with self.frontier.transaction():
+                    for key, value in check_archive(self.raw, self.frontier).items():
+                        self.stats.inc(key, value)
                 self._recover()
                 with self.frontier.transaction():  # first seeds, an incremental pass, or nothing (resume)
                     self._queue(self.adapter.start_pass())
+                self._queued = self.frontier.queued()  # the queue cap's count, kept up to date from here
                 await self._loop()
             summary = self._summary(started, finished=True)
         finally:
@@ -146,7 +162,9 @@ class Engine:
     def _next_request(self) -> Request | None:
         if not self._ready and self._claimable:
             # One commit for the settled batch and the next claim, before any claimed request starts.
-            self._ready.extend(self.frontier.claim(self._batch))
+            claimed = self.frontier.claim(self._batch)
+            self._queued -= len(claimed)
+            self._ready.extend(claimed)
             self._claimable = len(self._ready) == self._batch
             self.frontier.release_hold()
             self.frontier.hold()
@@ -160,7 +178,13 @@ class Engine:
 
     async def _process(self, request: Request) -> None:
         await self._ensure_robots(request.url)
-        response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
+        host = urlsplit(request.url).netloc.lower()
+        pages = self._host_pages.get(host, 0)
+        if pages >= self.settings.max_pages_per_host:  # a later run goes on from here
+            response = Response(request.url, request.url, None, error="host_budget", fetched_at=time.time())
+        else:
+            self._host_pages[host] = pages + 1
+            response = await self.fetcher.fetch(request.url, self.adapter.expect(request.kind), self.adapter.blocked)
         stored = None
         if response.body is not None and response.status is not None and 200 <= response.status < 300:
             stored = await self._store(response.body)
@@ -183,11 +207,58 @@ class Engine:
         return sha, location
 
     def _queue(self, requests: list[Request]) -> None:
+        if not requests:
+            return
+        requests = self._admit(requests)
         added = self.frontier.add_many(requests)
+        self._queued += added
         if added:
             self.stats.inc("scheduler/enqueued", added)
         if added < len(requests):
             self.stats.inc("dupefilter/filtered", len(requests) - added)
+
+    def _admit(self, requests: list[Request]) -> list[Request]:
+        """The discovered requests within the limits; the others are dropped and counted."""
+        s = self.settings
+        kept = []
+        for request in requests:
+            url = request.url
+            why = None
+            if not url.startswith(self._home_prefixes):  # the common case costs one startswith
+                why = self._offsite(url)
+            if why is None and len(url) > s.max_url_length:
+                why = "url_too_long"
+            if why is None and request.meta and request.meta.get("depth", 0) > s.max_pagination_depth:
+                why = "pagination_depth"
+            if why is None:
+                kept.append(request)
+            else:
+                self.stats.inc(f"discovery/dropped/{why}")
+        room = max(s.max_queued - self._queued, 0)
+        if len(kept) > room:
+            self.stats.inc("discovery/dropped/queue_full", len(kept) - room)
+            kept = kept[:room]
+        return kept
+
+    def _offsite(self, url: str) -> str | None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return "bad_url"
+        if parts.scheme.lower() not in ("http", "https"):
+            return "scheme"
+        if parts.netloc.lower() not in self.fetcher.allowed_hosts:
+            return "offsite"
+        return None
+
+    # -- politeness across restarts ----------------------------------------------------------
+    def _note_start(self, host: str, unix: float, interval: float) -> None:
+        """A request to a host with an interval is going out: its start is committed before it
+        does, so even a kill -9 right after leaves the gap for the next process. (Called at an
+        await point, where the only open transaction is the batch's hold; a polite host takes a
+        few requests a second at most, so the extra commit costs nothing that matters.)"""
+        self.frontier.note_host_start(host, unix, interval)
+        self.frontier.commit_hold()
 
     # -- settling one response --------------------------------------------------------------
     def _settle(self, request: Request, response: Response, stored: tuple[str, BodyLocation] | None = None,
@@ -253,9 +324,13 @@ class Engine:
                 return
             key = f"robots:{host}"
             cached = self.frontier.get(key)
-            if cached and "body" in cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s:
-                status, text = cached["status"], read_body(self.raw, cached["body"]).decode("utf-8", "replace") if cached["body"] else None
-            else:
+            fresh = cached and "body" in cached and time.time() - cached["fetched_unix"] < self.settings.robots_max_age_s
+            if fresh:
+                try:
+                    status, text = cached["status"], read_body(self.raw, cached["body"]).decode("utf-8", "replace") if cached["body"] else None
+                except BodyError:  # its stored copy is damaged: fetch it again
+                    fresh = False
+            if not fresh:
                 robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
                 response = await self.fetcher.fetch(robots_url, check_robots=False)
                 status, stored, text = response.status, None, None
@@ -296,7 +371,11 @@ class Engine:
                 continue
             body = None
             if entry.get("path"):
-                body = read_body(self.raw, entry)
+                try:
+                    body = read_body(self.raw, entry)
+                except BodyError:  # torn or damaged: fetch it again
+                    del found[fp]
+                    continue
                 if entry.get("offset") is not None:  # the batch that held its `bodies` row never committed
                     self.frontier.add_body(entry["sha256"], (entry["path"], entry["offset"], entry["length"]))
             response = Response(request.url, entry["final_url"], entry["status"], body, entry["content_type"],

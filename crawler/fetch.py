@@ -5,7 +5,8 @@
                    connection errors and truncated bodies, within a per-run retry budget
     3. politeness  each attempt waits for its host's slot, interval and Retry-After pause
     4. exchange    timeouts, redirects followed by hand (allowed hosts only, at most
-                   max_redirects), body streamed up to max_body_bytes, Content-Length checked
+                   max_redirects), body streamed and decoded by crawler.decode with the
+                   max_body_bytes cap enforced while inflating, Content-Length checked
     5. checks      status, content type, captcha page: a failure with a reason, never a crash
     6. stats       Scrapy-style counters for all of the above
 """
@@ -25,6 +26,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crawler.archive import KEPT_HEADERS
+from crawler.decode import DecodeRefused, decoder_for
 from crawler.politeness import Politeness, parse_retry_after
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats
@@ -189,7 +191,10 @@ class Fetcher:
         in_body = False
         try:
             self.stats.inc("downloader/request_count")
-            async with self.client.stream("GET", url) as r:
+            # A polite host times its interval from the moment the request is sent (after any
+            # connect), read from httpcore's trace; an unthrottled one pays for no trace at all.
+            extensions = {"trace": gate.trace} if gate.interval > 0 else None
+            async with self.client.stream("GET", url, extensions=extensions) as r:
                 status = r.status_code
                 # One pass over the headers (lower-case names, repeats joined as httpx's get() joins
                 # them) instead of a scan of the header list per lookup.
@@ -208,14 +213,23 @@ class Fetcher:
                 if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
                     raise Refused("too_large", status, url)
                 in_body = True
-                chunks, size = [], 0
-                async for chunk in r.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.settings.max_body_bytes:
-                        raise Refused("too_large", status, url)
-                    chunks.append(chunk)
-                if declared and declared.isdigit() and r.num_bytes_downloaded < int(declared):
-                    raise Retryable("truncated", status)
+                limit = self.settings.max_body_bytes
+                try:
+                    decoder = decoder_for(headers.get("content-encoding"), limit)
+                    chunks, size = [], 0
+                    async for chunk in r.aiter_raw():  # raw bytes: httpx's decoders would inflate uncapped
+                        if decoder is not None:
+                            chunk = decoder.feed(chunk)
+                        size += len(chunk)
+                        if size > limit:
+                            raise Refused("too_large", status, url)
+                        chunks.append(chunk)
+                    if declared and declared.isdigit() and r.num_bytes_downloaded < int(declared):
+                        raise Retryable("truncated", status)
+                    if decoder is not None:
+                        chunks.append(decoder.flush())
+                except DecodeRefused as refused:
+                    raise Refused(refused.reason, status, url) from None
                 body = b"".join(chunks)
                 self.stats.inc("downloader/response_bytes", r.num_bytes_downloaded)
                 return Response(
@@ -227,7 +241,7 @@ class Fetcher:
         except httpx.TimeoutException as error:
             self.stats.inc("downloader/exception_count/timeout")
             raise Retryable("timeout", status) from error
-        except (httpx.TransportError, httpx.DecodingError) as error:
+        except httpx.TransportError as error:
             # An early close once the body has started is a truncated body, else a dropped connection.
             reason = "truncated" if in_body else f"connection:{type(error).__name__}"
             self.stats.inc(f"downloader/exception_count/{reason.split(':')[0]}")

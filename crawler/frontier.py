@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS bodies (  -- each distinct body is stored once: sha25
     length INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hosts (  -- politeness across restarts: each host's last request start
+    host TEXT PRIMARY KEY,
+    last_start REAL NOT NULL,     -- unix time the last request was sent
+    interval REAL NOT NULL        -- the gap that start promised before the next one
+);
 CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 """
 
@@ -78,10 +83,13 @@ def canonical_url(url: str) -> str:
 
 
 def _canonicalize(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 literal: no fetchable URL (dropped at discovery), kept as is
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))) if parts.query else ""
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
@@ -160,6 +168,12 @@ class Frontier:
             self._depth = 1
             self._held = True
 
+    def commit_hold(self) -> None:
+        """Commit what the held batch has so far and go on holding (no-op when nothing is held)."""
+        if getattr(self, "_held", False) and self._depth == 1:
+            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+
     def release_hold(self) -> None:
         if getattr(self, "_held", False):
             self._held = False
@@ -189,6 +203,10 @@ class Frontier:
             self.conn.execute("UPDATE requests SET state=? WHERE fp=?", (QUEUED, fp))
         else:
             self.conn.execute("UPDATE requests SET state=?, meta=? WHERE fp=?", (QUEUED, json.dumps(meta), fp))
+
+    def requeue_many(self, fps: list[str]) -> int:
+        """Fetch these seen URLs again (a damaged archive's pages), whatever their state."""
+        return self.conn.executemany("UPDATE requests SET state=? WHERE fp=?", [(QUEUED, fp) for fp in fps]).rowcount
 
     def requeue_where(self, where: str, params: tuple = ()) -> int:
         return self.conn.execute(f"UPDATE requests SET state='{QUEUED}' WHERE {where}", params).rowcount
@@ -236,9 +254,28 @@ class Frontier:
     def add_body(self, sha: str, location: tuple[str, int, int]) -> None:
         self.conn.execute("INSERT OR IGNORE INTO bodies(sha, path, offset, length) VALUES (?, ?, ?, ?)", (sha, *location))
 
+    def drop_bodies(self, shas: list[str]) -> None:
+        """Forget damaged bodies, so the next fetch of the same bytes stores them anew."""
+        self.conn.executemany("DELETE FROM bodies WHERE sha=?", [(sha,) for sha in shas])
+
+    # -- hosts --------------------------------------------------------------------------
+    def host_start(self, host: str) -> tuple[float, float] | None:
+        """(unix time, interval) of the last request start to a host, as persisted."""
+        return self.conn.execute("SELECT last_start, interval FROM hosts WHERE host=?", (host,)).fetchone()
+
+    def note_host_start(self, host: str, unix: float, interval: float) -> None:
+        self.conn.execute(
+            "INSERT INTO hosts(host, last_start, interval) VALUES (?, ?, ?) ON CONFLICT(host) DO UPDATE SET "
+            "last_start=MAX(last_start, excluded.last_start), interval=excluded.interval",
+            (host, unix, interval),
+        )
+
     # -- questions ----------------------------------------------------------------------
     def pending(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state IN (?, ?)", (QUEUED, IN_FLIGHT)).fetchone()[0]
+
+    def queued(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM requests WHERE state='queued'").fetchone()[0]  # partial index
 
     def size(self) -> int:
         """How many requests the frontier holds (rows are never deleted: the largest rowid)."""

@@ -10,6 +10,10 @@ Per host, a request may start only when
 
 The adaptive delay follows Scrapy's AutoThrottle: after each response the delay moves
 halfway towards latency / target_concurrency; a non-200 response can only raise it.
+
+A start is the moment the request is sent (httpcore's trace, after any connect), and each
+start is handed to `on_start(host, unix_time, interval)` so the engine persists it in the
+frontier: a restarted process loads it (`last_start`) and keeps the gap for its first request.
 """
 from __future__ import annotations
 
@@ -18,12 +22,16 @@ import logging
 import random
 import time
 from email.utils import parsedate_to_datetime
+from typing import Callable
 
 from protego import Protego
 
 from crawler.settings import CrawlSettings
 
 log = logging.getLogger(__name__)
+
+
+OnStart = Callable[[str, float, float], None]  # (host, unix time of the start, interval)
 
 
 class RobotsDisallowed(Exception):
@@ -49,16 +57,23 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 class HostGate:
     """The politeness state of one host."""
 
-    def __init__(self, host: str, settings: CrawlSettings, rng: random.Random):
+    def __init__(self, host: str, settings: CrawlSettings, rng: random.Random,
+                 last_start: tuple[float, float] | None = None, on_start: OnStart | None = None):
         self.host = host
         self.settings = settings
         self.rng = rng
+        self.on_start = on_start
         self.robots: Protego | None = None
         self.crawl_delay = 0.0
         self.adaptive_delay = settings.min_delay_s
         self.paused_until = 0.0  # monotonic
         self.next_start = 0.0  # monotonic
         self.last_start = float("-inf")
+        self._taken = 0.0  # the interval handed out with the last start
+        if last_start is not None:  # a previous process's last start (unix time) and its interval
+            unix, interval = last_start
+            self.last_start = time.monotonic() - max(0.0, time.time() - unix)
+            self.next_start = self.last_start + interval
         self._slots = asyncio.Semaphore(max(1, settings.per_host_concurrency))
         self._lock = asyncio.Lock()
         self._starting = 0  # acquirers waiting for (or holding) the lock: while any, newcomers queue too
@@ -111,8 +126,21 @@ class HostGate:
         interval = self.interval
         if interval > 0 and self.settings.jitter > 0:
             interval *= 1.0 + self.rng.uniform(0.0, self.settings.jitter)
+        self._taken = interval
         self.last_start = time.monotonic()
         self.next_start = self.last_start + interval
+
+    def sent(self) -> None:
+        """The request taken by the last start went out now: the interval counts from here."""
+        self.last_start = time.monotonic()
+        self.next_start = max(self.next_start, self.last_start + self._taken)
+        if self.on_start is not None:
+            self.on_start(self.host, time.time(), self._taken)
+
+    async def trace(self, event: str, info: dict) -> None:
+        """httpcore's trace extension (only for hosts with an interval: it costs a call per event)."""
+        if event.endswith("send_request_headers.started"):
+            self.sent()
 
     def release(self) -> None:
         self._slots.release()
@@ -141,15 +169,21 @@ class HostGate:
 
 
 class Politeness:
-    """All host gates of a crawl."""
+    """All host gates of a crawl. `last_start(host)` gives a host's persisted (unix time, interval)
+    of its last start, or None; `on_start` is told every start of a host with an interval."""
 
-    def __init__(self, settings: CrawlSettings, seed: int = 0):
+    def __init__(self, settings: CrawlSettings, seed: int = 0,
+                 last_start: Callable[[str], tuple[float, float] | None] | None = None,
+                 on_start: OnStart | None = None):
         self.settings = settings
         self.rng = random.Random(seed)
         self.gates: dict[str, HostGate] = {}
+        self.last_start = last_start
+        self.on_start = on_start
 
     def gate(self, host: str) -> HostGate:
         host = host.lower()
         if host not in self.gates:
-            self.gates[host] = HostGate(host, self.settings, self.rng)
+            previous = self.last_start(host) if self.last_start is not None else None
+            self.gates[host] = HostGate(host, self.settings, self.rng, previous, self.on_start)
         return self.gates[host]

@@ -1,18 +1,29 @@
 """Every crawler knob in one typed settings object. The defaults are the polite, safe ones.
 
 A real site is a change of `base_url` and limits, nothing else. `unthrottled()` turns the
-politeness limits off (benchmarks against the local sandbox only).
+politeness limits off (benchmarks against the local sandbox only). Values are checked when
+the object is made (ValueError with the field's name), so a bad one fails before any work.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from parsing.categories import safe_category
 
 
 # A crawl that serves the sandbox itself listens here. Fixed, since stored URLs carry the port:
 # a resumed or later crawl must see the same base URL.
 SANDBOX_PORT = 8765
+
+
+# The smallest allowed value of a numeric setting where it is not 0 (a count that must be positive).
+_MINIMUM = {name: 1 for name in (
+    "concurrency", "per_host_concurrency", "max_body_bytes", "users", "manifest_part_lines",
+    "max_pages_per_host", "max_url_length", "max_queued", "page_size",
+)} | {"read_timeout_s": 0.001, "connect_timeout_s": 0.001, "autothrottle_target_concurrency": 0.01}
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,13 @@ class CrawlSettings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_redirects: int = 5
 
+    # Limits: a hostile or endless site cannot exhaust the crawl. Links past a limit are dropped
+    # where they are found and counted (`discovery/dropped/<why>` in the stats), never queued.
+    max_pages_per_host: int = 1_000_000  # requests to one host in one run; the rest fail as `host_budget`
+    max_pagination_depth: int = 1_000  # pages followed down one next-page chain (a page of 10 reviews each)
+    max_url_length: int = 2_048  # characters
+    max_queued: int = 1_000_000  # requests waiting at once
+
     # The user-centric procedure.
     users: int = 100  # size of the reviewer pool
     categories: tuple[str, ...] = ()  # empty: every category linked from the home page
@@ -57,6 +75,20 @@ class CrawlSettings:
     # Output.
     progress: bool = True  # tqdm bar on stderr
     manifest_part_lines: int = 100_000
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL with a host, got {self.base_url!r}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(f.default, bool) or f.name == "seed":
+                continue
+            if isinstance(f.default, (int, float)) and not (isinstance(value, (int, float)) and math.isfinite(value)
+                                                           and value >= _MINIMUM.get(f.name, 0)):
+                raise ValueError(f"{f.name} must be a finite number >= {_MINIMUM.get(f.name, 0)}, got {value!r}")
+        for category in self.categories:
+            safe_category(category)
 
     @property
     def hosts(self) -> tuple[str, ...]:

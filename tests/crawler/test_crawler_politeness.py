@@ -67,3 +67,29 @@ def test_retry_after_in_seconds_or_http_date():
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
     assert 9 <= parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) <= 11
+
+
+def test_the_interval_counts_from_when_the_request_is_sent_not_from_the_slot():
+    async def run():
+        g = gate(min_delay_s=0.3, jitter=0.0, autothrottle=False)
+        await g.acquire()
+        await asyncio.sleep(0.2)  # a slow connect between the slot and the request going out
+        await g.trace("http11.send_request_headers.started", {})
+        sent = time.monotonic()
+        g.release()
+        await g.acquire()
+        g.release()
+        return time.monotonic() - sent
+
+    assert asyncio.run(run()) >= 0.3 - 1e-3  # timed from the slot, it would have been 0.1
+
+
+def test_a_new_gate_keeps_the_gap_from_a_persisted_start():
+    seen = []
+    g = HostGate("h", CrawlSettings(min_delay_s=0.0, autothrottle=False), random.Random(0),
+                 last_start=(time.time() - 0.1, 0.5), on_start=lambda *a: seen.append(a))
+    assert 0.35 <= g.next_start - time.monotonic() <= 0.41  # 0.5 s after a start 0.1 s ago
+    g.set_robots("User-agent: *\nCrawl-delay: 2\n", "bot")
+    assert 1.85 <= g.next_start - time.monotonic() <= 1.91  # a larger Crawl-delay counts from that start too
+    g.sent()
+    assert seen and seen[0][0] == "h"
