@@ -1,19 +1,22 @@
 # Every target is self-sufficient: it creates .venv and installs the locked environment when needed.
 SHELL := /bin/bash
 PY := .venv/bin/python
-VENV_STAMP := .venv/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# torch==2.13.0 (CPU build) comes from the local wheel folder where this machine has one.
-PIP_FIND := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+# GPU=1: a CUDA worker (requirements-gpu.lock). WHEELS: the local wheel folder, first where it
+# exists; without it torch comes from PyTorch's CPU index (tools/install.py has the rules).
+GPU ?=
+WHEELS ?= /opt/wheels
+LOCK := $(if $(GPU),requirements-gpu.lock,requirements.lock)
+VENV_STAMP := .venv/.installed$(if $(GPU),-gpu,)
 
 .PHONY: install demo test dev perf lock clean
 
 install: $(VENV_STAMP)
 
-$(VENV_STAMP): pyproject.toml requirements.lock
+$(VENV_STAMP): pyproject.toml $(LOCK) tools/install.py
 	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q $(PIP_FIND) --no-deps -r requirements.lock
+	python3 tools/install.py --python $(PY) --wheels $(WHEELS) $(if $(GPU),--gpu,)
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(VENV_STAMP)
 
@@ -30,9 +33,11 @@ dev: $(VENV_STAMP)
 perf: $(VENV_STAMP)
 	$(PY) -m perf
 
-# Regenerate the lock after changing pyproject.toml (pip freeze --all keeps setuptools/pip in it).
+# Regenerate the locks after changing pyproject.toml (pip freeze --all keeps setuptools/pip in it);
+# the GPU lock is the same with PyPI's CUDA torch of the same version and its CUDA wheels.
 lock:
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^amazon-reviews-blair' > requirements.lock
+	python3 tools/install.py gpu-lock --python $(PY)
 
 clean:
 	rm -rf .venv data dagster_home/storage dagster_home/artifacts
