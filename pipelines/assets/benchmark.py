@@ -9,6 +9,7 @@ import base64
 import dagster as dg
 
 from pipelines.assets.embeddings import item_embeddings, split_key
+from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
 from pipelines.partitions import encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
@@ -27,6 +28,7 @@ class BenchmarkConfig(dg.Config):
     group_name="benchmark",
     kinds={"pytorch", "json"},
     pool="gpu",
+    op_tags=GPU_OP_TAGS,
     description="One benchmark result per encoder × task dataset: seqrec (UniSRec-style), cf (AlphaRec-style) "
                 "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>.json.",
 )
@@ -39,7 +41,8 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
 
     encoder, task, dataset = split_key(context.partition_key)
     if encoder in BASELINE_TASKS and BASELINE_TASKS[encoder] != task:
-        return dg.MaterializeResult(metadata={"skipped": f"{encoder} applies to {BASELINE_TASKS[encoder]} only"})
+        return dg.MaterializeResult(metadata={"skipped": f"{encoder} applies to {BASELINE_TASKS[encoder]} only",
+                                              **where_it_ran()})
     options = {"max_epochs": config.max_epochs} if config.max_epochs and task != "search" else {}
     frames = read_task(data_root.root, task, dataset)
     result = run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
@@ -51,7 +54,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     metadata["lr"] = result.get("lr")
     metadata["seconds"] = (result.get("timings") or {}).get("total_s")
     metadata["path"] = dg.MetadataValue.path(str(result_path(data_root.root, task, dataset, label(encoder, config.text))))
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata | where_it_ran())
 
 
 class LeaderboardConfig(dg.Config):
@@ -96,3 +99,4 @@ def leaderboard_has_main_metrics(data_root: DataRoot) -> dg.AssetCheckResult:
 
 assets = [benchmark_results, leaderboard]
 asset_checks = [leaderboard_has_main_metrics]
+jobs = [gpu_job([item_embeddings, benchmark_results])]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.executors import GPU_OP_TAGS, where_it_ran
 from pipelines.partitions import DATASETS_NAME, dataset_partitions, encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
@@ -39,6 +40,7 @@ class EmbeddingsConfig(dg.Config):
     group_name="benchmark",
     kinds={"pytorch", "parquet"},
     pool="gpu",
+    op_tags=GPU_OP_TAGS,
     description="Frozen-encoder vectors of every item of a task dataset, stored as Parquet keyed by item id "
                 "and text hash (a re-run encodes only new or changed texts).",
 )
@@ -51,7 +53,8 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
 
     encoder_name, task, dataset = split_key(context.partition_key)
     if encoder_name in BASELINE_TASKS:
-        return dg.MaterializeResult(metadata={"skipped": f"{encoder_name} is a baseline without embeddings"})
+        return dg.MaterializeResult(metadata={"skipped": f"{encoder_name} is a baseline without embeddings",
+                                              **where_it_ran()})
     frames = read_task(data_root.root, task, dataset)
     encoder = get_encoder(encoder_name, device=config.device, progress=False)
     store_key = dataset if config.text == "title" else f"{dataset}_{config.text}"
@@ -61,7 +64,7 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
                      f"{stats.reused} from the store")
     return dg.MaterializeResult(metadata={
         "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "dim": int(vectors.shape[1]),
-        "encoder_revision": encoder.revision, "path": dg.MetadataValue.path(str(stats.path)),
+        "encoder_revision": encoder.revision, "path": dg.MetadataValue.path(str(stats.path)), **where_it_ran(),
     })
 
 
