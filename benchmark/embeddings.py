@@ -5,12 +5,20 @@
 id for id-keyed baselines such as random vectors). The encoder's revision sits in the file's
 key-value metadata: a different revision invalidates every stored vector. A re-run encodes
 only items whose text is new or changed.
+
+Encoding is resumable: missing texts are encoded in shards of `SHARD_ROWS`, each written as soon
+as it is done to `.shards-<revision>/` beside the store file (keyed by text hash); a killed job
+finds them on its next run and encodes only the rest. With `workers` > 1 (or several visible
+GPUs) the shards are spread over one process per device (`benchmark.encoders.parallel`).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +32,7 @@ from warehouse.atomic import write_parquet
 
 log = logging.getLogger(__name__)
 REVISION_KEY = b"blair.encoder_revision"
+SHARD_ROWS = 4096  # texts per resumable shard: small enough to lose little to a kill, large enough to batch well
 
 
 def path_name(name: str) -> str:
@@ -48,6 +57,7 @@ class EmbedStats:
     encoded: int
     reused: int
     path: Path
+    resumed: int = 0  # vectors taken from shards a killed run had finished
 
 
 def _read_store(path: Path, revision: str) -> pd.DataFrame | None:
@@ -61,13 +71,63 @@ def _read_store(path: Path, revision: str) -> pd.DataFrame | None:
     return table.to_pandas()
 
 
+def shard_dir(path: Path, revision: str) -> Path:
+    return path.parent / f".shards-{path_name(revision)}"
+
+
+def _write_shard(folder: Path, shard: tuple[str, list[str]], vectors: np.ndarray) -> None:
+    """Write one finished shard ((name, text hashes), vectors) atomically."""
+    name, hashes = shard
+    table = pa.table({"text_sha1": pa.array(hashes, pa.string()),
+                      "vector": pa.array(list(vectors.astype(np.float32)), pa.list_(pa.float32()))})
+    write_parquet(table, folder / f"{name}.parquet")
+
+
+def _read_shards(folder: Path) -> dict[str, np.ndarray]:
+    """text hash → vector from every finished shard (atomic writes: a file present is whole)."""
+    found = {}
+    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        table = pq.read_table(path)
+        found.update(zip(table["text_sha1"].to_pylist(), (np.asarray(v, np.float32) for v in
+                                                          table["vector"].to_pylist())))
+    return found
+
+
+def _encode_missing(encoder: Encoder, todo: dict[str, str], folder: Path, batch_size: int | None,
+                    workers: int | None, encoder_factory: Callable[..., Encoder] | None
+                    ) -> tuple[dict[str, np.ndarray], set[str]]:
+    """Encode `todo` (text hash → text) shard by shard into `folder`.
+
+    Returns every vector found there and the hashes encoded by this call (the rest came from
+    shards a killed run had finished).
+    """
+    from benchmark.encoders.parallel import encode_shards, visible_devices
+
+    pending = sorted(set(todo) - set(_read_shards(folder)))
+    if len(pending) < len(todo):
+        log.info("%s: %d vectors from finished shards, %d texts left", folder, len(todo) - len(pending), len(pending))
+    shards = [((f"shard-{chunk[0]}", chunk), [todo[h] for h in chunk])
+              for chunk in (pending[i:i + SHARD_ROWS] for i in range(0, len(pending), SHARD_ROWS))]
+    write = functools.partial(_write_shard, folder)
+    devices = visible_devices(workers) if encoder_factory is not None else []
+    if len(devices) > 1 and len(shards) > 1:
+        encode_shards(encoder_factory, shards, write, devices)
+    else:
+        for shard, texts in shards:
+            write(shard, encoder.encode(texts, kind="item", batch_size=batch_size))
+    return _read_shards(folder), set(pending)
+
+
 def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset: str,
-                text_column: str = "title", batch_size: int | None = None) -> tuple[np.ndarray, EmbedStats]:
+                text_column: str = "title", batch_size: int | None = None, workers: int | None = None,
+                encoder_factory: Callable[..., Encoder] | None = None) -> tuple[np.ndarray, EmbedStats]:
     """Vectors [len(items), dim] in `items` row order, using and refreshing the store.
 
     `dataset` names the store folder; callers that embed a non-default text column add it to
     the name. Rows of items not in `items` stay in the store (the task sets of one dataset
-    share it); an item whose text changed is re-encoded and replaced.
+    share it); an item whose text changed is re-encoded and replaced. `encoder_factory(device=...)`
+    builds the same encoder in a worker process: with it, missing texts are spread over
+    `workers` processes (default: one per visible GPU; on CPU 1, i.e. this process).
     """
     ids = items["item_id"].astype(str).tolist()
     texts = items[text_column].fillna("").astype(str).tolist()
@@ -80,8 +140,13 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
         cached = {(i, h): v for i, h, v in zip(stored["item_id"], stored["text_sha1"], stored["vector"])}
     missing = [row for row, key in enumerate(zip(ids, hashes)) if key not in cached]
     vectors = np.empty((len(ids), encoder.dim), dtype=np.float32)
+    shards = shard_dir(path, encoder.revision)
+    resumed = 0
     if missing:
-        vectors[missing] = encoder.encode([keys[r] for r in missing], kind="item", batch_size=batch_size)
+        found, fresh = _encode_missing(encoder, {hashes[r]: keys[r] for r in missing}, shards, batch_size, workers,
+                                       encoder_factory)
+        vectors[missing] = np.stack([found[hashes[r]] for r in missing])
+        resumed = sum(hashes[r] not in fresh for r in missing)
     for row, key in enumerate(zip(ids, hashes)):
         if key in cached:
             vectors[row] = np.asarray(cached[key], dtype=np.float32)
@@ -100,9 +165,11 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
             "vector": pa.array([out_vectors[i] for i in order], pa.list_(pa.float32())),
         }).replace_schema_metadata({REVISION_KEY: encoder.revision.encode()})
         write_parquet(table, path)
-    stats = EmbedStats(items=len(ids), encoded=len(missing), reused=len(ids) - len(missing), path=path)
-    log.info("%s on %s: %d items, %d encoded, %d from the store", encoder.name, dataset, stats.items,
-             stats.encoded, stats.reused)
+    shutil.rmtree(shards, ignore_errors=True)  # everything is in the store file now
+    stats = EmbedStats(items=len(ids), encoded=len(missing) - resumed, reused=len(ids) - len(missing), path=path,
+                       resumed=resumed)
+    log.info("%s on %s: %d items, %d encoded, %d from the store, %d from a killed run's shards", encoder.name,
+             dataset, stats.items, stats.encoded, stats.reused, stats.resumed)
     return vectors, stats
 
 

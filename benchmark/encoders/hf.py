@@ -1,9 +1,12 @@
 """Hugging Face `transformers` encoders: BERT/RoBERTa/T5-encoder models and decoder LLMs.
 
-Batches are formed from texts sorted by token length (less padding, same vectors), then the
-original order is restored. Padding is masked out of every pooling, so a text's vector does
-not depend on its batch or on the padding side. On CUDA the forward pass runs under
-bf16 (or fp16) autocast; vectors always come back as float32.
+Batches are formed from texts sorted by token length (less padding, same vectors) and sized by
+a token budget (rows × padded length), so short titles go in large batches and long texts in
+small ones; then the original order is restored. Padding is masked out of every pooling, so a
+text's vector does not depend on its batch or on the padding side. On CUDA the weights are
+kept in bf16 (fp16 where bf16 is unsupported) and the forward pass runs under autocast;
+`device_map="auto"` spreads a multi-billion-parameter decoder over every visible GPU
+(accelerate). Vectors always come back as float32.
 """
 from __future__ import annotations
 
@@ -37,8 +40,24 @@ class HFSettings:
     matryoshka: bool = False
     gguf_file: str | None = None  # a GGUF file inside `model`; transformers dequantises it
     append_eos: bool = False  # some LLM embedders were trained with an EOS token to pool on
-    batch_size: int = 64
+    batch_size: int = 64  # the most texts in one batch
+    token_budget: int = 16384  # the most padded tokens in one batch (rows × longest row)
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"  # auto: bf16/fp16 on CUDA, fp32 on CPU
+    device_map: str | None = None  # "auto": place a large model's layers over every visible GPU
     trust_remote_code: bool = False
+
+
+# Settings that change how texts are batched or placed, never a vector: not part of the revision.
+RUN_ONLY = ("batch_size", "token_budget", "device_map")
+
+
+def model_dtype(setting: str, device: torch.device) -> torch.dtype:
+    """The dtype the weights are kept in: half precision on CUDA (bf16 where supported), else fp32."""
+    if setting != "auto":
+        return getattr(torch, setting)
+    if device.type != "cuda":
+        return torch.float32
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def pool(hidden: torch.Tensor, mask: torch.Tensor, how: Pooling) -> torch.Tensor:
@@ -82,18 +101,28 @@ class HFEncoder(Encoder):
         self.matryoshka = settings.matryoshka
         extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
         self.tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
-        model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
+        self.dtype = model_dtype(settings.dtype, self.device)
+        placement = {"device_map": settings.device_map} if settings.device_map else {}
+        model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
+                                          dtype=self.dtype, **placement, **extra)
         if getattr(model.config, "is_encoder_decoder", False):
             model = model.get_encoder()  # T5-style: only the encoder makes the embedding
-        self.model = model.to(self.device).eval()
+        if settings.device_map:  # accelerate placed the layers; inputs go to the first one
+            self.device = next(model.parameters()).device
+            self.model = model.eval()
+        else:
+            self.model = model.to(self.device).eval()
         if self.tokenizer.pad_token is None:
             # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
         # A local folder is named by its files' fingerprint, not its path (venvs move).
-        named = asdict(settings) | {"batch_size": None,
-                                    "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
+        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)}
+        named |= {"batch_size": None,
+                  "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
+        if self.dtype != torch.float32:  # half-precision weights give (slightly) different vectors
+            named["dtype"] = str(self.dtype)
         self.revision = settings_hash(named, _weights_fingerprint(settings, model.config))
 
     def tokenise(self, texts: list[str]) -> list[list[int]]:
@@ -103,12 +132,24 @@ class HFEncoder(Encoder):
             ids = [row + [self.tokenizer.eos_token_id] for row in ids]
         return ids
 
-    def batches(self, texts: list[str], batch_size: int, sort: bool = True):
-        """Yield (positions, padded inputs) with texts sorted by token length, longest first."""
+    def batches(self, texts: list[str], batch_size: int, sort: bool = True, token_budget: int | None = None):
+        """Yield (positions, padded inputs) with texts sorted by token length, longest first.
+
+        A batch holds at most `batch_size` texts and at most `token_budget` padded tokens
+        (default: the settings'); its first text is its longest, so the cost is known up front.
+        """
         ids = self.tokenise(texts)
         order = np.argsort([-len(r) for r in ids], kind="stable") if sort else np.arange(len(ids))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+        budget = token_budget or self.settings.token_budget
+        start = 0
+        while start < len(order):
+            longest = max(len(ids[order[start]]), 1)
+            rows = max(1, min(batch_size, budget // longest, len(order) - start))
+            if not sort:  # unsorted: the budget must hold for the longest text of the chunk
+                while rows > 1 and rows * max(len(ids[i]) for i in order[start:start + rows]) > budget:
+                    rows -= 1
+            chunk = order[start:start + rows]
+            start += rows
             inputs = self.tokenizer.pad({"input_ids": [ids[i] for i in chunk]}, padding=True, return_tensors="pt")
             yield chunk, inputs
 
@@ -128,8 +169,7 @@ class HFEncoder(Encoder):
     def _autocast(self):
         if self.device.type != "cuda":
             return torch.autocast("cpu", enabled=False)
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast("cuda", dtype=dtype)
+        return torch.autocast("cuda", dtype=model_dtype("auto", self.device))
 
     def _encode(self, texts: list[str], kind: Kind, batch_size: int | None, sort: bool = True) -> np.ndarray:
         batch_size = batch_size or self.settings.batch_size
