@@ -5,6 +5,7 @@ are a dynamic dimension (keys `<task>.<dataset>`, e.g. `search.sandbox`); the se
 adds a key for every task folder it finds under `<root>/gold/tasks/`.
 """
 
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +33,7 @@ class EmbeddingsConfig(dg.Config):
     device: str | None = None  # cpu, cuda, cuda:1; default: cuda when available
     batch_size: int | None = None  # the encoder's own default when unset
     text: str = "title"  # title | full (DESIGN §4)
+    workers: int | None = None  # encoding processes: default one per visible GPU (1 on CPU)
 
 
 @dg.asset(
@@ -58,12 +60,17 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     frames = read_task(data_root.root, task, dataset)
     encoder = get_encoder(encoder_name, device=config.device, progress=False)
     store_key = dataset if config.text == "title" else f"{dataset}_{config.text}"
+    # A fixed device means this process only, unless workers are asked for.
+    fan_out = config.device is None or bool(config.workers)
+    factory = functools.partial(get_encoder, encoder_name, progress=False) if fan_out else None
     vectors, stats = embed_items(encoder, frames["items"], data_root.root, store_key,
-                                 text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size)
+                                 text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size,
+                                 workers=config.workers, encoder_factory=factory)
     context.log.info(f"{encoder_name} on {task}/{dataset}: {stats.encoded} of {stats.items} items encoded, "
                      f"{stats.reused} from the store")
     return dg.MaterializeResult(metadata={
-        "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "dim": int(vectors.shape[1]),
+        "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "resumed": stats.resumed,
+        "dim": int(vectors.shape[1]),
         "encoder_revision": encoder.revision, "path": dg.MetadataValue.path(str(stats.path)), **where_it_ran(),
     })
 
