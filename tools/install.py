@@ -16,6 +16,7 @@ adds `--gpu`. Every package comes from its lock with `--no-deps`; only torch nee
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -62,12 +63,11 @@ def has_wheel(folder: str, version: str) -> bool:
 
 
 def without_torch(lock: Path) -> Path:
-    """The lock less its torch line, as a temporary requirements file."""
-    lines = [line for line in lock.read_text().splitlines() if not line.lower().startswith("torch==")]
-    handle = tempfile.NamedTemporaryFile("w", prefix="lock-no-torch-", suffix=".txt", delete=False)
-    handle.write("\n".join(lines) + "\n")
-    handle.close()
-    return Path(handle.name)
+    """The lock less its torch line, as a requirements file in the temp folder (named by its content)."""
+    text = "".join(line + "\n" for line in lock.read_text().splitlines() if not line.lower().startswith("torch=="))
+    path = Path(tempfile.gettempdir()) / f"blair-lock-no-torch-{hashlib.sha1(text.encode()).hexdigest()[:12]}.txt"
+    path.write_text(text)
+    return path
 
 
 def install_commands(python: str, gpu: bool = False, wheels: str = WHEELS,
