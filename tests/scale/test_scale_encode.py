@@ -65,14 +65,14 @@ embeddings.embed_items(get_encoder("minilm", device="cpu", progress=False), fram
 
 
 def test_a_killed_job_re_encodes_only_what_is_missing(tmp_path, minilm, monkeypatch):
-    frame = items(300)
+    frame = items(400)  # 20 shards: a fast machine must not finish before the kill
     frame.to_parquet(tmp_path / "items.parquet")
     shards = shard_dir(store_path(tmp_path, "minilm", "killed"), minilm.revision)
     proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(tmp_path), "20", str(tmp_path / "items.parquet")],
                             env=os.environ | {"PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(shards.glob("*.parquet"))) < 2 and proc.poll() is None:
-        time.sleep(0.05)
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the job finished before it could be killed"
