@@ -56,15 +56,16 @@ def check_encoder(name: str) -> None:
 
 
 def _run(args) -> int:
-    from benchmark.datasets import UnknownDataset
-    from benchmark.runner import RunError, run_one
+    from benchmark.datasets import UnknownDataset, resolve
+    from benchmark.protocol import BASELINE_TASKS
 
     if args.baseline and args.encoder:
         raise CliError("give --encoder or --baseline, not both")
     name = args.baseline or args.encoder
     if not name:
         raise CliError("give --encoder NAME or --baseline random|bm25|sasrec")
-    check_encoder(name)
+    if BASELINE_TASKS.get(name, args.task) != args.task:
+        raise CliError(f"baseline {name!r} only applies to the {BASELINE_TASKS[name]} task")
     options = {}
     if args.max_epochs is not None:
         if args.task == "search":
@@ -74,11 +75,19 @@ def _run(args) -> int:
         if args.task == "search":
             raise CliError("--lr applies to seqrec and cf only")
         options["lr_grid" if args.task == "seqrec" else "lr"] = tuple(args.lr)
+    # The dataset first: a wrong path fails here, before an encoder (and torch) is loaded.
     try:
-        result = run_one(name, args.task, args.dataset, args.out, seed=args.seed, device=args.device,
+        dataset = resolve(args.dataset, args.task, args.root or args.out)
+    except (UnknownDataset, FileNotFoundError) as exc:
+        raise CliError(f"--dataset {args.dataset}: {exc}") from None
+    check_encoder(name)
+    from benchmark.runner import RunError, run_one
+
+    try:
+        result = run_one(name, args.task, dataset, args.out, seed=args.seed, device=args.device,
                          text=args.text, adaptor=args.adaptor, width=args.width, force=args.force,
-                         task_options=options, progress=not args.quiet, data_root=args.root)
-    except (UnknownDataset, RunError) as exc:
+                         task_options=options, progress=not args.quiet)
+    except RunError as exc:
         raise CliError(str(exc)) from None
     except KeyError as exc:  # KeyError's str() is the repr of its argument
         raise CliError(str(exc.args[0]) if exc.args else "unknown key") from None
@@ -87,13 +96,13 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
-    from benchmark.leaderboard import read_reference, write_report
-    from benchmark.results import iter_results
-
     if not Path(args.results).is_dir():
         raise CliError(f"no such folder: {args.results}")
     if args.mteb and not Path(args.mteb).is_file():
         raise CliError(f"no such file: {args.mteb}")
+    from benchmark.leaderboard import read_reference, write_report
+    from benchmark.results import iter_results
+
     results = list(iter_results(args.results))
     if not results:
         raise CliError(f"no result files under {args.results}")
@@ -118,6 +127,7 @@ def _synthesize(args) -> int:
 
     from benchmark.synthesis.llm import get_llm
     from benchmark.synthesis.recipe import synthesize_queries, write_pool
+    from benchmark.synthesis.sampling import MIN_REVIEW_CHARS, sample_reviews
     from parsing.categories import safe_category
     from warehouse.layout import parquet_files, partition, silver
 
@@ -139,6 +149,9 @@ def _synthesize(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CliError(f"--out is a file, not a folder: {out}")
+    if not sample_reviews(args.root, categories, 1, args.seed, args.period):  # before loading a model
+        raise CliError(f"no 5-star review of at least {MIN_REVIEW_CHARS} characters in period {args.period!r} "
+                       f"of {', '.join(categories)} under {args.root}")
     overrides = {"concurrency": args.concurrency} if args.concurrency and args.llm != "smollm2" else {}
     if args.max_new_tokens:
         overrides["max_new_tokens" if args.llm == "smollm2" else "max_tokens"] = args.max_new_tokens

@@ -13,6 +13,8 @@ QUERY_INSTRUCTION = (
 QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
 
 SEED = 2024
+# Baselines that are not encoders, and the task each belongs to (random vectors fit every task).
+BASELINE_TASKS = {"bm25": "search", "sasrec": "seqrec"}
 ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
 
 # Sequential recommendation (UniSRec-style)

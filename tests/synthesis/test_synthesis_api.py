@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PRODUCTS, review_text
+from synthesis_lake import PRODUCTS, review_text
 
 REPO = Path(__file__).resolve().parents[2]
 CATEGORIES = "All_Beauty,Sports_and_Outdoors"
