@@ -98,8 +98,11 @@ def complex_query_pool(context: dg.AssetExecutionContext, config: ComplexPoolCon
     out = synthesis_dir(data_root, config.dataset)
     if not (out / SIDECAR_FILE).is_file():
         raise dg.Failure(f"no synthesised queries in {out}: materialise complex_queries first")
-    categories = json.loads((out / SIDECAR_FILE).read_text())["categories"]
-    pool_items = write_pool(data_root.root, categories, out)
+    sidecar = json.loads((out / SIDECAR_FILE).read_text())
+    pool_items = write_pool(data_root.root, sidecar["categories"], out)
+    if not sidecar["n_kept"]:  # every answer failed: an empty search set would only fail downstream
+        context.log.warning(f"{config.dataset}: no query passed the filters ({sidecar['quarantine']}); no search set")
+        return dg.MaterializeResult(metadata={"pool_file_items": pool_items, "queries": 0, "skipped": "no queries"})
     frames = load_amazon_c4(out, root=data_root.root, dataset=config.dataset)
     context.log.info(f"{config.dataset}: {len(frames['queries'])} queries over {len(frames['items'])} items")
     return dg.MaterializeResult(metadata={"pool_file_items": pool_items, "queries": len(frames["queries"]),
