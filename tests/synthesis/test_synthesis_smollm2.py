@@ -20,7 +20,8 @@ CATEGORIES = ["All_Beauty", "Sports_and_Outdoors"]
 def test_smollm2_synthesis_end_to_end(lake, tmp_path):
     root, _ = lake
     out = tmp_path / "c4"
-    llm = SmolLM2(LocalSettings(max_new_tokens=48, batch_size=4), device="cpu")
+    # One thread: this test runs beside others on a shared CPU, where more threads only spin.
+    llm = SmolLM2(LocalSettings(max_new_tokens=48, batch_size=4, threads=1), device="cpu")
     sidecar = synthesize_queries(root, CATEGORIES, 4, llm, out)
     assert sidecar["model"] == "smollm2" and sidecar["offline"] and "SmolLM2" in sidecar["quality_note"]
     assert sidecar["settings"]["max_new_tokens"] == 48 and sidecar["asked_this_run"] == 4
