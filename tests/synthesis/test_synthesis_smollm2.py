@@ -20,8 +20,7 @@ CATEGORIES = ["All_Beauty", "Sports_and_Outdoors"]
 def test_smollm2_synthesis_end_to_end(lake, tmp_path):
     root, _ = lake
     out = tmp_path / "c4"
-    # One thread: this test runs beside others on a shared CPU, where more threads only spin.
-    llm = SmolLM2(LocalSettings(max_new_tokens=48, batch_size=4, threads=1), device="cpu")
+    llm = SmolLM2(LocalSettings(max_new_tokens=48, batch_size=4), device="cpu")
     sidecar = synthesize_queries(root, CATEGORIES, 4, llm, out)
     assert sidecar["model"] == "smollm2" and sidecar["offline"] and "SmolLM2" in sidecar["quality_note"]
     assert sidecar["settings"]["max_new_tokens"] == 48 and sidecar["asked_this_run"] == 4
@@ -33,7 +32,7 @@ def test_smollm2_synthesis_end_to_end(lake, tmp_path):
     cache = AnswerCache(out / "answers.sqlite")
     texts = [row[0] for row in cache._db.execute("SELECT text FROM answers")]
     cache.close()
-    assert len(texts) == 4 and sum(bool(t.strip()) for t in texts) >= 3
+    assert len(texts) == 4 and all(t.startswith("I'm looking for") and len(t) > len("I'm looking for") + 5 for t in texts)
     # A re-run asks the model nothing; the output loads through the Amazon-C4 loader.
     again = synthesize_queries(root, CATEGORIES, 4, llm, out)
     assert again["asked_this_run"] == 0 and again["n_kept"] == sidecar["n_kept"]
