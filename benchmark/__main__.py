@@ -48,6 +48,10 @@ def positive_float(text: str) -> float:
 
 
 def check_encoder(name: str) -> None:
+    from benchmark.protocol import BASELINE_TASKS
+
+    if name in BASELINE_TASKS:
+        return
     from benchmark.encoders.registry import BASELINES, PRESETS
 
     if name in PRESETS or name in BASELINES or (name.startswith(("hf:", "api:")) and name.split(":", 1)[1]):
