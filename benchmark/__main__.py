@@ -4,10 +4,14 @@
     python -m benchmark run --baseline bm25 --task search --dataset SPEC --out DIR
     python -m benchmark report --results DIR [--mteb scores.csv]
     python -m benchmark encoders
+    python -m benchmark synthesize-queries --root R --categories C1,C2 --n N --llm smollm2|api:<model> --out DIR
 
 `run` prints the result JSON (cached unless --force). A dataset SPEC is a lake dataset name
 (under ROOT/gold/tasks/<task>/), a task folder, a RecBole atomic-file folder, or
 `<loader>:<source>`. `report` writes leaderboard.md, .html and .png and prints the table.
+`synthesize-queries` rephrases sampled 5-star reviews of the lake into complex queries with an
+LLM (the Amazon-C4 recipe) and writes DIR/test.csv and DIR/sampled_item_metadata_1M.jsonl,
+which `--dataset amazon_c4:DIR` reads. A bad command line or input prints one `error:` line.
 """
 from __future__ import annotations
 
@@ -18,41 +22,94 @@ import sys
 from pathlib import Path
 
 from benchmark.protocol import ADAPTOR_WIDTH, SEED
+from parsing.cli import ArgumentParser, CliError, run_cli
+
+TASKS = ("seqrec", "cf", "search")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def check_encoder(name: str) -> None:
+    from benchmark.protocol import BASELINE_TASKS
+
+    if name in BASELINE_TASKS:
+        return
+    from benchmark.encoders.registry import BASELINES, PRESETS
+
+    if name in PRESETS or name in BASELINES or (name.startswith(("hf:", "api:")) and name.split(":", 1)[1]):
+        return
+    raise CliError(f"unknown encoder {name!r}; run `python -m benchmark encoders` for the names")
 
 
 def _run(args) -> int:
-    from benchmark.datasets import UnknownDataset
-    from benchmark.runner import RunError, run_one
+    from benchmark.datasets import UnknownDataset, resolve
+    from benchmark.protocol import BASELINE_TASKS
 
+    if args.baseline and args.encoder:
+        raise CliError("give --encoder or --baseline, not both")
     name = args.baseline or args.encoder
     if not name:
-        raise SystemExit("give --encoder NAME or --baseline random|bm25|sasrec")
+        raise CliError("give --encoder NAME or --baseline random|bm25|sasrec")
+    if BASELINE_TASKS.get(name, args.task) != args.task:
+        raise CliError(f"baseline {name!r} only applies to the {BASELINE_TASKS[name]} task")
     options = {}
     if args.max_epochs is not None:
         if args.task == "search":
-            raise SystemExit("--max-epochs applies to seqrec and cf only")
+            raise CliError("--max-epochs applies to seqrec and cf only")
         options["max_epochs"] = args.max_epochs
     if args.lr:
+        if args.task == "search":
+            raise CliError("--lr applies to seqrec and cf only")
         options["lr_grid" if args.task == "seqrec" else "lr"] = tuple(args.lr)
+    # The dataset first: a wrong path fails here, before an encoder (and torch) is loaded.
     try:
-        result = run_one(name, args.task, args.dataset, args.out, seed=args.seed, device=args.device,
+        dataset = resolve(args.dataset, args.task, args.root or args.out)
+    except (UnknownDataset, FileNotFoundError) as exc:
+        raise CliError(f"--dataset {args.dataset}: {exc}") from None
+    check_encoder(name)
+    from benchmark.runner import RunError, run_one
+
+    try:
+        result = run_one(name, args.task, dataset, args.out, seed=args.seed, device=args.device,
                          text=args.text, adaptor=args.adaptor, width=args.width, force=args.force,
-                         task_options=options, progress=not args.quiet, data_root=args.root)
-    except (UnknownDataset, RunError, KeyError, LookupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+                         task_options=options, progress=not args.quiet)
+    except RunError as exc:
+        raise CliError(str(exc)) from None
+    except KeyError as exc:  # KeyError's str() is the repr of its argument
+        raise CliError(str(exc.args[0]) if exc.args else "unknown key") from None
     print(json.dumps(result, indent=2, sort_keys=True, default=str))
     return 0
 
 
 def _report(args) -> int:
+    if not Path(args.results).is_dir():
+        raise CliError(f"no such folder: {args.results}")
+    if args.mteb and not Path(args.mteb).is_file():
+        raise CliError(f"no such file: {args.mteb}")
     from benchmark.leaderboard import read_reference, write_report
     from benchmark.results import iter_results
 
     results = list(iter_results(args.results))
     if not results:
-        print(f"error: no result files under {args.results}", file=sys.stderr)
-        return 2
+        raise CliError(f"no result files under {args.results}")
     reference = read_reference(args.mteb) if args.mteb else None
     out = Path(args.to or args.results)
     report = write_report(results, out, reference)
@@ -69,15 +126,66 @@ def _encoders(args) -> int:
     return 0
 
 
+def _synthesize(args) -> int:
+    from tqdm.auto import tqdm
+
+    from benchmark.synthesis.llm import get_llm
+    from benchmark.synthesis.recipe import synthesize_queries, write_pool
+    from benchmark.synthesis.sampling import MIN_REVIEW_CHARS, sample_reviews
+    from parsing.categories import safe_category
+    from warehouse.layout import parquet_files, partition, silver
+
+    categories = [c.strip() for c in args.categories.split(",") if c.strip()]
+    if not categories:
+        raise CliError("--categories is empty")
+    for category in categories:
+        try:
+            safe_category(category)
+        except ValueError as exc:
+            raise CliError(f"--categories: {exc}") from None
+    if not Path(args.root).is_dir():
+        raise CliError(f"no such data root: {args.root}")
+    missing = [c for c in categories if not parquet_files(partition(silver(args.root, "reviews"), c))]
+    if missing:
+        raise CliError(f"no silver reviews for {', '.join(missing)} under {args.root} (build the lake first)")
+    if not (args.llm == "smollm2" or (args.llm.startswith("api:") and len(args.llm) > 4)):
+        raise CliError(f"unknown --llm {args.llm!r}; expected smollm2 or api:<model>")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out is a file, not a folder: {out}")
+    if not sample_reviews(args.root, categories, 1, args.seed, args.period):  # before loading a model
+        raise CliError(f"no 5-star review of at least {MIN_REVIEW_CHARS} characters in period {args.period!r} "
+                       f"of {', '.join(categories)} under {args.root}")
+    overrides = {"concurrency": args.concurrency} if args.concurrency and args.llm != "smollm2" else {}
+    if args.max_new_tokens:
+        overrides["max_new_tokens" if args.llm == "smollm2" else "max_tokens"] = args.max_new_tokens
+    llm = get_llm(args.llm, **overrides)
+    bar = tqdm(total=0, desc=f"asking {llm.name}", unit="query", disable=args.quiet)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        sidecar = synthesize_queries(args.root, categories, args.n, llm, out, seed=args.seed, period=args.period,
+                                     progress=progress)
+    finally:
+        bar.close()
+    sidecar["pool_items"] = write_pool(args.root, categories, out)
+    print(json.dumps({k: sidecar[k] for k in ("model", "n_sampled", "n_kept", "quarantine", "asked_this_run",
+                                               "from_cache", "tokens", "cost_usd", "pool_items")}, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__,
+    parser = ArgumentParser(prog="python -m benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one (encoder, task, dataset) and print its result JSON")
     run.add_argument("--encoder", help="minilm, smollm2, random, hf:<model>[@pooling], api:<model>")
     run.add_argument("--baseline", choices=["random", "bm25", "sasrec"],
                      help="random vectors; BM25 (search); ID-only SASRec (seqrec)")
-    run.add_argument("--task", required=True, choices=["seqrec", "cf", "search"])
+    run.add_argument("--task", required=True, choices=TASKS)
     run.add_argument("--dataset", required=True, help="SPEC: lake name, task folder, RecBole folder or loader:source")
     run.add_argument("--out", required=True, help="data root: results/ and embeddings/ land here")
     run.add_argument("--root", help="data root to read lake datasets from (default: --out)")
@@ -85,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
     run.add_argument("--text", choices=["title", "full"], default="title", help="item text (DESIGN §4)")
     run.add_argument("--adaptor", choices=["auto", "pca", "matryoshka", "none"], default="auto")
-    run.add_argument("--width", type=int, default=ADAPTOR_WIDTH, help="adaptor width")
-    run.add_argument("--max-epochs", type=int, help="cap training epochs (smoke runs)")
-    run.add_argument("--lr", type=float, action="append", help="learning rate(s) to try instead of the grid")
+    run.add_argument("--width", type=positive_int, default=ADAPTOR_WIDTH, help="adaptor width")
+    run.add_argument("--max-epochs", type=positive_int, help="cap training epochs (smoke runs)")
+    run.add_argument("--lr", type=positive_float, action="append", help="learning rate(s) to try instead of the grid")
     run.add_argument("--force", action="store_true", help="recompute even if the result exists")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.set_defaults(func=_run)
@@ -98,10 +206,23 @@ def main(argv: list[str] | None = None) -> int:
     report.set_defaults(func=_report)
     encoders = sub.add_parser("encoders", help="list encoder names")
     encoders.set_defaults(func=_encoders)
+    synth = sub.add_parser("synthesize-queries", help="complex queries from lake reviews with an LLM (Amazon-C4 recipe)")
+    synth.add_argument("--root", required=True, help="data root holding the lake (silver reviews and metadata)")
+    synth.add_argument("--categories", required=True, help="comma-separated categories, e.g. All_Beauty,Video_Games")
+    synth.add_argument("--n", required=True, type=positive_int, help="how many reviews to sample and rephrase")
+    synth.add_argument("--llm", default="smollm2", help="smollm2 (offline) or api:<model> (BLAIR_LLM_URL, BLAIR_LLM_KEY_ENV)")
+    synth.add_argument("--out", required=True, help="folder for test.csv, the item pool, the sidecar and the answer cache")
+    synth.add_argument("--seed", type=int, default=SEED)
+    synth.add_argument("--period", choices=["test", "valid", "train", "all"], default="test",
+                       help="timestamp-split period to sample from (Amazon-C4: test, ts >= t2)")
+    synth.add_argument("--concurrency", type=positive_int, help="API requests in flight")
+    synth.add_argument("--max-new-tokens", type=positive_int, help="answer length cap")
+    synth.add_argument("--quiet", action="store_true", help="no progress bar")
+    synth.set_defaults(func=_synthesize)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return args.func(args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -1,8 +1,9 @@
 """Aggregation and the leaderboard report (the paper's Table 6 and Figure 2).
 
 Per encoder: the main metric on every (task, dataset) — NDCG@10 for sequential
-recommendation, NDCG@20 for collaborative filtering, NDCG@100 for search — then
-- the per-task average (mean over that task's datasets the encoder has),
+recommendation, NDCG@20 for collaborative filtering, NDCG@100 for search — grouped into the
+paper's four subtask columns (seqrec, CF, short-query search, complex-query search), then
+- the per-subtask average (mean over that subtask's datasets the encoder has),
 - the overall average (mean over all its datasets),
 - the average of the task averages (each task weighs the same, however many datasets),
 - the number of datasets it has results on (the table is sorted by it, then by the average of
@@ -25,11 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmark.protocol import CF_REPORT, SEARCH_CUTOFF, SEQREC_REPORT
+from benchmark.protocol import CF_REPORT, COMPLEX_SEARCH_DATASETS, SEARCH_CUTOFF, SEQREC_REPORT
 from warehouse.atomic import atomic_path
 
-TASK_ORDER = ("seqrec", "cf", "search")
-TASK_NAMES = {"seqrec": "Seq. rec.", "cf": "CF", "search": "Search"}
+TASK_ORDER = ("seqrec", "cf", "search_short", "search_complex")  # the paper's four subtask columns
+TASK_NAMES = {"seqrec": "Seq. rec.", "cf": "CF", "search": "Search", "search_short": "Short search",
+              "search_complex": "Complex search"}
 MAIN_METRIC = {"seqrec": "{}@{}".format(*SEQREC_REPORT[0]), "cf": "{}@{}".format(*CF_REPORT[0]),
                "search": f"ndcg@{SEARCH_CUTOFF}"}
 AVERAGE, TASK_AVERAGE, BORDA, COVERAGE = "Average", "Avg. of tasks", "Borda", "Datasets"
@@ -42,9 +44,18 @@ def main_score(result: dict) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
+def subtask(result: dict) -> str:
+    """The leaderboard column group: the task, with search split into short and complex queries."""
+    if result.get("task") != "search":
+        return result.get("task")
+    if result.get("subtask") in ("search_short", "search_complex"):
+        return result["subtask"]
+    return "search_complex" if str(result.get("dataset", "")).startswith(COMPLEX_SEARCH_DATASETS) else "search_short"
+
+
 def scores_frame(results: Iterable[dict]) -> pd.DataFrame:
-    """Encoders × (task, dataset) main scores."""
-    rows = [(r["encoder"], r["task"], r["dataset"], main_score(r)) for r in results if r.get("task") in MAIN_METRIC]
+    """Encoders × (subtask, dataset) main scores."""
+    rows = [(r["encoder"], subtask(r), r["dataset"], main_score(r)) for r in results if r.get("task") in MAIN_METRIC]
     long = pd.DataFrame(rows, columns=["encoder", "task", "dataset", "score"]).dropna(subset=["score"])
     if long.empty:
         return pd.DataFrame(columns=pd.MultiIndex.from_tuples([], names=["task", "dataset"]))
@@ -95,7 +106,7 @@ def spearman_with(table: pd.DataFrame, reference: dict[str, float], column=("all
 
 def search_pearson(scores: pd.DataFrame) -> list[dict]:
     """Pearson r between every pair of search datasets, over encoders that have both."""
-    columns = [c for c in scores.columns if c[0] == "search"]
+    columns = [c for c in scores.columns if c[0].startswith("search")]
     out = []
     for i, a in enumerate(columns):
         for b in columns[i + 1:]:
@@ -125,6 +136,17 @@ def _cell(value, column) -> str:
     if pd.isna(value):
         return "–"
     return f"{value:g}" if column[1] in (BORDA, COVERAGE) else f"{value * 100:.2f}"
+
+
+def search_detail(results: Iterable[dict]) -> str:
+    """Per search set and encoder: NDCG@100 and Recall@100 (×100), as a Markdown table."""
+    ndcg, recall = f"ndcg@{SEARCH_CUTOFF}", f"recall@{SEARCH_CUTOFF}"
+    rows = sorted((subtask(r), r["dataset"], r["encoder"], (r.get("test") or {}).get(ndcg), (r.get("test") or {}).get(recall))
+                  for r in results if r.get("task") == "search")
+    lines = [f"| Search set | Encoder | NDCG@{SEARCH_CUTOFF} | Recall@{SEARCH_CUTOFF} |", "|---|---|---|---|"]
+    show = lambda v: "–" if v is None else f"{float(v) * 100:.2f}"  # noqa: E731
+    lines += [f"| {TASK_NAMES[s]}: {d} | {e} | {show(n)} | {show(r)} |" for s, d, e, n, r in rows]
+    return "\n".join(lines) if rows else ""
 
 
 def to_markdown(table: pd.DataFrame) -> str:
@@ -194,6 +216,7 @@ def _write(path: Path, text: str) -> None:
 def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, float] | None = None) -> dict:
     """Write leaderboard.md, leaderboard.html, leaderboard.png (and mteb.png) into `out`."""
     out = Path(out)
+    results = list(results)
     scores = scores_frame(results)
     table = aggregate(scores)
     markdown = to_markdown(table)
@@ -216,6 +239,8 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
         files["scatter"] = plot_reference(table, reference, out / "mteb.png")
         images.append("mteb.png")
     body = "# Leaderboard\n\n" + markdown + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    if detail := search_detail(results):
+        body += "\n## Search sets\n\n" + detail + "\n"
     body += "".join(f"\n![{name}]({name})\n" for name in images)
     _write(files["markdown"], body)
     html_table = table.rename(columns=lambda c: c).to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")

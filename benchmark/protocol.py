@@ -13,6 +13,8 @@ QUERY_INSTRUCTION = (
 QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
 
 SEED = 2024
+# Baselines that are not encoders, and the task each belongs to (random vectors fit every task).
+BASELINE_TASKS = {"bm25": "search", "sasrec": "seqrec"}
 ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
 
 # Sequential recommendation (UniSRec-style)
@@ -45,5 +47,9 @@ CF_SPLIT = (4, 3, 3)
 # Product search (zero-shot)
 SEARCH_CUTOFF = 100
 SEARCH_SAME_CATEGORY_NEGATIVES = 50
+# Search datasets whose queries are complex (the paper's fourth subtask column); the others are
+# short-query sets (ESCI, the sandbox). A name counts when it starts with one of these, so a
+# synthesised set named `amazon_c4_<something>` is complex too; a result's `subtask` field wins.
+COMPLEX_SEARCH_DATASETS = ("amazon_c4", "reddit_movies")
 BM25_K1 = 1.2  # Robertson/Lucene defaults for the BM25 search baseline
 BM25_B = 0.75

@@ -17,14 +17,12 @@ from benchmark.adaptors import adapt
 from benchmark.datasets import resolve
 from benchmark.embeddings import embed_items
 from benchmark.encoders import Encoder, get_encoder
-from benchmark.protocol import ADAPTOR_WIDTH, SEED
+from benchmark.protocol import ADAPTOR_WIDTH, BASELINE_TASKS, SEED
 from benchmark.results import cached_result, environment, write_result
 
 log = logging.getLogger(__name__)
 
 TEXT_COLUMNS = {"title": "title", "full": "text_full"}
-# Baselines that are not encoders, and the task each belongs to.
-BASELINE_TASKS = {"bm25": "search", "sasrec": "seqrec"}
 
 
 class RunError(ValueError):

