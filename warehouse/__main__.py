@@ -1,18 +1,78 @@
-"""Command line: `python -m warehouse {build,export,query,stats,catalog,release,verify,diff}`."""
+"""Command line: `python -m warehouse {build,export,query,stats,catalog,release,verify,diff}`.
+
+Arguments are checked before any work starts; a bad one ends in one `error: ...` line on stderr
+and a non-zero exit (parsing.cli; `BLAIR_DEBUG=1` shows the traceback).
+"""
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from parsing.categories import safe_category
+from parsing.cli import ArgumentParser, CliError, run_cli
+from warehouse.settings import KEEP_VERSIONS
 
 
 def _spark(args):
     from warehouse.spark import get_spark
 
     return get_spark(master=args.master, app_name="warehouse", driver_memory=args.driver_memory)
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"not a whole number >= 1: {text!r}")
+    return int(text)
+
+
+_positive.__name__ = "count"  # argparse names the type in its one-line error
+
+
+def _input_files(paths: list[str], what: str) -> None:
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            raise CliError(f"{what} file not found: {path}")
+        if not path.is_file():
+            raise CliError(f"{what} path is not a file: {path}")
+        if path.stat().st_size == 0:
+            raise CliError(f"{what} file is empty: {path}")
+
+
+def _built_root(root: str) -> Path:
+    """A data root that holds a built lake; a mistyped one is an error (never a new empty catalog)."""
+    from warehouse import versions
+    from warehouse.catalog import db_path
+
+    path = Path(root)
+    if not path.is_dir():
+        raise CliError(f"data root not found: {path}")
+    if not versions.has_lake(path) and not db_path(path).is_file():
+        raise CliError(f"no lake in {path}: build one first with `python -m warehouse build --root {path}`")
+    return path
+
+
+def _check_build(args) -> None:
+    if args.meta and not args.reviews:
+        raise CliError("--meta needs --reviews", 2)
+    _input_files(args.reviews, "review")
+    _input_files(args.meta, "metadata")
+    root = Path(args.root)
+    if root.exists() and not root.is_dir():
+        raise CliError(f"data root is not a folder: {root}")
+    if not (args.reviews or args.meta):
+        from warehouse import layout
+        from warehouse.build import bronze_categories
+
+        bronze = Path(args.bronze) if args.bronze else layout.bronze(root, "reviews").parent
+        if not bronze.is_dir():
+            raise CliError(f"bronze folder not found: {bronze} (give --bronze, or --reviews/--meta files)")
+        if not any(layout.parquet_files(layout.partition(bronze / kind, c))
+                   for c in bronze_categories(bronze) for kind in ("reviews", "meta")):
+            raise CliError(f"no data in {bronze}: expected Parquet files in reviews/category=<Cat>/ or "
+                           f"meta/category=<Cat>/")
 
 
 RELEASE_COMMANDS = ("release", "verify", "diff")
@@ -37,10 +97,6 @@ def _release_parsers(sub) -> None:
 
 def _release_command(args) -> int:
     """`release`, `verify` and `diff`; bad inputs are CliErrors (one line, non-zero exit)."""
-    from pathlib import Path
-
-    from parsing.cli import CliError
-
     if not Path(args.root).is_dir():
         raise CliError(f"--root {args.root}: no such folder")
     if args.command == "release":
@@ -81,7 +137,7 @@ def _release_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse")
+    parser = ArgumentParser(prog="python -m warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="import/ingest → silver → gold → task inputs → stats → catalog")
     b.add_argument("--root", default="./data")
@@ -90,13 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--reviews", nargs="+", default=[], help="review release files ({Cat}.jsonl[.gz], 2018/2014)")
     b.add_argument("--meta", nargs="+", default=[], help="metadata release files (meta_{Cat}.jsonl[.gz])")
     b.add_argument("--categories", nargs="+", type=safe_category, help="default: every category in bronze")
+    b.add_argument("--keep-versions", type=_positive, default=KEEP_VERSIONS,
+                   help=f"published lake versions to keep (default {KEEP_VERSIONS})")
     b.add_argument("--master", default=None, help="spark.master (default local[*] or BLAIR_SPARK_MASTER)")
     b.add_argument("--driver-memory", default=None)
     e = sub.add_parser("export", help="official CSV benchmark files and JSONL")
     e.add_argument("--root", default="./data")
     e.add_argument("--out", required=True)
     e.add_argument("--categories", nargs="+", type=safe_category)
-    q = sub.add_parser("query", help="run one SQL statement on the DuckDB warehouse (read-only)")
+    q = sub.add_parser("query", help="run one read-only SELECT statement on the DuckDB warehouse")
     q.add_argument("--root", default="./data")
     q.add_argument("sql")
     s = sub.add_parser("stats", help="print the statistics table")
@@ -109,16 +167,25 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "build":
         from warehouse.build import build
+        from warehouse.ingest import import_files
+        from warehouse.lock import writer_lock
 
-        if args.meta and not args.reviews:
-            parser.error("--meta needs --reviews")
-        report = build(args.root, _spark(args), args.categories, bronze=args.bronze,
-                       reviews=args.reviews, meta=args.meta)
+        _check_build(args)
+        with writer_lock(args.root, "warehouse build"):
+            # Release files first: a bad one fails before Spark starts, and nothing is built from it.
+            imported = import_files(args.root, args.reviews, args.meta)
+            report = build(args.root, _spark(args), args.categories, bronze=args.bronze,
+                           keep_versions=args.keep_versions)
+        if imported:
+            report = {"imported": [str(r) for r in imported], **report}
         print(json.dumps(report, indent=1, default=str))
     elif args.command == "export":
         from warehouse.export import export_all
 
-        rows = export_all(args.root, args.out, args.categories)
+        root = _built_root(args.root)
+        if not args.out.strip():
+            raise CliError("--out is empty")
+        rows = export_all(root, args.out, args.categories)
         for name, n in sorted(rows.items()):
             print(f"{n:>10}  {name}")
     elif args.command in ("query", "stats"):
@@ -126,19 +193,21 @@ def main(argv: list[str] | None = None) -> int:
 
         from warehouse.catalog import query
 
+        root = _built_root(args.root)
         sql = args.sql if args.command == "query" else "SELECT * FROM stats"
+        if not sql.strip():
+            raise CliError("the SQL statement is empty")
+        frame = query(root, sql)
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
-            print(query(args.root, sql).to_string(index=False))
+            print(frame.to_string(index=False))
     elif args.command in RELEASE_COMMANDS:
         return _release_command(args)
     elif args.command == "catalog":
         from warehouse.catalog import refresh
 
-        print(refresh(args.root))
+        print(refresh(_built_root(args.root)))
     return 0
 
 
 if __name__ == "__main__":
-    from parsing.cli import run_cli
-
     sys.exit(run_cli(main))

@@ -1,22 +1,42 @@
 """The DuckDB warehouse: `<root>/warehouse.duckdb`, views over the Parquet lake and the results.
 
-One writer: `refresh` builds the file aside and renames it over the old one (so readers never
-see a half-built catalog and never wait on a lock); readers open it read-only (`connect`).
+One writer: `refresh` (under the data root's writer lock) builds the file aside and renames it
+over the old one, so readers never see a half-built catalog and never wait on a lock. Its views
+read the published lake version (`lake/<build_id>/...`) by paths relative to the data root, so
+a moved or copied root still works: Python readers set `file_search_path` to the root, and the
+duckdb CLI works when run in the root. The file is written in an older storage format
+(STORAGE_VERSION) that the duckdb CLI of the lock also reads.
+
+Readers (`connect`, `query`) are jailed: read-only, file access limited to the lake folders
+(`allowed_directories`, `enable_external_access = false`, then `lock_configuration`), and
+`query` runs exactly one SELECT statement (DuckDB's own parser decides what a statement is).
 Views: `reviews`, `meta` (silver), `rating_only`, `splits` (gold benchmark), `stats` (Table 1),
-`benchmark_stats` (Table 3),
-`quarantine`, `task_sizes` and `results`. A view whose files do not exist yet is an empty
+`benchmark_stats` (Table 3), `quarantine`, `task_sizes` and `results`. A view whose files do not exist yet is an empty
 view with the right columns, so every query works on a fresh root.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
-from warehouse import layout
+from warehouse import layout, versions
 from warehouse.atomic import atomic_path
+from warehouse.lock import writer_lock
 
 DB_NAME = "warehouse.duckdb"
+# Storage format of the catalog file: DuckDB 2.0 writes version 69 by default, which the duckdb
+# CLI 1.5 (requirements.lock) cannot open; v1.4.0 is read by both.
+STORAGE_VERSION = "v1.4.0"
+# What a reader may open, relative to the data root: the lake versions, results, quarantine.
+READABLE = ("lake", "results", "bronze/quarantine", *layout.VERSIONED)
+# The statement types `query` runs; everything else is refused before it runs.
+READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT}
+
+
+class QueryRefused(ValueError):
+    """A statement that `query` will not run (the message says why, in one line)."""
 
 
 def db_path(root: str | Path) -> Path:
@@ -24,7 +44,7 @@ def db_path(root: str | Path) -> Path:
 
 
 def _q(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return "'" + Path(path).as_posix().replace("'", "''") + "'"
 
 
 def _has_parquet(folder: Path) -> bool:
@@ -32,17 +52,28 @@ def _has_parquet(folder: Path) -> bool:
 
 
 def _view_sql(root: Path) -> dict[str, str]:
-    root = root.resolve()
+    """View name → SQL over the current version, with file paths relative to `root`."""
+    root = Path(root).resolve()
+    base = versions.current_dir(root) or root  # a root of the layout before versions reads silver/ itself
+    return _views(base, root)
+
+
+def _views(base: Path, root: Path) -> dict[str, str]:
+    """The views over the lake version in `base`; files are checked there and named relative to `root`."""
+
+    def rel(path: Path) -> str:  # a quoted path relative to the root: the catalog moves with it
+        return _q(os.path.relpath(path, root))
+
     views: dict[str, str] = {}
-    reviews, meta = layout.silver(root, "reviews"), layout.silver(root, "meta")
+    reviews, meta = layout.silver(base, "reviews"), layout.silver(base, "meta")
     views["reviews"] = (
-        f"SELECT * EXCLUDE (seq, user_seq) FROM read_parquet({_q(reviews / '*' / '*.parquet')}, hive_partitioning=true)"
+        f"SELECT * EXCLUDE (seq, user_seq) FROM read_parquet({rel(reviews / '*' / '*.parquet')}, hive_partitioning=true)"
         if _has_parquet(reviews) else
         "SELECT NULL::DOUBLE rating, NULL::VARCHAR title, NULL::VARCHAR text, NULL::VARCHAR asin, NULL::VARCHAR parent_asin,"
         " NULL::VARCHAR user_id, NULL::BIGINT timestamp, NULL::BIGINT helpful_vote, NULL::BOOLEAN verified_purchase,"
         " NULL::VARCHAR[] flags, NULL::VARCHAR category WHERE false")
     views["meta"] = (
-        f"SELECT * EXCLUDE (seq) FROM read_parquet({_q(meta / '*' / '*.parquet')}, hive_partitioning=true)"
+        f"SELECT * EXCLUDE (seq) FROM read_parquet({rel(meta / '*' / '*.parquet')}, hive_partitioning=true)"
         if _has_parquet(meta) else
         "SELECT NULL::VARCHAR main_category, NULL::VARCHAR title, NULL::DOUBLE average_rating, NULL::BIGINT rating_number,"
         " NULL::VARCHAR[] features, NULL::VARCHAR[] description, NULL::DOUBLE price, NULL::VARCHAR store,"
@@ -50,41 +81,41 @@ def _view_sql(root: Path) -> dict[str, str]:
     empty_split = ("SELECT NULL::INTEGER k, NULL::VARCHAR variant, NULL::VARCHAR category, NULL::VARCHAR split,"
                    " NULL::VARCHAR user_id, NULL::VARCHAR parent_asin, NULL::DOUBLE rating, NULL::BIGINT timestamp,"
                    " NULL::VARCHAR history, NULL::BIGINT user_seq, NULL::BIGINT seq WHERE false")
-    gold = root / "gold" / "benchmark"
+    gold = base / "gold" / "benchmark"
     only, parts = [], []
     for core in sorted(gold.glob("*core")) if gold.is_dir() else []:
         k = int(core.name[:-4])
         if _has_parquet(core / "rating_only"):
             only.append(f"SELECT {k} AS k, category, user_id, parent_asin, rating, timestamp, user_seq, seq FROM "
-                        f"read_parquet({_q(core / 'rating_only' / '*' / '*.parquet')}, hive_partitioning=true)")
+                        f"read_parquet({rel(core / 'rating_only' / '*' / '*.parquet')}, hive_partitioning=true)")
         for variant in layout.VARIANTS[1:]:
             if _has_parquet(core / variant):
                 history = "history" if variant.endswith("_w_his") else "NULL::VARCHAR AS history"
                 parts.append(f"SELECT {k} AS k, '{variant}' AS variant, category, split, user_id, parent_asin, rating,"
                              f" timestamp, {history}, user_seq, seq FROM "
-                             f"read_parquet({_q(core / variant / '*' / '*' / '*.parquet')}, hive_partitioning=true)")
+                             f"read_parquet({rel(core / variant / '*' / '*' / '*.parquet')}, hive_partitioning=true)")
     views["rating_only"] = " UNION ALL ".join(only) or (
         "SELECT NULL::INTEGER k, NULL::VARCHAR category, NULL::VARCHAR user_id, NULL::VARCHAR parent_asin,"
         " NULL::DOUBLE rating, NULL::BIGINT timestamp, NULL::BIGINT user_seq, NULL::BIGINT seq WHERE false")
     views["splits"] = " UNION ALL ".join(parts) or empty_split
-    stats = layout.stats(root) / "stats.parquet"
-    views["stats"] = (f"SELECT * FROM read_parquet({_q(stats)})" if stats.exists()
+    stats = layout.stats(base) / "stats.parquet"
+    views["stats"] = (f"SELECT * FROM read_parquet({rel(stats)})" if stats.exists()
                       else "SELECT NULL::VARCHAR category, NULL::BIGINT reviews, NULL::BIGINT users, NULL::BIGINT items WHERE false")
-    table3 = layout.stats(root) / "benchmark_stats.parquet"  # Table 3 (warehouse.stats.compute_benchmark_stats)
-    views["benchmark_stats"] = (f"SELECT * FROM read_parquet({_q(table3)})" if table3.exists()
+    table3 = layout.stats(base) / "benchmark_stats.parquet"  # Table 3 (warehouse.stats.compute_benchmark_stats)
+    views["benchmark_stats"] = (f"SELECT * FROM read_parquet({rel(table3)})" if table3.exists()
                                 else "SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::BIGINT items WHERE false")
     quarantine = []
-    for stage in ("bronze", "silver"):
-        folder = root / stage / "quarantine"
+    for stage, top in (("bronze", root), ("silver", base)):
+        folder = top / stage / "quarantine"
         if _has_parquet(folder):
             quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, filename AS file FROM "
-                              f"read_parquet({_q(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
+                              f"read_parquet({rel(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
     views["quarantine"] = " UNION ALL ".join(quarantine) or (
         "SELECT NULL::VARCHAR stage, NULL::VARCHAR source, NULL::VARCHAR kind, NULL::VARCHAR reason,"
         " NULL::VARCHAR excerpt, NULL::VARCHAR file WHERE false")
-    tasks = root / "gold" / "tasks"
+    tasks = base / "gold" / "tasks"
     task_parts = [f"SELECT '{f.parent.parent.name}' AS task, '{f.parent.name}' AS dataset, '{f.stem}' AS file,"
-                  f" count(*) AS rows FROM read_parquet({_q(f)})"
+                  f" count(*) AS rows FROM read_parquet({rel(f)})"
                   for f in sorted(tasks.glob("*/*/*.parquet"))] if tasks.is_dir() else []
     views["task_sizes"] = " UNION ALL ".join(task_parts) or (
         "SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::VARCHAR file, NULL::BIGINT rows WHERE false")
@@ -94,7 +125,7 @@ def _view_sql(root: Path) -> dict[str, str]:
             "SELECT split_part(replace(filename, '\\', '/'), '/', -3) AS task,"
             " split_part(replace(filename, '\\', '/'), '/', -2) AS dataset,"
             " regexp_replace(split_part(replace(filename, '\\', '/'), '/', -1), '\\.json$', '') AS encoder,"
-            f" json AS result FROM read_json_objects({_q(results / '*' / '*' / '*.json')}, filename=true)")
+            f" json AS result FROM read_json_objects({rel(results / '*' / '*' / '*.json')}, filename=true)")
     else:
         views["results"] = ("SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::VARCHAR encoder,"
                             " NULL::JSON result WHERE false")
@@ -105,9 +136,11 @@ def refresh(root: str | Path) -> Path:
     """(Re)create the catalog: the single writer. Built aside, then renamed into place."""
     root = Path(root)
     final = db_path(root)
-    with atomic_path(final) as tmp:
-        con = duckdb.connect(str(tmp))
+    with writer_lock(root, "catalog refresh"), atomic_path(final) as tmp:
+        con = duckdb.connect(config={"file_search_path": str(root.resolve())})
         try:
+            con.execute(f"ATTACH {_q(tmp)} AS catalog (STORAGE_VERSION '{STORAGE_VERSION}')")
+            con.execute("USE catalog")
             for name, sql in _view_sql(root).items():
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
         finally:
@@ -115,18 +148,52 @@ def refresh(root: str | Path) -> Path:
     return final
 
 
+def _jail(con: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
+    """Limit the connection's file access to the lake folders, for good."""
+    allowed = []
+    for name in READABLE:
+        # Views name files relative to the root; a query may also name them absolutely.
+        allowed += [f"{name}/", f"{(root / name).as_posix()}/"]
+        if (root / name).exists():
+            allowed.append(f"{(root / name).resolve().as_posix()}/")
+    con.execute("SET allowed_directories = " + "[" + ", ".join(_q(a) for a in allowed) + "]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
 def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection (created first when the catalog does not exist yet)."""
+    """A read-only, jailed connection (the catalog is created first when the root holds a lake
+    but no catalog yet). A root without a lake is an error: a mistyped root never gets a catalog."""
+    root = Path(root).resolve()
     path = db_path(root)
     if not path.exists():
+        if not versions.has_lake(root):
+            raise FileNotFoundError(f"no warehouse at {root}: neither {DB_NAME} nor a built lake "
+                                    f"(run `python -m warehouse build --root {root}` first)")
         refresh(root)
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config={"file_search_path": str(root)})
+    return _jail(con, root)
+
+
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The one read-only statement in `sql`, or QueryRefused saying why not."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as error:
+        raise QueryRefused(" ".join(str(error).split())) from None
+    if len(statements) != 1:
+        raise QueryRefused(f"one SQL statement per query, not {len(statements)}")
+    kind = statements[0].type
+    if kind not in READ_ONLY_STATEMENTS:
+        raise QueryRefused(f"only a SELECT statement may run here, not {kind.name}")
+    return statements[0].query
 
 
 def query(root: str | Path, sql: str):
-    """Run one SQL statement read-only; returns a pandas DataFrame."""
+    """Run one read-only SELECT statement in the jail; returns a pandas DataFrame."""
     con = connect(root)
     try:
-        return con.execute(sql).df()
+        return con.execute(check_statement(con, sql)).df()
     finally:
         con.close()

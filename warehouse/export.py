@@ -20,6 +20,7 @@ from parsing.categories import safe_category
 from parsing.schemas import from_table
 from warehouse import layout
 from warehouse.atomic import atomic_path
+from warehouse.lock import writer_lock
 from warehouse.settings import LakeSettings
 from warehouse.task_inputs import read_benchmark
 
@@ -89,10 +90,19 @@ def export_jsonl(root: str | Path, out: str | Path, category: str) -> dict:
 
 def export_all(root: str | Path, out: str | Path, categories: list[str] | None = None,
                settings: LakeSettings = LakeSettings()) -> dict:
-    """Every category in silver (or the ones given): CSV benchmark files and JSONL."""
-    categories = categories or layout.categories_in(layout.silver(root, "reviews"))
+    """Every category in silver (or the ones given): CSV benchmark files and JSONL. Holds the
+    data root's writer lock, so the files all come from one lake version. Exporting nothing
+    (no category in silver, or one asked for that is not there) is an error."""
+    present = layout.categories_in(layout.silver(root, "reviews"))
+    missing = sorted(set(categories or ()) - set(present))
+    if missing:
+        raise ValueError(f"nothing to export for {', '.join(missing)}: not in {layout.silver(root, 'reviews')}")
+    categories = categories or present
+    if not categories:
+        raise ValueError(f"nothing to export: no category in {layout.silver(root, 'reviews')}")
     rows = {}
-    for category in categories:
-        rows.update(export_csv(root, out, category, settings))
-        rows.update(export_jsonl(root, out, category))
+    with writer_lock(root, "warehouse export"):
+        for category in categories:
+            rows.update(export_csv(root, out, category, settings))
+            rows.update(export_jsonl(root, out, category))
     return rows

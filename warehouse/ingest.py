@@ -10,6 +10,7 @@ import gzip
 import json
 import logging
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,16 @@ def _open(path: Path):
     return gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(path, encoding="utf-8")
 
 
+def _lines(handle, path: Path):
+    """(line number, line); a truncated or damaged gzip or undecodable bytes become one clear error."""
+    try:
+        yield from enumerate(handle, start=1)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(f"{path}: truncated or damaged gzip ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
 def _part_name(path: Path) -> str:
     # The source file name, made safe for a file name; keeps the import idempotent per source.
     return "part-import-" + re.sub(r"[^A-Za-z0-9_.-]", "_", path.name) + ".parquet"
@@ -73,10 +84,20 @@ def _reason(violations) -> str:
     return "; ".join(f"{v.field}: {v.reason}" for v in violations[:3])
 
 
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}" if not path.exists() else f"not a file: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+
+
 def import_file(root: str | Path, path: str | Path, kind: str | None = None,
                 category: str | None = None) -> ImportReport:
-    """Import one release file into bronze; returns counts (never raises on a bad line)."""
+    """Import one release file into bronze; returns counts. A bad line is quarantined; a file that
+    cannot be read (missing, empty, truncated gzip) or of which no line is a record raises
+    ValueError/OSError and leaves bronze as it was."""
     path = Path(path)
+    _check_readable(path)
     kind = kind or kind_from_filename(path)
     category = safe_category(category) if category is not None else category_from_filename(path)
     mapper = map_meta if kind == "meta" else map_review
@@ -104,7 +125,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
         writer = pq.ParquetWriter(tmp, SCHEMAS[kind], compression="zstd")
         try:
             batch: list[tuple[int, dict]] = []
-            for number, line in enumerate(handle, start=1):
+            for number, line in _lines(handle, path):
                 if not line.strip():
                     continue
                 try:
@@ -127,6 +148,13 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
                 flush(writer, batch)
         finally:
             writer.close()
+        if not report.rows:  # nothing usable: refuse before anything replaces the bronze file
+            bad = sum(report.quarantined.values())
+            if not bad:
+                raise ValueError(f"{path}: no records in the file")
+            reasons = ", ".join(f"{n} {r}" for r, n in report.quarantined.most_common())
+            raise ValueError(f"{path}: none of its {bad} lines is a {kind} record ({reasons}; "
+                             f"first: {quarantine[0]['reason']})")
     quarantine_file = layout.bronze(root, "quarantine") / _part_name(path)
     if quarantine:
         with atomic_path(quarantine_file) as tmp:

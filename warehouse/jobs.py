@@ -98,7 +98,8 @@ def flags(settings: LakeSettings):
         F.when(F.col("timestamp") < 0, F.lit("timestamp_negative")),
         F.when((F.col("timestamp") >= 0) & (F.col("timestamp") < settings.min_timestamp_ms),
                F.lit("timestamp_before_launch")),
-        F.when(F.col("timestamp") > settings.max_timestamp_ms, F.lit("timestamp_in_future")),
+        # Inclusive: max_timestamp_ms (2100-01-01) is itself in the future.
+        F.when(F.col("timestamp") >= settings.max_timestamp_ms, F.lit("timestamp_in_future")),
     ))
 
 
@@ -114,6 +115,19 @@ def _split_off_missing_keys(raw, kind: str, staged: Path, counts: dict, settings
     return raw.filter(~bad)
 
 
+def _count_exact_duplicates(frame: DataFrame, fields: list[str], keys: tuple[str, ...], counts: dict) -> None:
+    """Count rows equal in every field to another row of their category into `counts`: the dedup
+    removes them with the other repeats, and the count makes that visible. Rows are grouped by
+    their key fields and a 64-bit hash of the others (equal rows always meet; a false match needs
+    equal keys and a hash collision)."""
+    rest = [f for f in fields if f not in keys]
+    # Through JSON: Spark refuses to hash a map (meta `details`).
+    digest = F.xxhash64(F.to_json(F.struct(*rest)))
+    groups = frame.groupBy("category", *keys, digest.alias("_h")).count().filter("count > 1")
+    for row in groups.groupBy("category").agg(F.sum(F.col("count") - 1).alias("n")).collect():
+        counts[row["category"]]["exact_duplicates"] = int(row["n"])
+
+
 def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
                    settings: LakeSettings = LakeSettings(), bronze_dir: str | Path | None = None,
                    build_id: str = "manual") -> dict:
@@ -124,9 +138,11 @@ def silver_reviews(spark: SparkSession, root: str | Path, categories: list[str],
     raw = _read_bronze(spark, bronze, categories, "review")
     staged = layout.staging(root) / build_id / "silver_reviews"
     clear_staging(staged)
-    counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
+    counts = {c: {"bronze": 0, "quarantined": 0, "exact_duplicates": 0, "silver": 0} for c in categories}
     if raw is not None:
-        good = _split_off_missing_keys(raw, "review", staged, counts, settings).withColumn("flags", flags(settings))
+        good = _split_off_missing_keys(raw, "review", staged, counts, settings)
+        _count_exact_duplicates(good, REVIEW_SCHEMA.names, KEY_FIELDS["review"], counts)
+        good = good.withColumn("flags", flags(settings))
         # One shuffle by user; both windows then run on one sort by (user, item, time, input order).
         pair_in_time = Window.partitionBy("category", "user_id", "parent_asin").orderBy("timestamp", "seq")
         per_user = Window.partitionBy("category", "user_id")
@@ -148,9 +164,10 @@ def silver_meta(spark: SparkSession, root: str | Path, categories: list[str],
     raw = _read_bronze(spark, bronze, categories, "meta")
     staged = layout.staging(root) / build_id / "silver_meta"
     clear_staging(staged)
-    counts = {c: {"bronze": 0, "quarantined": 0, "silver": 0} for c in categories}
+    counts = {c: {"bronze": 0, "quarantined": 0, "exact_duplicates": 0, "silver": 0} for c in categories}
     if raw is not None:
         good = _split_off_missing_keys(raw, "meta", staged, counts, settings)
+        _count_exact_duplicates(good, META_SCHEMA.names, KEY_FIELDS["meta"], counts)
         first = Window.partitionBy("category", "parent_asin").orderBy("seq")
         deduped = (_spread(good, settings).withColumn("_r", F.row_number().over(first))
                    .filter("_r = 1").select(*META_SCHEMA.names, "seq", "category"))

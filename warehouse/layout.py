@@ -10,6 +10,22 @@ SPLITS = ("train", "valid", "test")
 VARIANTS = ("rating_only", "last_out", "last_out_w_his", "timestamp", "timestamp_w_his")
 
 
+# Silver and gold are versioned: each build is published whole as `lake/<build_id>/{silver,gold}`
+# and `lake/current` (a relative symlink, replaced atomically) names the published one;
+# `<root>/silver` and `<root>/gold` are relative symlinks through `lake/current`, so every path
+# below resolves to the current version (warehouse.versions keeps them).
+VERSIONED = ("silver", "gold")
+
+
+def lake(root: str | Path) -> Path:
+    """The folder of published versions (`<build_id>/`) and the `current` pointer."""
+    return Path(root) / "lake"
+
+
+def current(root: str | Path) -> Path:
+    return lake(root) / "current"
+
+
 def bronze(root: str | Path, kind: str) -> Path:
     """`kind` is "reviews", "meta" or "quarantine"."""
     return Path(root) / "bronze" / kind
@@ -30,8 +46,15 @@ def stats(root: str | Path) -> Path:
     return Path(root) / "gold" / "stats"
 
 
+def data_root(root: str | Path) -> Path:
+    """The data root of a lake version folder (`<data root>/lake/<build>`); any other root itself."""
+    root = Path(root)
+    return root.parent.parent if root.parent.name == lake(Path()).name else root
+
+
 def manifests(root: str | Path) -> Path:
-    return Path(root) / "manifests"
+    """Per-build manifests, in the data root (also when `root` is a version folder being built)."""
+    return data_root(root) / "manifests"
 
 
 def staging(root: str | Path) -> Path:

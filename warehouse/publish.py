@@ -78,11 +78,14 @@ def sha256_file(path: Path) -> str:
 
 
 def file_entries(root: Path, folders: list[Path]) -> list[dict]:
-    """Relative path, rows, bytes and sha256 of every Parquet file under `folders`."""
+    """Path, rows, bytes and sha256 of every Parquet file under `folders`. Paths are relative to
+    `root` (`silver/...` in a version folder, as in the data root), else to the data root."""
     entries = []
+    base = layout.data_root(root)
     for folder in folders:
         for path in layout.parquet_files(folder):
-            name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            name = (path.relative_to(root).as_posix() if path.is_relative_to(root)
+                    else path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path))
             entries.append({"path": name, "rows": pq.ParquetFile(path).metadata.num_rows,
                             "bytes": path.stat().st_size, "sha256": sha256_file(path)})
     return entries
@@ -111,7 +114,7 @@ def new_build_id() -> str:
 
 def write_manifest(root: str | Path, build_id: str, step: str, categories: list[str],
                    inputs: list[Path], outputs: list[Path], settings: dict, counts: dict) -> Path:
-    """`manifests/<build>/<step>.json`: inputs and outputs (files, rows, sha256), code version."""
+    """`<data root>/manifests/<build>/<step>.json`: inputs and outputs (files, rows, sha256), code version."""
     root = Path(root)
     manifest = {
         "build_id": build_id, "step": step, "categories": categories,

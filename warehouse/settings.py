@@ -30,3 +30,7 @@ class LakeSettings:
     # Below this many rows the k-core peeling runs on the driver (numpy, one pass per round) and
     # Spark only applies the result: each Spark round costs seconds of job overhead. 0 = always Spark.
     driver_kcore_max_rows: int = 2_000_000
+
+# Published lake versions kept under `<root>/lake/` (the current one always among them): the
+# older ones serve readers that opened them before a switch and build-to-build diffs.
+KEEP_VERSIONS = 3

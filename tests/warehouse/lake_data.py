@@ -34,6 +34,8 @@ def write_synthetic(folder: Path, seed: int = 7) -> dict[str, list[Path]]:
         review("U08", "I08", 1_400_000_000_000, rating=0.0),  # rating out of range (flagged, kept)
         review("U08", "I07", -5, rating=7.0),  # negative timestamp and rating (flagged, kept)
         review("U08", "I06", 1000),  # before Amazon existed (flagged, kept)
+        review("U08", "I05", 1_450_000_000_000), review("U08", "I05", 1_450_000_000_000),  # an exact duplicate line
+        review("U08", "I04", 4_102_444_800_000),  # exactly 2100-01-01: in the future (flagged, kept)
         review("U07", "I01", T2 + 5, title="<b>Fun</b>", text="fun  for\tkids"),
     ]
     lines = [json.dumps(r) for r in rows]

@@ -115,8 +115,8 @@ def test_quarantine_and_flags(lake, lake_sources):
     flagged = query(lake, f"SELECT parent_asin, flags FROM reviews WHERE category = '{CATEGORY}' AND len(flags) > 0 "
                           "ORDER BY parent_asin")
     got = {p: sorted(f) for p, f in zip(flagged["parent_asin"], flagged["flags"])}
-    assert got == {"I06": ["timestamp_before_launch"], "I07": ["rating_out_of_range", "timestamp_negative"],
-                   "I08": ["rating_out_of_range"]}
+    assert got == {"I04": ["timestamp_in_future"], "I06": ["timestamp_before_launch"],
+                   "I07": ["rating_out_of_range", "timestamp_negative"], "I08": ["rating_out_of_range"]}
 
 
 def test_stats_equal_the_reference(lake, lake_sources):

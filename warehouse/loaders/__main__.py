@@ -9,7 +9,9 @@ import argparse
 import inspect
 import logging
 import sys
+from pathlib import Path
 
+from parsing.cli import ArgumentParser, CliError, run_cli
 from warehouse.loaders import LOADERS
 
 
@@ -18,7 +20,7 @@ def value(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse.loaders", description=__doc__,
+    parser = ArgumentParser(prog="python -m warehouse.loaders", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", choices=sorted(LOADERS))
     parser.add_argument("source", help="the dataset's file or folder, in its original format")
@@ -27,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", help="dataset name (default: the loader's)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another loader keyword")
     args = parser.parse_args(argv)
+    source = Path(args.source)
+    if not args.source.strip() or not source.exists():
+        raise CliError(f"source not found: {args.source!r}")
+    if source.is_file() and source.stat().st_size == 0:
+        raise CliError(f"source file is empty: {source}")
+    if not args.root.strip() or (Path(args.root).exists() and not Path(args.root).is_dir()):
+        raise CliError(f"--root is not a folder: {args.root!r}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     loader = LOADERS[args.name]
     kwargs = {key: val for key, val in (("task", args.task), ("dataset", args.dataset)) if val}
@@ -46,4 +55,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))
