@@ -11,6 +11,9 @@ paper's four subtask columns (seqrec, CF, short-query search, complex-query sear
 - the Borda count: on each dataset, an encoder gets one point per encoder it beats; encoders
   with equal scores share the points of the places they span (each gets the mean). An encoder
   without a result on a dataset gets no points there.
+Context baselines (most-popular, EASE), which every CF result carries, are a separate table
+below: they use no text, so they show whether an encoder helps at all, and they take no part
+in the averages or the Borda count.
 Optional: Spearman correlation with user-supplied MTEB scores; Pearson correlation between
 every pair of search datasets (do short and complex queries rank encoders alike?).
 """
@@ -62,6 +65,20 @@ def scores_frame(results: Iterable[dict]) -> pd.DataFrame:
     wide = long.pivot_table(index="encoder", columns=["task", "dataset"], values="score", aggfunc="last")
     order = sorted(wide.columns, key=lambda c: (TASK_ORDER.index(c[0]), c[1]))
     return wide[order]
+
+
+CONTEXT_NAMES = {"most_popular": "most-popular", "ease": "EASE"}
+
+
+def context_frame(results: Iterable[dict]) -> pd.DataFrame:
+    """Context baselines × (task, dataset) main scores, from the "context" of CF results."""
+    rows = [(CONTEXT_NAMES.get(name, name), r["task"], r["dataset"], main_score({"task": r["task"], "test": v["test"]}))
+            for r in results if r.get("task") == "cf"
+            for name, v in (r.get("context") or {}).items() if "test" in v]
+    long = pd.DataFrame(rows, columns=["baseline", "task", "dataset", "score"]).dropna(subset=["score"])
+    if long.empty:
+        return pd.DataFrame()
+    return long.pivot_table(index="baseline", columns=["task", "dataset"], values="score", aggfunc="last")
 
 
 def borda(scores: pd.DataFrame) -> pd.Series:
@@ -218,6 +235,7 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
     out = Path(out)
     results = list(results)
     scores = scores_frame(results)
+    context = context_frame(results)
     table = aggregate(scores)
     markdown = to_markdown(table)
     notes = [f"Main metrics: " + ", ".join(f"{TASK_NAMES[t]} {m.upper()}" for t, m in MAIN_METRIC.items())
@@ -241,11 +259,16 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
     body = "# Leaderboard\n\n" + markdown + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     if detail := search_detail(results):
         body += "\n## Search sets\n\n" + detail + "\n"
+    if len(context):
+        context_md = to_markdown(context).replace("| Encoder |", "| Context baseline |", 1)
+        body += "\n## Context baselines (no text; not ranked)\n\n" + context_md + "\n"
     body += "".join(f"\n![{name}]({name})\n" for name in images)
     _write(files["markdown"], body)
     html_table = table.rename(columns=lambda c: c).to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
     page = ("<!doctype html><meta charset='utf-8'><title>Leaderboard</title><h1>Leaderboard</h1>"
-            + html_table + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+            + html_table + (("<h2>Context baselines (no text; not ranked)</h2>" + context.to_html(
+                float_format=lambda v: f"{v:.4f}", na_rep="–")) if len(context) else "") + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
             + "".join(f"<img src='{name}' alt='{name}'>" for name in images))
     _write(files["html"], page)
-    return {"table": table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson}
+    return {"table": table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson,
+            "context": context}

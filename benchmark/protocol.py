@@ -33,6 +33,22 @@ SEQREC_VALID_METRIC = ("ndcg", 10)
 SEQREC_ADAPTOR_DROPOUT = 0.2  # UniSRec's adaptor_dropout_prob
 SEQREC_BATCH = 256
 SEQREC_REPORT = (("ndcg", 10), ("recall", 10), ("recall", 50))
+SEQREC_GATE_NOISE = True  # UniSRec's noisy gating: softplus-scaled Gaussian noise on gate logits (training)
+# Training examples: "prefix" gives every train target its full history up to the max length
+# (RecBole's prefix expansion, computed as one causal pass where that is exact); "windows" cuts
+# each sequence into non-overlapping windows from its end (cheaper; shorter histories).
+SEQREC_EXAMPLES = "prefix"
+
+# ID-only SASRec as the SASRec paper defines it (Kang & McAuley, ICDM 2018, §IV-B and §V-C):
+# dot-product scores with the shared item embedding, binary cross-entropy against one sampled
+# negative per position, pre-LN blocks, hidden 50, 2 blocks, 1 head, max length 50 (200 on
+# ML-1M), dropout 0.2 on the dense MovieLens data and 0.5 on the sparse Amazon data, lr 1e-3, batch 128.
+SASREC_HIDDEN = 50
+SASREC_BLOCKS = 2
+SASREC_HEADS = 1
+SASREC_DROPOUT = {"dense": 0.2, "sparse": 0.5}
+SASREC_LR = 1e-3
+SASREC_BATCH = 128
 
 # Collaborative filtering (AlphaRec-style)
 CF_WIDTH = 64
@@ -43,6 +59,20 @@ CF_BATCH = 1024
 CF_LR = 1e-3
 CF_REPORT = (("ndcg", 20), ("recall", 20))
 CF_SPLIT = (4, 3, 3)
+CF_MLP_HIDDEN = 256
+CF_NEGATIVES = 256  # uniform negatives per pair (the reference AlphaRec code)
+# Named CF configurations (benchmark.models.alpharec): "paper" is the paper's text (one linear
+# map, in-batch negatives); "uniform" changes only the negatives; "alpharec" is the reference
+# code's model (MLP + 2 LightGCN layers + 256 uniform negatives).
+CF_VARIANTS = {
+    "paper": {"encoder": "linear", "gcn_layers": 0, "negatives": 0},
+    "uniform": {"encoder": "linear", "gcn_layers": 0, "negatives": CF_NEGATIVES},
+    "alpharec": {"encoder": "mlp", "gcn_layers": 2, "negatives": CF_NEGATIVES},
+}
+CF_VARIANT = "alpharec"
+# Context baselines of every CF result: most-popular and EASE (Steck 2019), lambda chosen on valid.
+EASE_LAMBDAS = (10.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
+EASE_MAX_ITEMS = 10_000  # EASE inverts an items x items matrix: skipped (and said so) above this
 
 # Product search (zero-shot)
 SEARCH_CUTOFF = 100

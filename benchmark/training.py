@@ -3,7 +3,10 @@
 A model is any `nn.Module` whose `forward(*batch)` returns the mean loss of a batch. The caller
 supplies the batches of one epoch (given a seeded generator, so the shuffle is reproducible)
 and a validation function (model → metric, higher is better). The loop keeps the weights of
-the best epoch and restores them at the end.
+the best epoch and restores them at the end. Resources follow `benchmark.settings`: torch's
+thread count is set before training, and a caller may pass `split(batch)` → [(part, weight)]
+to cut a batch into micro-batches (weights summing to 1) whose summed gradients equal the
+batch's: memory per step is bounded without changing the update.
 
 Reproducibility: `seed_everything` seeds torch's global generator (init, dropout) and returns
 a separate generator for shuffling, so the same inputs and seed give the same numbers on CPU
@@ -25,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from benchmark import settings
 
 
 def pick_device(device: str | None) -> torch.device:
@@ -48,29 +53,36 @@ class FitResult:
     step_seconds: float  # time inside optimisation steps only
     examples: int  # training examples seen in optimisation steps (all epochs)
     history: list[float] = field(default_factory=list)  # validation metric after each epoch
+    stopped: str = "max_epochs"  # why training ended: "patience", "max_epochs" or "time budget"
 
 
 def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tuple[torch.Tensor, ...]]],
         validate: Callable[[nn.Module], float], *, lr: float, max_epochs: int, patience: int,
-        generator: torch.Generator, device: torch.device, progress: bool = True, desc: str = "train") -> FitResult:
+        generator: torch.Generator, device: torch.device, progress: bool = True, desc: str = "train",
+        split: Callable[[tuple[torch.Tensor, ...]], list[tuple[tuple[torch.Tensor, ...], float]]] | None = None,
+        max_seconds: float | None = None) -> FitResult:
     """Adam on `model(*batch)`; validate after every epoch; stop after `patience` epochs without
-    a strict improvement; restore the best epoch's weights."""
+    a strict improvement (or once `max_seconds` of wall time have passed, for reproduction runs
+    on a budget: then `stopped` says so); restore the best epoch's weights."""
+    settings.apply_threads()
     model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     best_metric, best_epoch, best_state = float("-inf"), 0, copy.deepcopy(model.state_dict())
     history: list[float] = []
+    stopped = "max_epochs"
     step_seconds, examples, started = 0.0, 0, time.perf_counter()
     bar = tqdm(range(1, max_epochs + 1), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         model.train()
         tick = time.perf_counter()
         for batch in epoch_batches(generator):
-            batch = tuple(t.to(device, non_blocking=True) for t in batch)
-            with autocast:
-                loss = model(*batch)
             optimiser.zero_grad(set_to_none=True)
-            loss.backward()
+            for part, weight in (split(batch) if split else [(batch, 1.0)]):
+                part = tuple(t.to(device, non_blocking=True) for t in part)
+                with autocast:
+                    loss = model(*part)
+                (loss * weight).backward()
             optimiser.step()
             examples += batch[0].shape[0]
         if device.type == "cuda":
@@ -84,10 +96,14 @@ def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tu
             best_state = copy.deepcopy(model.state_dict())
         bar.set_postfix(loss=f"{loss.item():.4f}", valid=f"{metric:.4f}", best=f"{best_metric:.4f}@{best_epoch}")
         if epoch - best_epoch >= patience:
+            stopped = "patience"
+            break
+        if max_seconds is not None and time.perf_counter() - started > max_seconds:
+            stopped = "time budget"
             break
     model.load_state_dict(best_state)
     model.eval()
     return FitResult(best_metric=best_metric, best_epoch=best_epoch, epochs=len(history),
                      fit_seconds=time.perf_counter() - started, step_seconds=step_seconds,
-                     examples=examples, history=history)
+                     examples=examples, history=history, stopped=stopped)
 

@@ -8,6 +8,7 @@ import argparse
 import importlib
 import json
 import pkgutil
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +18,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["reproduce"]:  # the reproduction suite: its own arguments, hours not seconds
+        from perf import reproduce
+
+        reproduce.main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(prog="python -m perf")
     parser.add_argument("names", nargs="*", help="bench names (bench_<name>.py); all when empty")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")

@@ -1,7 +1,7 @@
 """UniSRec-style inductive sequential recommender (DESIGN §5), readable in one sitting.
 
     item vector (frozen text embedding, PCA-whitened to `input_dim`)
-      → mixture-of-experts whitening adaptor (8 experts)            [item representation]
+      → mixture-of-experts whitening adaptor (8 experts, noisy gate) [item representation]
       → + learned position embedding → LayerNorm → dropout
       → 2 Transformer layers (2 heads, hidden 300, inner 256, GELU, post-LN, causal mask)
       → sequence representation at every position
@@ -10,7 +10,9 @@
 
 Shapes follow UniSRec (Hou et al., KDD 2022) and RecBole's SASRec encoder: every linear layer of
 the Transformer has a bias; the adaptor's experts have a learnable input bias and a bias-free
-linear map; the gate is a bias-free linear map from the input to one logit per expert.
+linear map; the gate is a bias-free linear map from the input to one logit per expert, and in
+training (noisy gating, as the reference) Gaussian noise scaled by softplus(x W_noise) + 0.01
+is added to those logits (W_noise starts at zero, so the noise starts small and is learned).
 Sequences are right-padded: with the causal mask a real position never attends to padding,
 so no padding mask is needed; padded positions carry label -100 and are ignored.
 """
@@ -39,23 +41,32 @@ class UniSRecConfig:
     adaptor_dropout: float = protocol.SEQREC_ADAPTOR_DROPOUT
     max_len: int = protocol.SEQREC_MAX_HISTORY
     temperature: float = protocol.SEQREC_TEMPERATURE
+    gate_noise: bool = protocol.SEQREC_GATE_NOISE
     layer_norm_eps: float = 1e-12  # RecBole's value
     init_std: float = 0.02  # RecBole's initializer_range
 
 
-class MoEAdaptor(nn.Module):
-    """Σ_e softmax(x W_gate)_e · ((dropout(x) − b_e) W_e): whitening experts mixed by a gate."""
+GATE_NOISE_EPSILON = 1e-2  # the reference's floor on the noise scale
 
-    def __init__(self, input_dim: int, output_dim: int, n_experts: int, dropout: float):
+
+class MoEAdaptor(nn.Module):
+    """Σ_e softmax(x W_gate [+ noise])_e · ((dropout(x) − b_e) W_e): whitening experts mixed by a gate."""
+
+    def __init__(self, input_dim: int, output_dim: int, n_experts: int, dropout: float, noisy: bool = True):
         super().__init__()
         self.bias = nn.Parameter(torch.zeros(n_experts, input_dim))  # b_e, one per expert
         self.weight = nn.Parameter(torch.empty(n_experts, input_dim, output_dim))  # W_e
         self.gate = nn.Parameter(torch.zeros(input_dim, n_experts))  # UniSRec starts from a uniform gate
+        self.noise = nn.Parameter(torch.zeros(input_dim, n_experts)) if noisy else None
         self.dropout = nn.Dropout(dropout)
         nn.init.normal_(self.weight, std=0.02)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [..., input_dim] → [..., output_dim]
-        gates = torch.softmax(x @ self.gate, dim=-1)  # [..., E]
+        logits = x @ self.gate
+        if self.noise is not None and self.training:
+            scale = F.softplus(x @ self.noise) + GATE_NOISE_EPSILON
+            logits = logits + torch.randn_like(logits) * scale
+        gates = torch.softmax(logits, dim=-1)  # [..., E]
         centred = self.dropout(x).unsqueeze(-2) - self.bias  # [..., E, input_dim]
         experts = torch.einsum("...ed,edh->...eh", centred, self.weight)  # [..., E, output_dim]
         return (gates.unsqueeze(-1) * experts).sum(dim=-2)
@@ -144,7 +155,7 @@ class UniSRec(CosineSequenceModel):
             raise ValueError(f"item vectors have width {item_vectors.shape[1]}, config says {cfg.input_dim}")
         self.cfg = cfg
         self.register_buffer("item_vectors", torch.as_tensor(item_vectors, dtype=torch.float32), persistent=False)
-        self.adaptor = MoEAdaptor(cfg.input_dim, cfg.hidden, cfg.n_experts, cfg.adaptor_dropout)
+        self.adaptor = MoEAdaptor(cfg.input_dim, cfg.hidden, cfg.n_experts, cfg.adaptor_dropout, cfg.gate_noise)
         self.encoder = SequenceEncoder(cfg)
         init_weights(self.encoder, cfg.init_std)
 
@@ -153,8 +164,8 @@ class UniSRec(CosineSequenceModel):
         vectors = self.item_vectors if items is None else self.item_vectors[items]
         return self.adaptor(vectors)
 
-    def forward(self, seq: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy over all non-padded positions; labels [B, L] (IGNORE = padding)."""
+    def forward(self, seq: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean cross-entropy over all labelled positions; labels [B, L] (IGNORE = no loss there)."""
         keep = labels != IGNORE
         states = self.sequence_repr(seq)[keep]  # [P, H]: one adaptor pass per item occurrence (own dropout)
         items = self.item_repr()  # [N, H]: a separate pass for the candidates, as UniSRec does

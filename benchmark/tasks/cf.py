@@ -1,5 +1,6 @@
-"""Collaborative filtering (DESIGN §5): train the AlphaRec-style model with in-batch InfoNCE,
-early-stop on validation Recall@20, report full-ranking NDCG@20 and Recall@20 on test.
+"""Collaborative filtering (DESIGN §5): train the AlphaRec-style model (a named configuration of
+`protocol.CF_VARIANTS`), early-stop on validation Recall@20, report full-ranking NDCG@20 and
+Recall@20 on test, with the context baselines (most-popular, EASE) on the same split beside it.
 
 A user is the mean of its train items' vectors, so only users with train items can be
 scored: their valid/test pairs are dropped and counted. Validation masks the user's train
@@ -14,12 +15,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmark import metrics, protocol, ranking
-from benchmark.models.alpharec import AlphaRec, AlphaRecConfig
+from benchmark import baselines, metrics, protocol, ranking
+from benchmark.models.alpharec import AlphaRec, AlphaRecConfig, normalised_graph
 from benchmark.tasks import item_index
 from benchmark.training import fit, pick_device, seed_everything
 
 CUTOFF = protocol.CF_VALID_METRIC[1]
+EVAL_USERS = 2048
 
 
 def _pairs(frame: pd.DataFrame, users: dict[str, int], items: dict[str, int]) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -40,19 +42,56 @@ def _by_user(users: np.ndarray, items: np.ndarray, n_users: int) -> list[np.ndar
 def evaluate(model: AlphaRec, relevant: list[np.ndarray], exclude: list[np.ndarray], device: torch.device,
              k: int = CUTOFF) -> dict[str, float]:
     """Recall@k and NDCG@k over users with at least one relevant item (full ranking, masked)."""
+    return evaluate_vectors(*model.ranking_vectors(), relevant, exclude, device, k)
+
+
+def evaluate_vectors(user_vecs, item_vecs, relevant: list[np.ndarray], exclude: list[np.ndarray],
+                     device: torch.device, k: int = CUTOFF) -> dict[str, float]:
+    """The same for any scorer written as users @ items.T (user rows may be a scipy sparse matrix)."""
     users = np.array([u for u, rel in enumerate(relevant) if rel.size], dtype=np.int64)
-    user_vecs, item_vecs = model.ranking_vectors()
-    _, topk = ranking.score_topk(user_vecs[torch.from_numpy(users).to(user_vecs.device)].float(), item_vecs.float(), k,
-                                 exclude=[exclude[u] for u in users], device=str(device))
+    item_vecs = torch.as_tensor(item_vecs).float()
+    tops = []
+    for start in range(0, len(users), EVAL_USERS):  # dense user rows in chunks (EASE's are N wide)
+        chunk = users[start:start + EVAL_USERS]
+        rows = user_vecs[chunk]
+        rows = torch.as_tensor(rows.toarray() if hasattr(rows, "toarray") else rows).float()
+        tops.append(ranking.score_topk(rows, item_vecs, k, exclude=[exclude[u] for u in chunk], device=str(device))[1])
+    topk = torch.cat(tops).numpy() if tops else np.empty((0, k), dtype=np.int64)
     rel = [set(relevant[u].tolist()) for u in users]
-    return {f"recall@{k}": metrics.recall_at_k(topk.numpy(), rel, k), f"ndcg@{k}": metrics.ndcg_at_k(topk.numpy(), rel, k)}
+    return {f"recall@{k}": metrics.recall_at_k(topk, rel, k), f"ndcg@{k}": metrics.ndcg_at_k(topk, rel, k)}
+
+
+def context_baselines(train_items, valid_items, test_items, train_valid, n_items: int, device) -> dict:
+    """Most-popular and EASE (lambda chosen on valid Recall@20) on the same split and masking."""
+    def both(vectors):
+        return {"valid": evaluate_vectors(*vectors, valid_items, train_items, device),
+                "test": evaluate_vectors(*vectors, test_items, train_valid, device)}
+
+    out = {"most_popular": both(baselines.most_popular_vectors(train_items, n_items))}
+    if n_items > protocol.EASE_MAX_ITEMS:
+        out["ease"] = {"skipped": f"{n_items} items > EASE_MAX_ITEMS={protocol.EASE_MAX_ITEMS}"}
+        return out
+    per_lambda = {}
+    for lam in protocol.EASE_LAMBDAS:
+        vectors = baselines.ease_vectors(train_items, n_items, lam)
+        valid = evaluate_vectors(*vectors, valid_items, train_items, device)
+        per_lambda[repr(lam)] = valid[f"recall@{CUTOFF}"]
+        if max(per_lambda.values()) == per_lambda[repr(lam)]:
+            best = (lam, valid, vectors)
+    lam, valid, vectors = best
+    out["ease"] = {"lambda": lam, "per_lambda": per_lambda, "valid": valid,
+                   "test": evaluate_vectors(*vectors, test_items, train_valid, device)}
+    return out
 
 
 def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: int = protocol.SEED,
            device: str | None = None, lr: float | tuple[float, ...] = protocol.CF_LR, max_epochs: int = 500,
-           batch_size: int = protocol.CF_BATCH, progress: bool = True) -> dict:
+           batch_size: int = protocol.CF_BATCH, progress: bool = True, variant: str = protocol.CF_VARIANT,
+           context: bool = True) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 cf) with `item_vectors` [n_items, d] aligned with
-    `frames["items"]` (already adapted). `lr` may be one value or a grid chosen on valid Recall@20."""
+    `frames["items"]` (already adapted). `lr` may be one value or a grid chosen on valid Recall@20.
+    `variant` names a configuration of `protocol.CF_VARIANTS`; `context` adds most-popular and
+    EASE on the same split under "context"."""
     dev = pick_device(device)
     items = item_index(frames["items"])
     item_vectors = np.asarray(item_vectors, dtype=np.float32)
@@ -75,32 +114,37 @@ def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: i
     sums = np.add.reduceat(item_vectors[tr_i[order]].astype(np.float64), starts, axis=0)
     user_vectors = (sums / np.bincount(tr_u, minlength=n_users)[:, None]).astype(np.float32)
     pairs_u, pairs_i = torch.from_numpy(tr_u), torch.from_numpy(tr_i)
+    cfg = AlphaRecConfig.variant(variant, input_dim=item_vectors.shape[1])
+    graph = normalised_graph(pairs_u, pairs_i, n_users, len(items)) if cfg.gcn_layers else None
 
     def epoch_batches(generator: torch.Generator):
         order = torch.randperm(len(pairs_u), generator=generator)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            yield pairs_u[idx], pairs_i[idx]
+            if cfg.negatives:  # uniform over all items, as the reference code samples them
+                yield pairs_u[idx], pairs_i[idx], torch.randint(0, len(items), (len(idx), cfg.negatives), generator=generator)
+            else:
+                yield pairs_u[idx], pairs_i[idx]
 
     def validate(model) -> float:
         return evaluate(model, valid_items, train_items, dev)[f"recall@{CUTOFF}"]
 
     grid = (lr,) if isinstance(lr, (int, float)) else tuple(lr)
-    cfg = AlphaRecConfig(input_dim=item_vectors.shape[1])
     per_lr, best = {}, None
     for rate in grid:
         generator = seed_everything(seed)
-        model = AlphaRec(cfg, torch.from_numpy(item_vectors), torch.from_numpy(user_vectors))
+        model = AlphaRec(cfg, torch.from_numpy(item_vectors), torch.from_numpy(user_vectors), graph)
         result = fit(model, epoch_batches, validate, lr=rate, max_epochs=max_epochs, patience=protocol.CF_PATIENCE,
-                     generator=generator, device=dev, progress=progress, desc=f"cf alpharec lr={rate:g}")
+                     generator=generator, device=dev, progress=progress, desc=f"cf {variant} lr={rate:g}")
         per_lr[repr(float(rate))] = result.best_metric
         if best is None or result.best_metric > best[1].best_metric:
             best = (rate, result, model)
     rate, result, model = best
     valid = evaluate(model, valid_items, train_items, dev)
     test = evaluate(model, test_items, train_valid, dev)
-    return {
+    out = {
         "model": "alpharec",
+        "variant": variant,
         "lr": float(rate),
         "valid": valid,
         "test": test,
@@ -124,3 +168,6 @@ def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: i
         "dropped": dropped,
         "torch": torch.__version__, "python": platform.python_version(),
     }
+    if context:
+        out["context"] = context_baselines(train_items, valid_items, test_items, train_valid, len(items), dev)
+    return out

@@ -1,13 +1,16 @@
 """Sequential recommendation (DESIGN §5): train the UniSRec-style model, pick the learning rate
 on validation, report full-ranking NDCG@10 and Recall@10/50 on test.
 
-Training data. RecBole expands every train sequence into one row per prefix. With a causal
-mask, one pass over a user's sequence with a loss at every position sees the same
-(history, target) pairs, so we train on per-user sequences: the history of the user's first
-train row followed by the targets of all its train rows in time order. A sequence longer than
-`max_len + 1` is cut into windows from its end backwards, so every target is a label exactly
-once; a target near the start of an earlier window sees a shorter history than RecBole would
-give it (only for users with more than `max_len + 1` train items).
+Training data. RecBole expands every train sequence into one row per prefix: each target
+with its last `max_len` items as history. A user's sequence is the history of its first train
+row followed by the targets of all its train rows in time order. `examples="prefix"` (the
+default) gives exactly RecBole's pairs: the first `max_len + 1` items are one row with a loss
+at every position (with the causal mask, one pass sees the same (history, target) pairs as the
+prefix rows), and every later target gets its own row of its last `max_len` items with the loss
+on the last position only, so every target is trained once with its full history up to
+`max_len`. `examples="windows"` (the former scheme, cheaper) cuts the sequence into
+non-overlapping windows from its end, so a target near the start of a window sees a shorter
+history than RecBole's. Both label every target exactly once per epoch.
 
 Evaluation. Each valid/test row is one (history, target) pair: the model reads the history
 (the last `max_len` items) and ranks ALL items; no history item is masked (protocol). Rows
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmark import metrics, protocol, ranking
+from benchmark import metrics, protocol, ranking, settings
 from benchmark.models.sasrec import SASRec, SASRecConfig
 from benchmark.models.unisrec import IGNORE, UniSRec, UniSRecConfig
 from benchmark.tasks import item_index
@@ -48,19 +51,36 @@ def user_sequences(train: pd.DataFrame, index: dict[str, int]) -> tuple[list[lis
     return sequences, dropped
 
 
-def training_windows(sequences: list[list[int]], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(inputs [S, max_len], labels [S, max_len]), right-padded; labels are inputs shifted by one."""
+def training_windows(sequences: list[list[int]], max_len: int,
+                     examples: str = protocol.SEQREC_EXAMPLES) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(inputs [S, max_len], labels [S, max_len], lengths [S]) right-padded; a label is the item
+    after its input position, IGNORE where there is no loss. See the module docstring."""
+    if examples not in ("prefix", "windows"):
+        raise ValueError(f"examples must be 'prefix' or 'windows', got {examples!r}")
     inputs, labels = [], []
+
+    def add(window: list[int], loss_from: int = 0) -> None:
+        pad = max_len - (len(window) - 1)
+        inputs.append(window[:-1] + [0] * pad)
+        labels.append([IGNORE] * loss_from + window[1 + loss_from:] + [IGNORE] * pad)
+
     for seq in sequences:
+        if examples == "prefix":
+            if len(seq) >= 2:
+                add(seq[:max_len + 1])
+            for end in range(max_len + 2, len(seq) + 1):  # target seq[end-1], its last max_len items
+                add(seq[end - max_len - 1:end], loss_from=max_len - 1)
+            continue
         end = len(seq)
         while end >= 2:
             start = max(0, end - max_len - 1)
-            window = seq[start:end]
-            pad = max_len - (len(window) - 1)
-            inputs.append(window[:-1] + [0] * pad)
-            labels.append(window[1:] + [IGNORE] * pad)
+            add(seq[start:end])
             end = start + 1
-    return torch.tensor(inputs, dtype=torch.long), torch.tensor(labels, dtype=torch.long)
+    inputs_t = torch.tensor(inputs, dtype=torch.long).reshape(-1, max_len)
+    labels_t = torch.tensor(labels, dtype=torch.long).reshape(-1, max_len)
+    # A row's input length: the position of its last label + 1 (labels follow the inputs).
+    last = torch.where(labels_t != IGNORE, torch.arange(max_len), -1).max(dim=1).values
+    return inputs_t, labels_t, last + 1
 
 
 def eval_pairs(frame: pd.DataFrame, index: dict[str, int], max_len: int):
@@ -103,15 +123,21 @@ def report(ranks: np.ndarray) -> dict[str, float]:
 
 
 def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None, *, seed: int = protocol.SEED,
-               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = 200, batch_size: int = protocol.SEQREC_BATCH,
-               id_only: bool = False, progress: bool = True, sampled_negatives: int | None = None) -> dict:
+               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = 200,
+               batch_size: int | None = None, id_only: bool = False, progress: bool = True,
+               sampled_negatives: int | None = None, examples: str = protocol.SEQREC_EXAMPLES,
+               sasrec_loss: str = "bce", sasrec_density: str = "dense", max_seconds: float | None = None) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 seqrec) for each learning rate of the grid, keep
     the one with the best validation NDCG@10, and return its validation and test metrics.
 
     `item_vectors` [n_items, d] are aligned with `frames["items"]` and already adapted
-    (PCA-whitened); with `id_only=True` they are ignored and the ID-only SASRec is trained.
-    `sampled_negatives=N` adds test metrics with 1 positive among N random negatives under
-    the key "sampled" (for older papers only; the headline numbers are full ranking).
+    (PCA-whitened); with `id_only=True` they are ignored and the ID-only SASRec of the SASRec
+    paper is trained (`sasrec_loss` "bce" as the paper or "ce"; `sasrec_density` picks the
+    paper's dropout: "dense" for MovieLens-like data, "sparse" for Amazon-like data).
+    `sampled_negatives=N` adds test metrics with 1 positive among N random items the user never
+    interacted with, under the key "sampled" (for older papers only; the headline numbers are
+    full ranking). `examples`: see `training_windows`. `max_seconds` caps each lr's training
+    time (reproduction runs on a budget; the result's "stopped" says why training ended).
     """
     dev = pick_device(device)
     index = item_index(frames["items"])
@@ -125,9 +151,11 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     longest = max((len(h) for name in ("train", "valid", "test") for h in frames[name]["history"]), default=1)
     max_len = max(protocol.SEQREC_MAX_HISTORY, longest)
 
+    if batch_size is None:
+        batch_size = protocol.SASREC_BATCH if id_only else protocol.SEQREC_BATCH
     sequences, dropped = user_sequences(frames["train"], index)
-    inputs, labels = training_windows(sequences, max_len)
-    lengths = (labels != IGNORE).sum(dim=1)
+    inputs, labels, lengths = training_windows(sequences, max_len, examples)
+    bce = id_only and sasrec_loss == "bce"
     valid = eval_pairs(frames["valid"], index, max_len)
     test = eval_pairs(frames["test"], index, max_len)
     dropped.update({f"valid_{k}": v for k, v in valid[3].items()})
@@ -140,14 +168,39 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
             width = int(lengths[idx].max())  # right padding + causal mask: trimming changes nothing
-            yield inputs[idx, :width], labels[idx, :width]
+            batch = (inputs[idx, :width], labels[idx, :width], lengths[idx])
+            yield batch + (negatives_for(*batch[:2], generator),) if bce else batch
+
+    def negatives_for(seq, target, generator) -> torch.Tensor:
+        """One item per position drawn uniformly among the items not in the row (the paper draws
+        among the user's train items; a row holds all of them unless the user has > max_len + 1)."""
+        row = torch.cat([seq, target.clamp(min=0)], dim=1)
+        neg = torch.randint(0, n_items, target.shape, generator=generator)
+        for _ in range(10):  # redraw the few collisions
+            clash = (neg[:, :, None] == row[:, None, :]).any(-1)
+            if not clash.any():
+                break
+            neg[clash] = torch.randint(0, n_items, (int(clash.sum()),), generator=generator)
+        return neg
+
+    def split(batch):
+        """Micro-batches whose full-softmax logits fit the step memory budget (exact: weighted by
+        labelled positions). The BCE loss scores two items per position: no split needed."""
+        rows = settings.rows_per_step(2 if bce else n_items, batch[0].shape[1])
+        if rows >= batch[0].shape[0]:
+            return [(batch, 1.0)]
+        kept = batch[1] != IGNORE
+        total = float(kept.sum())
+        return [(tuple(t[s:s + rows] for t in batch), float(kept[s:s + rows].sum()) / total)
+                for s in range(0, batch[0].shape[0], rows)]
 
     def validate(model) -> float:
         return metrics.ndcg_at_k_from_ranks(rank_targets(model, *valid[:3], dev), protocol.SEQREC_VALID_METRIC[1])
 
     def build():
         if id_only:
-            cfg = SASRecConfig(max_len=max_len, n_items=n_items)
+            cfg = SASRecConfig(max_len=max_len, n_items=n_items, loss=sasrec_loss,
+                               dropout=protocol.SASREC_DROPOUT[sasrec_density])
             return cfg, SASRec(cfg)
         cfg = UniSRecConfig(input_dim=item_vectors.shape[1], max_len=max_len)
         return cfg, UniSRec(cfg, torch.from_numpy(item_vectors))
@@ -157,7 +210,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         generator = seed_everything(seed)
         cfg, model = build()
         result = fit(model, epoch_batches, validate, lr=lr, max_epochs=max_epochs, patience=protocol.SEQREC_PATIENCE,
-                     generator=generator, device=dev, progress=progress,
+                     generator=generator, device=dev, progress=progress, split=split, max_seconds=max_seconds,
                      desc=f"seqrec {'sasrec' if id_only else 'unisrec'} lr={lr:g}")
         per_lr[repr(float(lr))] = result.best_metric
         if best is None or result.best_metric > best[1].best_metric:
@@ -172,6 +225,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "test": report(rank_targets(model, *test[:3], dev)),
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
+        "stopped": result.stopped,
         "valid_curve": [round(x, 5) for x in result.history],  # valid metric after each epoch
         "train_seconds": round(result.fit_seconds, 3),
         "sequences_per_second": round(result.examples / result.step_seconds, 1) if result.step_seconds else None,
@@ -180,7 +234,8 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "device": str(dev) if dev.type == "cpu" else torch.cuda.get_device_name(dev),
         "ranking": "full",
         "tie_rule": "equal scores rank the lower item index first",
-        "config": asdict(cfg) | {"batch_size": batch_size, "max_epochs": max_epochs,
+        "seconds_per_epoch": round(result.step_seconds / max(result.epochs, 1), 3),
+        "config": asdict(cfg) | {"batch_size": batch_size, "max_epochs": max_epochs, "examples": examples,
                                  "patience": protocol.SEQREC_PATIENCE, "lr_grid": [float(x) for x in lr_grid]},
         "counts": {"items": n_items, "train_users": len(sequences), "train_windows": int(len(inputs)),
                    "valid": int(len(valid[2])), "test": int(len(test[2]))},
@@ -188,17 +243,32 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "torch": torch.__version__, "python": platform.python_version(),
     }
     if sampled_negatives:
-        out["sampled"] = _sampled(model, test, dev, sampled_negatives, seed)
+        out["sampled"] = _sampled(model, test, dev, sampled_negatives, seed, _interacted(frames, index))
     return out
 
 
 @torch.no_grad()
-def _sampled(model, test, device, n_negatives: int, seed: int) -> dict:
+def _interacted(frames: dict[str, pd.DataFrame], index: dict[str, int]) -> list[np.ndarray]:
+    """Per test row: every item its user interacted with (train, valid and test rows), which a
+    sampled negative must not be (SASRec's protocol)."""
+    seen: dict[str, set[int]] = {}
+    for name in ("train", "valid", "test"):
+        for user, history, target in zip(frames[name]["user_id"].astype(str), frames[name]["history"],
+                                         frames[name]["target"].astype(str)):
+            seen.setdefault(user, set()).update(index[i] for i in [*history, target] if i in index)
+    rows = [u for u, h, t in zip(frames["test"]["user_id"].astype(str), frames["test"]["history"],
+                                 frames["test"]["target"].astype(str))
+            if t in index and any(i in index for i in h)]  # the rows eval_pairs keeps, in order
+    return [np.fromiter(seen[u], dtype=np.int64) for u in rows]
+
+
+def _sampled(model, test, device, n_negatives: int, seed: int, exclude: list[np.ndarray]) -> dict:
     histories, lengths, targets, _ = test
     queries = [model.ranking_vectors(histories[s:s + EVAL_BATCH].to(device), lengths[s:s + EVAL_BATCH].to(device))
                for s in range(0, len(histories), EVAL_BATCH)]
     q = torch.cat([a for a, _ in queries]).float().cpu().numpy()
     items = queries[-1][1].float().cpu().numpy()
-    ranks = metrics.sampled_ranks(q, items, targets, n_negatives, seed)
-    return {"label": f"sampled: 1 positive among {n_negatives} random negatives", "n_negatives": n_negatives,
+    ranks = metrics.sampled_ranks(q, items, targets, n_negatives, seed, exclude=exclude)
+    return {"label": f"sampled: 1 positive among {n_negatives} random items the user never interacted with",
+            "n_negatives": n_negatives,
             "test": report(ranks)}

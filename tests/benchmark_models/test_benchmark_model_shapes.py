@@ -18,8 +18,9 @@ def transformer_parameters(hidden: int, inner: int, layers: int, max_len: int) -
 
 
 def moe_parameters(d: int, hidden: int, experts: int) -> int:
-    """Each expert: a bias subtracted from the input (d) and a bias-free map d→hidden; gate d→experts."""
-    return experts * (d + d * hidden) + d * experts
+    """Each expert: a bias subtracted from the input (d) and a bias-free map d→hidden; gate d→experts
+    and the noisy gate's noise scale d→experts."""
+    return experts * (d + d * hidden) + 2 * d * experts
 
 
 @pytest.mark.parametrize("d", [128, 64])
@@ -30,14 +31,16 @@ def test_unisrec_parameter_count(d):
     expected = moe_parameters(d, h, experts) + transformer_parameters(h, inner, layers, max_len)
     assert sum(p.numel() for p in model.parameters()) == expected
     if d == 128:  # the same formula, written out once: 309,248 + 15,000 + 600 + 2 × 516,556
-        assert expected == 8 * (128 + 128 * 300) + 128 * 8 + 50 * 300 + 600 + 2 * (4 * 90_300 + 600 + 77_056 + 77_100 + 600)
+        assert expected == 8 * (128 + 128 * 300) + 2 * 128 * 8 + 50 * 300 + 600 + 2 * (4 * 90_300 + 600 + 77_056 + 77_100 + 600)
     # The text vectors are frozen: not a parameter.
     assert all(p.data_ptr() != model.item_vectors.data_ptr() for p in model.parameters())
 
 
 def test_sasrec_and_alpharec_parameter_counts():
     sasrec = SASRec(SASRecConfig(n_items=1682))
-    assert sum(p.numel() for p in sasrec.parameters()) == 1682 * 300 + transformer_parameters(300, 256, 2, 50)
+    h = protocol.SASREC_HIDDEN  # per block: 2 LayerNorms, q, k, v, output (with bias), FFN h→h→h
+    per_block = 2 * 2 * h + 4 * (h * h + h) + 2 * (h * h + h)
+    assert sum(p.numel() for p in sasrec.parameters()) == 1682 * h + 50 * h + protocol.SASREC_BLOCKS * per_block + 2 * h
     alpharec = AlphaRec(AlphaRecConfig(input_dim=128), torch.randn(20, 128), torch.randn(7, 128))
     assert sum(p.numel() for p in alpharec.parameters()) == 128 * protocol.CF_WIDTH  # one bias-free map
 

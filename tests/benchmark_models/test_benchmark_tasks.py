@@ -17,18 +17,42 @@ def without_timings(result: dict) -> dict:
     return {k: v for k, v in result.items() if k not in TIMINGS}
 
 
-def test_training_windows_label_every_target_once():
-    sequences = [list(range(1, 121)), [7, 8], [5]]
-    inputs, labels = seqrec.training_windows(sequences, max_len=50)
-    assert inputs.shape[1] == labels.shape[1] == 50
-    labelled = labels[labels != IGNORE].tolist()
-    assert sorted(labelled) == sorted(list(range(2, 121)) + [8])  # every target once; a 1-item sequence has none
-    for x, y in zip(inputs.tolist(), labels.tolist()):
-        real = [i for i, t in enumerate(y) if t != IGNORE]
-        assert real == list(range(len(real)))  # right padding
-        assert all(y[i] == x[i + 1] for i in real[:-1])  # the label is the next input
-    # The last window ends at the newest item and has a full history.
-    assert 120 in labels[0].tolist() and (labels[0] != IGNORE).sum() == 50
+def trained_histories(sequences, max_len, examples):
+    """{(sequence, target position): the history the model reads for it} from the examples."""
+    inputs, labels, lengths = seqrec.training_windows(sequences, max_len, examples)
+    assert inputs.shape[1] == labels.shape[1] == max_len
+    seen = {}
+    for x, y, n in zip(inputs.tolist(), labels.tolist(), lengths.tolist()):
+        assert all(t == IGNORE for t in y[n:]) and any(t != IGNORE for t in y[:n])  # right padding
+        for pos, target in enumerate(y):
+            if target != IGNORE:
+                seen.setdefault(target, []).append(x[:pos + 1])
+    return seen
+
+
+@pytest.mark.parametrize("examples", ["prefix", "windows"])
+def test_training_examples_label_every_target_once(examples):
+    sequences = [list(range(1, 121)), [1007, 1008], [5]]
+    seen = trained_histories(sequences, 50, examples)
+    # every target exactly once (item ids are distinct); a 1-item sequence has none
+    assert sorted(seen) == list(range(2, 121)) + [1008] and all(len(h) == 1 for h in seen.values())
+    assert all(h[0][-1] == t - 1 for t, h in seen.items() if t < 1000)  # the history ends just before the target
+
+
+def test_prefix_examples_give_every_target_its_full_history():
+    max_len = 5
+    sequences = [list(range(100, 123)), list(range(200, 204))]  # 23 items: 17 targets beyond the first window
+    for examples, full in (("prefix", True), ("windows", False)):
+        seen = trained_histories(sequences, max_len, examples)
+        checked = 0
+        for seq in sequences:
+            for t in range(1, len(seq)):
+                expected = seq[max(0, t - max_len):t]  # RecBole's prefix row: the last max_len items
+                checked += 1
+                assert (seen[seq[t]] == [expected]) is full or seen[seq[t]] == [expected]
+        assert checked == 22 + 3
+        short = [t for seq in sequences for t in range(1, len(seq)) if seen[seq[t]] != [seq[max(0, t - max_len):t]]]
+        assert (short == []) is full  # the cheaper windows do shorten some histories
 
 
 def test_user_sequences_chain_first_history_and_targets():
@@ -109,7 +133,9 @@ def ml100k(shared_fixtures):
 @pytest.mark.model
 def test_ml100k_text_vectors_beat_random_vectors(ml100k):
     frames, text, noise = ml100k
-    cf_text, cf_noise = (cf.run_cf(frames["cf"], v, max_epochs=4, device="cpu", progress=False) for v in (text, noise))
+    # The linear probe with uniform negatives (the graph of the "alpharec" variant does CF by itself).
+    cf_text, cf_noise = (cf.run_cf(frames["cf"], v, max_epochs=4, device="cpu", progress=False, variant="uniform",
+                                   context=False) for v in (text, noise))
     assert cf_text["test"]["ndcg@20"] > 2 * cf_noise["test"]["ndcg@20"]
     # Sequential: the first 300 users, 2 epochs, one learning rate (the full protocol is perf's job).
     s = frames["seqrec"]

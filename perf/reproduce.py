@@ -1,0 +1,173 @@
+"""Reproduction suite: the trained models against published figures (not part of `make test`).
+
+    python -m perf reproduce [ml100k-cf] [ml100k-seqrec] [video] [--max-epochs N] [--out FILE]
+
+- ml100k-cf: CF (MiniLM titles, PCA-whitened to 128) for each named configuration of
+  `protocol.CF_VARIANTS`, beside most-popular and EASE on the same 4:3:3 split.
+- ml100k-seqrec: ID-only SASRec and the MiniLM text model (UniSRec-shaped), full ranking,
+  leave-last-out, beside RecBole's SASRec (NDCG@10 0.058 after 8 epochs; 287 CPU-s per epoch).
+- video: the SASRec paper's Video data under its sampled protocol (100 negatives the user never
+  interacted with), beside the paper's NDCG@10 0.536 / HR@10 0.741.
+Each line prints the figure, the reference, time per epoch and the machine. Needs
+../shared/fixtures (the real data); torch threads follow `benchmark.settings`.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from benchmark import protocol, settings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+ML100K = FIXTURES / "movielens_ml100k_recbole"
+VIDEO = FIXTURES / "sasrec_video_games" / "Video.txt.gz"
+# Published figures this suite is held against (sources: the fixtures' SOURCE.md and issue 19).
+REFERENCE = {
+    "ml100k-cf": {"most_popular ndcg@20": 0.265, "ease ndcg@20": 0.418},
+    "ml100k-seqrec": {"recbole_sasrec ndcg@10": 0.058, "recbole_sasrec cpu_seconds_per_epoch": 287,
+                      "target sasrec ndcg@10": 0.058, "target minilm ndcg@10": 0.050},
+    "video": {"sasrec_paper ndcg@10": 0.536, "sasrec_paper hr@10": 0.741,
+              "target ndcg@10": 0.50, "target hr@10": 0.70},
+}
+SAMPLED = 100  # the SASRec paper's negatives per test item
+
+
+def machine() -> str:
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch threads {settings.TORCH_THREADS}, {gpu}"
+
+
+def minilm_vectors(items: pd.DataFrame) -> np.ndarray:
+    from benchmark.adaptors import adapt
+    from benchmark.encoders.registry import get_encoder
+
+    return adapt(get_encoder("minilm", progress=False).encode(items["title"].tolist()), "pca").vectors
+
+
+def video_frames(path: Path = VIDEO, max_len: int = protocol.SEQREC_MAX_HISTORY) -> dict[str, pd.DataFrame]:
+    """Seqrec frames (docs/CONTRACTS.md §5) with the SASRec paper's split: per user, the last item
+    is test, the one before valid, the rest train; users with fewer than 3 items train only."""
+    sequences: dict[str, list[str]] = {}
+    with gzip.open(path, "rt") as lines:
+        for line in lines:
+            user, item = line.split()
+            sequences.setdefault(user, []).append(item)
+    rows = {"train": [], "valid": [], "test": []}
+    for user, seq in sequences.items():
+        train = seq if len(seq) < 3 else seq[:-2]
+        for t in range(1, len(train)):
+            rows["train"].append((user, train[max(0, t - max_len):t], train[t], t))
+        if len(seq) >= 3:
+            rows["valid"].append((user, train[-max_len:], seq[-2], len(seq) - 2))
+            rows["test"].append((user, (train + [seq[-2]])[-max_len:], seq[-1], len(seq) - 1))
+    frames = {k: pd.DataFrame(v, columns=["user_id", "history", "target", "timestamp"]) for k, v in rows.items()}
+    items = sorted({i for seq in sequences.values() for i in seq})
+    frames["items"] = pd.DataFrame({"item_id": items, "title": "", "text_full": ""})
+    return frames
+
+
+def _line(name: str, figures: dict, reference: dict, extra: dict) -> dict:
+    out = {"name": name, "figures": figures, "reference": reference, **extra, "machine": machine()}
+    print(json.dumps(out, default=str), flush=True)
+    return out
+
+
+def ml100k_cf(max_epochs: int, budget: float | None) -> list[dict]:
+    from benchmark.tasks import cf
+    from warehouse.loaders.recbole import load_recbole
+
+    frames = load_recbole(ML100K, task="cf")
+    vectors = minilm_vectors(frames["items"])
+    out = []
+    for variant in protocol.CF_VARIANTS:
+        started = time.process_time()
+        r = cf.run_cf(frames, vectors, variant=variant, max_epochs=max_epochs, progress=True,
+                      context=variant == protocol.CF_VARIANT)
+        figures = {f"minilm {variant} ndcg@20": r["test"]["ndcg@20"]}
+        if "context" in r:
+            figures |= {f"{k} ndcg@20": v["test"]["ndcg@20"] for k, v in r["context"].items() if "test" in v}
+        out.append(_line(f"ml100k-cf {variant}", figures, REFERENCE["ml100k-cf"],
+                         {"epochs": r["epochs"], "best_epoch": r["best_epoch"], "seconds_per_epoch": r["seconds_per_epoch"],
+                          "cpu_seconds": round(time.process_time() - started, 1)}))
+    return out
+
+
+def _seqrec_line(name: str, r: dict, reference: dict, started: float) -> dict:
+    figures = {"ndcg@10": r["test"]["ndcg@10"], "recall@10": r["test"]["recall@10"]}
+    if "sampled" in r:
+        figures |= {"sampled ndcg@10": r["sampled"]["test"]["ndcg@10"], "sampled hr@10": r["sampled"]["test"]["recall@10"]}
+    cpu = time.process_time() - started
+    return _line(name, figures, reference, {
+        "lr": r["lr"], "epochs": r["epochs"], "best_epoch": r["best_epoch"], "stopped": r["stopped"], "valid_curve": r["valid_curve"],
+        "seconds_per_epoch": r["seconds_per_epoch"], "cpu_seconds_per_epoch": round(cpu / max(r["epochs"], 1), 1),
+        "train_windows": r["counts"]["train_windows"]})
+
+
+def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec", "minilm"), budget: float | None = None) -> list[dict]:
+    from benchmark.tasks import seqrec
+    from warehouse.loaders.recbole import load_recbole
+
+    frames = load_recbole(ML100K, task="seqrec")
+    out = []
+    for model in models:
+        started = time.process_time()
+        if model == "sasrec":  # RecBole's loss (full softmax), the paper's dense-data dropout
+            r = seqrec.run_seqrec(frames, None, id_only=True, sasrec_loss="ce", lr_grid=lr_grid, max_epochs=max_epochs,
+                                  progress=True, max_seconds=budget)
+        else:
+            r = seqrec.run_seqrec(frames, minilm_vectors(frames["items"]), lr_grid=lr_grid, max_epochs=max_epochs,
+                                  progress=True, max_seconds=budget)
+        out.append(_seqrec_line(f"ml100k-seqrec {model}", r, REFERENCE["ml100k-seqrec"], started))
+    return out
+
+
+def video(max_epochs: int, loss: str = "bce", budget: float | None = None) -> list[dict]:
+    from benchmark.tasks import seqrec
+
+    frames = video_frames()
+    started = time.process_time()
+    r = seqrec.run_seqrec(frames, None, id_only=True, sasrec_loss=loss, sasrec_density="sparse",
+                          lr_grid=(protocol.SASREC_LR,), max_epochs=max_epochs, progress=True, max_seconds=budget, sampled_negatives=SAMPLED)
+    return [_seqrec_line(f"video sasrec-{loss}", r, REFERENCE["video"], started)]
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(prog="python -m perf reproduce", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suites", nargs="*", choices=["ml100k-cf", "ml100k-seqrec", "video"],
+                        help="which parts (default: all)")
+    parser.add_argument("--max-epochs", type=int, default=200)
+    parser.add_argument("--lr", type=float, action="append", help="seqrec learning rate(s) (default: the grid)")
+    parser.add_argument("--model", choices=["sasrec", "minilm"], action="append", help="ml100k-seqrec models")
+    parser.add_argument("--loss", choices=["bce", "ce"], default="bce", help="video: SASRec's loss")
+    parser.add_argument("--minutes", type=float, help="wall-time budget per training run (stops early, says so)")
+    parser.add_argument("--out", type=Path, help="also write the lines as JSON here")
+    args = parser.parse_args(argv)
+    if not ML100K.is_dir() or not VIDEO.is_file():
+        raise SystemExit(f"error: the reproduction data is under {FIXTURES} (absent here)")
+    settings.apply_threads()
+    lines, budget = [], args.minutes * 60 if args.minutes else None
+    for suite in args.suites or ["ml100k-cf", "ml100k-seqrec", "video"]:
+        if suite == "ml100k-cf":
+            lines += ml100k_cf(args.max_epochs, budget)
+        elif suite == "ml100k-seqrec":
+            lines += ml100k_seqrec(args.max_epochs, tuple(args.lr or protocol.SEQREC_LR_GRID),
+                                   tuple(args.model or ("sasrec", "minilm")), budget)
+        else:
+            lines += video(args.max_epochs, args.loss, budget)
+        if args.out:
+            args.out.write_text(json.dumps(lines, indent=2, default=str))
+    return lines
+
+
+if __name__ == "__main__":
+    main()
