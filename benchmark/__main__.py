@@ -79,6 +79,10 @@ def _run(args) -> int:
         if args.task == "search":
             raise CliError("--lr applies to seqrec and cf only")
         options["lr_grid" if args.task == "seqrec" else "lr"] = tuple(args.lr)
+    if args.sampled is not None:
+        if args.task != "seqrec":
+            raise CliError("--sampled applies to seqrec only")
+        options["sampled_negatives"] = args.sampled
     # The dataset first: a wrong path fails here, before an encoder (and torch) is loaded.
     try:
         dataset = resolve(args.dataset, args.task, args.root or args.out)
@@ -196,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--width", type=positive_int, default=ADAPTOR_WIDTH, help="adaptor width")
     run.add_argument("--max-epochs", type=positive_int, help="cap training epochs (smoke runs)")
     run.add_argument("--lr", type=positive_float, action="append", help="learning rate(s) to try instead of the grid")
+    run.add_argument("--sampled", type=positive_int, metavar="N",
+                     help="seqrec: also report test metrics against N sampled items the user never interacted with")
     run.add_argument("--force", action="store_true", help="recompute even if the result exists")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.set_defaults(func=_run)

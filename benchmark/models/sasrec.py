@@ -106,4 +106,4 @@ class SASRec(nn.Module):
     def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(queries [B, H], items [N, H]): their dot product is the model's score."""
         states = self.states(seq, lengths)
-        return states[torch.arange(seq.shape[0], device=seq.device), lengths - 1], self.item_embedding.weight
+        return states[torch.arange(seq.shape[0], device=seq.device), lengths - 1], self.item_embedding.weight.detach()

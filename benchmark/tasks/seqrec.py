@@ -183,10 +183,16 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
             neg[clash] = torch.randint(0, n_items, (int(clash.sum()),), generator=generator)
         return neg
 
+    # Floats a position holds in a step, in units of logits: its scores (2 with BCE, else all
+    # items) and, for the text model, the adaptor's per-expert activations (input and output).
+    per_position = 2 if bce else n_items
+    if not id_only:
+        per_position += protocol.SEQREC_EXPERTS * (item_vectors.shape[1] + protocol.SEQREC_HIDDEN)
+
     def split(batch):
         """Micro-batches whose full-softmax logits fit the step memory budget (exact: weighted by
         labelled positions). The BCE loss scores two items per position: no split needed."""
-        rows = settings.rows_per_step(2 if bce else n_items, batch[0].shape[1])
+        rows = settings.rows_per_step(per_position, batch[0].shape[1])
         if rows >= batch[0].shape[0]:
             return [(batch, 1.0)]
         kept = batch[1] != IGNORE
