@@ -19,10 +19,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main() -> None:
     if sys.argv[1:2] == ["reproduce"]:  # the reproduction suite: its own arguments, hours not seconds
+        from parsing.cli import run_cli
         from perf import reproduce
 
-        reproduce.main(sys.argv[2:])
-        return
+        sys.exit(run_cli(reproduce.main, sys.argv[2:]))
     parser = argparse.ArgumentParser(prog="python -m perf")
     parser.add_argument("names", nargs="*", help="bench names (bench_<name>.py); all when empty")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")

@@ -13,12 +13,13 @@ Each line prints the figure, the reference, time per epoch and the machine. Need
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
 import platform
+import sys
 import time
+from argparse import RawDescriptionHelpFormatter
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 import torch
 
 from benchmark import protocol, settings
+from parsing.cli import ArgumentParser, CliError, run_cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 ML100K = FIXTURES / "movielens_ml100k_recbole"
@@ -39,6 +41,7 @@ REFERENCE = {
               "target ndcg@10": 0.50, "target hr@10": 0.70},
 }
 SAMPLED = 100  # the SASRec paper's negatives per test item
+SUITES = ("ml100k-cf", "ml100k-seqrec", "video")
 
 
 def machine() -> str:
@@ -140,11 +143,11 @@ def video(max_epochs: int, loss: str = "bce", budget: float | None = None) -> li
     return [_seqrec_line(f"video sasrec-{loss}", r, REFERENCE["video"], started)]
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(prog="python -m perf reproduce", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("suites", nargs="*", choices=["ml100k-cf", "ml100k-seqrec", "video"],
-                        help="which parts (default: all)")
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen suites (validated first); print and optionally write one line per run."""
+    parser = ArgumentParser(prog="python -m perf reproduce", description=__doc__,
+                                     formatter_class=RawDescriptionHelpFormatter)
+    parser.add_argument("suites", nargs="*", help=f"which parts, of {', '.join(SUITES)} (default: all)")
     parser.add_argument("--max-epochs", type=int, default=200)
     parser.add_argument("--lr", type=float, action="append", help="seqrec learning rate(s) (default: the grid)")
     parser.add_argument("--model", choices=["sasrec", "minilm"], action="append", help="ml100k-seqrec models")
@@ -152,11 +155,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--minutes", type=float, help="wall-time budget per training run (stops early, says so)")
     parser.add_argument("--out", type=Path, help="also write the lines as JSON here")
     args = parser.parse_args(argv)
+    if unknown := [name for name in args.suites if name not in SUITES]:
+        raise CliError(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    if args.max_epochs < 1 or (args.minutes is not None and args.minutes <= 0):
+        raise CliError("--max-epochs must be >= 1 and --minutes > 0")
     if not ML100K.is_dir() or not VIDEO.is_file():
-        raise SystemExit(f"error: the reproduction data is under {FIXTURES} (absent here)")
+        raise CliError(f"the reproduction data is under {FIXTURES} (absent here)")
     settings.apply_threads()
     lines, budget = [], args.minutes * 60 if args.minutes else None
-    for suite in args.suites or ["ml100k-cf", "ml100k-seqrec", "video"]:
+    for suite in args.suites or SUITES:
         if suite == "ml100k-cf":
             lines += ml100k_cf(args.max_epochs, budget)
         elif suite == "ml100k-seqrec":
@@ -166,8 +173,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             lines += video(args.max_epochs, args.loss, budget)
         if args.out:
             args.out.write_text(json.dumps(lines, indent=2, default=str))
-    return lines
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_cli(main))
