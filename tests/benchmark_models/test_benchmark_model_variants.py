@@ -158,6 +158,10 @@ def test_leaderboard_shows_context_baselines_apart(tmp_path):
 
 def test_cli_sampled_is_for_seqrec_only(tmp_path, capsys):
     from benchmark.__main__ import main
+    from parsing.cli import CliError, run_cli
 
-    with pytest.raises(SystemExit, match="seqrec only"):
+    with pytest.raises(CliError, match="seqrec only"):
         main(["run", "--encoder", "random", "--task", "cf", "--dataset", "x", "--out", str(tmp_path), "--sampled", "100"])
+    assert run_cli(main, ["run", "--encoder", "random", "--task", "seqrec", "--dataset", "x", "--out", str(tmp_path),
+                          "--sampled", "0"]) != 0
+    assert "at least 1" in capsys.readouterr().err
