@@ -136,7 +136,9 @@ class CosineSequenceModel(nn.Module):
     """
 
     def sequence_repr(self, seq: torch.Tensor) -> torch.Tensor:  # [B, L] item indices → [B, L, H]
-        return self.encoder(self.item_repr(seq))
+        # Evaluating (no dropout, no gate noise): every item once, then gathered — the same
+        # values without a [B, L, experts, H] block per occurrence (the memory peak otherwise).
+        return self.encoder(self.item_repr(seq) if self.training else self.item_repr()[seq])
 
     @torch.no_grad()
     def ranking_vectors(self, seq: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
