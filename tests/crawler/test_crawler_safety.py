@@ -107,13 +107,15 @@ def settings(base_url: str, **changes) -> dict:
 
 
 CHILD = """
-import json, resource, sys
+import json, sys
 from crawler.engine import Engine
 from crawler.settings import CrawlSettings
 kw = json.loads(sys.argv[1])
 kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
 summary = Engine(CrawlSettings(**kw), sys.argv[2]).run()
-print(json.dumps({"summary": summary, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would report the forking parent's peak.
+hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"summary": summary, "peak_rss_mb": hwm_kb / 1024}))
 """
 
 
