@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 
 from parsing.categories import display_name
@@ -69,6 +69,7 @@ class Marketplace:
     users: list[User]
     reviews: list[Review]            # sorted by (user_id, timestamp, review_id)
     queries: list[dict]
+    until_ms: int | None = None      # a snapshot (see `snapshot`); None: the whole history
 
 
 def _code(rng: random.Random, alphabet: str, n: int) -> str:
@@ -514,3 +515,21 @@ def generate_marketplace(profile: Profile, seed: int) -> Marketplace:
     return Marketplace(profile=profile, seed=seed, items=items, users=users, reviews=reviews, queries=queries)
 
 
+
+
+def snapshot(market: Marketplace, until_ms: int) -> Marketplace:
+    """The same marketplace as it stood at `until_ms`: a later snapshot has more reviews, users and items.
+
+    Reviews after `until_ms` are not written yet; a user appears with their first review, an item
+    with its first review (items nobody has reviewed are listed from the start). Ratings on the
+    product pages stay those of the full history (a known simplification).
+    """
+    reviews = [r for r in market.reviews if r.record["timestamp"] <= until_ms]
+    reviewed_by = {r.record["user_id"] for r in reviews}
+    reviewed_items = {r.record["parent_asin"] for r in market.reviews}
+    live_items = {r.record["parent_asin"] for r in reviews}
+    items = [it for it in market.items if it.parent_asin in live_items or it.parent_asin not in reviewed_items]
+    kept = {it.parent_asin for it in items}
+    queries = [{**q, "relevant": [a for a in q["relevant"] if a in kept]} for q in market.queries]
+    return replace(market, items=items, users=[u for u in market.users if u.user_id in reviewed_by],
+                   reviews=reviews, queries=[q for q in queries if q["relevant"]], until_ms=until_ms)

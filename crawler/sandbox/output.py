@@ -17,7 +17,7 @@ from typing import Iterable
 
 from parsing.categories import safe_category
 
-from crawler.sandbox.generate import Marketplace, generate_marketplace
+from crawler.sandbox.generate import Marketplace, generate_marketplace, snapshot
 from crawler.sandbox.profiles import PROFILES, T1_MS, T2_MS, Profile
 
 
@@ -50,7 +50,7 @@ def write_site(market: Marketplace, site_dir: Path) -> dict:
         "items": len(market.items), "users": len(market.users), "reviews": len(market.reviews),
         "pages_gone": sum(it.page == "gone" for it in market.items),
         "pages_malformed": sum(it.page == "malformed" for it in market.items),
-        "queries": len(market.queries),
+        "queries": len(market.queries), "until_ms": market.until_ms,
     }
     write_lines(site_dir / "manifest.json", [json.dumps(manifest, indent=2, sort_keys=True)])
     return manifest
@@ -81,15 +81,20 @@ def write_truth(market: Marketplace, truth_dir: Path) -> dict[str, int]:
     return counts
 
 
-def generate(out: str | os.PathLike, profile: str | Profile = "tiny", seed: int = 0, **sizes: int) -> dict:
+def generate(out: str | os.PathLike, profile: str | Profile = "tiny", seed: int = 0, until_ms: int | None = None,
+             **sizes: int) -> dict:
     """Generate the marketplace for `profile` and `seed` into `out`; returns the manifest.
 
-    `sizes` overrides profile sizes (n_items, n_users, n_reviews, n_queries).
+    `sizes` overrides profile sizes (n_items, n_users, n_reviews, n_queries). `until_ms`: the
+    snapshot at that time (Unix ms) instead of the whole history; generating the same seed again
+    with a later `until_ms` grows the marketplace (new reviews, users and items).
     """
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     if sizes:
         prof = prof.with_sizes(**sizes)
     market = generate_marketplace(prof, seed)
+    if until_ms is not None:
+        market = snapshot(market, until_ms)
     out = Path(out)
     manifest = write_site(market, out / "site")
     manifest["truth"] = write_truth(market, out / "truth")

@@ -8,17 +8,19 @@ stale product pages, earlier failures); the daily schedule asks for it.
 """
 # No `from __future__ import annotations`: Dagster reads the Config annotations at run time.
 
+import json
 import os
 import shutil
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
 from crawler.engine import Engine
 from crawler.sandbox.output import generate
-from crawler.settings import SANDBOX_PORT, CrawlSettings
 from parsing.categories import CATEGORIES, safe_category
+from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_partitions
 from pipelines.resources import DataRoot
 
@@ -26,6 +28,17 @@ from pipelines.resources import DataRoot
 class SandboxConfig(dg.Config):
     profile: str = "tiny"  # "tiny" (tests) or "default" (≈5 categories, 3,000 items, 5,000 users)
     seed: int = 0
+    until: str = ""  # YYYY-MM-DD: the marketplace as it stood that day (UTC); a later day grows it; empty: all
+
+
+def until_ms(day: str) -> int | None:
+    if not day:
+        return None
+    try:
+        when = datetime.fromisoformat(day)
+    except ValueError as error:
+        raise dg.Failure(f"sandbox `until` must be a date YYYY-MM-DD, got {day!r}", allow_retries=False) from error
+    return int(when.replace(tzinfo=when.tzinfo or timezone.utc).timestamp() * 1000)
 
 
 def _count_lines(path: Path) -> int:
@@ -41,13 +54,15 @@ def _count_lines(path: Path) -> int:
 )
 def sandbox_site(context: dg.AssetExecutionContext, config: SandboxConfig, data_root: DataRoot) -> dg.MaterializeResult:
     target = data_root.root / "sandbox"
-    if (target / "truth").is_dir() and (target / "site").is_dir():
+    until = until_ms(config.until)
+    on_disk = target / "site" / "manifest.json"
+    if (target / "truth").is_dir() and on_disk.is_file() and json.loads(on_disk.read_text()).get("until_ms") == until:
         context.log.info(f"sandbox already at {target}; kept")
         generated = False
     else:
         tmp = target.with_name(f".sandbox.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        generate(tmp, config.profile, config.seed)
+        generate(tmp, config.profile, config.seed, until_ms=until)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)  # a half-generated sandbox never looks whole
         generated = True
@@ -60,54 +75,44 @@ def sandbox_site(context: dg.AssetExecutionContext, config: SandboxConfig, data_
         "generated_now": generated,
         "profile": config.profile,
         "seed": config.seed,
+        "until": config.until or "all",
         "truth_reviews": reviews,
         "truth_items": items,
         "categories": dg.MetadataValue.json(sorted(p.stem for p in review_files)),
     })
 
 
-class CrawlConfig(dg.Config):
-    target: str = "sandbox"  # "sandbox": serve <data_root>/sandbox on 127.0.0.1; "site": crawl base_url
-    base_url: str = ""
-    sandbox_port: int = SANDBOX_PORT
-    sandbox_crawl_delay: float = 0.05  # the Crawl-delay the sandbox writes in its robots.txt
-    users: int = 50
-    seed: int = 0
-    seed_products: int = 50
-    concurrency: int = 4
-    per_host_concurrency: int = 2
-    min_delay_s: float = 0.05  # the sandbox's robots.txt Crawl-delay still applies when larger
-    product_refresh_age_days: float = 30.0
+FAILURE_PREFIX = "failure/reason_count/"  # the engine's per-run failure counters
+MAX_FAILURE_RATE = 0.05
 
 
-def crawl_settings(config: CrawlConfig, category: str, base_url: str) -> CrawlSettings:
-    return CrawlSettings(
-        base_url=base_url, categories=(category,), users=config.users, seed=config.seed,
-        seed_products=config.seed_products, concurrency=config.concurrency,
-        per_host_concurrency=config.per_host_concurrency, min_delay_s=config.min_delay_s,
-        product_refresh_age_s=config.product_refresh_age_days * 86400, progress=False,
-    )
+def run_failures(stats: dict) -> dict[str, int]:
+    """This run's failed requests by reason (the summary's `failures` is archive-wide)."""
+    return {k[len(FAILURE_PREFIX):]: v for k, v in stats.items() if k.startswith(FAILURE_PREFIX)}
 
 
-def _metadata(summary: dict) -> dict:
+def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
     stats = summary["stats"]
-    failures = summary["failures"]
+    failures = run_failures(stats)
     table = "\n".join(["| reason | requests |", "|---|---|"] + [f"| {k} | {v} |" for k, v in failures.items()])
     return {
+        "target": target,
         "run_id": summary["run_id"],
         "finished": summary["finished"],
         "elapsed_s": summary["elapsed_s"],
         "requests": stats.get("downloader/request_count", 0),
         "responses_ok": stats.get("response/ok", 0),
+        "failed": sum(failures.values()),
         "bytes": stats.get("downloader/response_bytes", 0),
         "retries": stats.get("retry/count", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "duplicates_filtered": stats.get("dupefilter/filtered", 0),
         "reviews_seen": stats.get("item_scraped_count/reviews", 0),
         "product_pages": stats.get("item_scraped_count/products", 0),
-        "frontier": dg.MetadataValue.json(summary["frontier"]),
-        "failures": dg.MetadataValue.md(table if failures else "no failures"),
+        "failures": dg.MetadataValue.md(table if failures else "no failures in this run"),
         "stats": dg.MetadataValue.json(stats),
+        "archive_frontier": dg.MetadataValue.json(summary["frontier"]),  # archive-wide, for context
+        "path": dg.MetadataValue.path(str(raw_dir)),
     }
 
 
@@ -118,37 +123,40 @@ def _metadata(summary: dict) -> dict:
     deps=[sandbox_site],
     pool="crawl",
     check_specs=[dg.AssetCheckSpec("failure_rate", asset="raw_archive",
-                                   description="Failed requests (other than pages gone, 404) stay under 5% "
-                                               "of the archive; failures are retried by the next run.")],
+                                   description=f"This run's failed requests (other than pages gone, 404) stay under "
+                                               f"{MAX_FAILURE_RATE:.0%} of its requests; failures are retried by "
+                                               f"the next run.")],
     description="Every response of the user-centric crawl of one category's reviewer pool, in the raw "
                 "archive (`<data_root>/raw`: gzip bodies by sha256, JSONL manifest, SQLite frontier). "
-                "Starts, resumes, or re-crawls incrementally.",
+                "Starts, resumes, or re-crawls incrementally. Where it crawls is the `crawl_target` "
+                "resource (env BLAIR_CRAWL_TARGET); unset knobs are the crawler's polite defaults.",
 )
-def raw_archive(context: dg.AssetExecutionContext, config: CrawlConfig, data_root: DataRoot) -> dg.MaterializeResult:
+def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget, data_root: DataRoot) -> dg.MaterializeResult:
     category = safe_category(context.partition_key)
     root = data_root.root
-    if config.target == "sandbox":
-        from crawler.sandbox.server import SandboxServer
-
-        with SandboxServer(root / "sandbox", port=config.sandbox_port, crawl_delay=config.sandbox_crawl_delay) as server:
-            summary = Engine(crawl_settings(config, category, server.base_url), root).run()
-    elif config.target == "site" and config.base_url:
-        summary = Engine(crawl_settings(config, category, config.base_url), root).run()
-    else:
-        raise dg.Failure(f"target must be 'sandbox' or 'site' with a base_url, got {config.target!r}")
+    with crawl_target.storefront(root) as base_url:
+        settings = crawl_target.settings(base_url, category)
+        context.log.info(f"{category}: crawling {crawl_target.describe()} as {settings.user_agent!r}, "
+                         f"{settings.per_host_concurrency} per host, delay ≥ {settings.min_delay_s} s, "
+                         f"robots.txt {'obeyed' if settings.obey_robots else 'ignored'}")
+        summary = Engine(settings, root).run()
+    failures = run_failures(summary["stats"])
     context.log.info(f"{category}: {summary['stats'].get('response/ok', 0)} pages stored, "
-                     f"{sum(summary['failures'].values())} failed: {summary['failures']}")
-    return dg.MaterializeResult(metadata=_metadata(summary), check_results=[_failure_rate_check(summary)])
+                     f"{sum(failures.values())} failed in this run: {failures}")
+    return dg.MaterializeResult(metadata=_metadata(summary, crawl_target.describe(), root / "raw"),
+                                check_results=[_failure_rate_check(summary)])
 
 
 def _failure_rate_check(summary: dict) -> dg.AssetCheckResult:
-    total = sum(summary["frontier"].values()) or 1
-    failed = sum(n for reason, n in summary["failures"].items() if reason != "http_404")
-    rate = failed / total
+    stats = summary["stats"]
+    failures = run_failures(stats)
+    failed = sum(n for reason, n in failures.items() if reason != "http_404")
+    total = stats.get("response/ok", 0) + sum(failures.values())
+    rate = failed / total if total else 0.0
     return dg.AssetCheckResult(
-        check_name="failure_rate", passed=rate < 0.05, severity=dg.AssetCheckSeverity.WARN,
+        check_name="failure_rate", passed=rate < MAX_FAILURE_RATE, severity=dg.AssetCheckSeverity.WARN,
         metadata={"failed": failed, "requests": total, "rate": round(rate, 4),
-                  "failures": dg.MetadataValue.json(summary["failures"])},
+                  "failures": dg.MetadataValue.json(failures)},
     )
 
 
@@ -179,3 +187,4 @@ def daily_recrawl(context: dg.ScheduleEvaluationContext, data_root: DataRoot):
 assets = [sandbox_site, raw_archive]
 jobs = [recrawl_job]
 schedules = [daily_recrawl]
+resources = {"crawl_target": crawl_target_from_env()}

@@ -1,14 +1,24 @@
-"""The crawl assets in Dagster: definitions load, a partition crawls into <data_root>/raw with
-its stats as metadata, and the daily schedule asks for a re-crawl of crawled categories only."""
+"""The crawl assets in Dagster: definitions load, a partition crawls into <data_root>/raw with this
+run's stats as metadata, the daily schedule asks for a re-crawl of crawled categories only, and a
+real-site target set by base URL alone crawls with the crawler library's polite defaults."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
+from http.server import ThreadingHTTPServer
 
 import dagster as dg
+import pytest
 
 from crawler.archive import latest_entries
+from crawler.settings import CrawlSettings
 from pipelines.assets.crawl import daily_recrawl, raw_archive
+from pipelines.crawl_target import RealSite, SandboxStorefront, crawl_target_from_env
 from pipelines.resources import DataRoot
+
+POLITE_DELAY_S = 0.2  # small, so the test stays fast; the library default is 1 s
+AGENT = "blair-test/1.0 (+https://example.org/contact)"
 
 
 def test_definitions_hold_the_crawl_assets_pool_and_schedule():
@@ -21,29 +31,94 @@ def test_definitions_hold_the_crawl_assets_pool_and_schedule():
     assert next(s for s in defs.schedules if s.name == "daily_recrawl").cron_schedule == "0 3 * * *"
 
 
-def test_raw_archive_partition_crawls_a_site_and_reports_stats(mini_store, tmp_path):
+def test_the_target_comes_from_the_environment_and_unset_knobs_are_the_library_defaults():
+    site = crawl_target_from_env({"BLAIR_CRAWL_TARGET": "site", "BLAIR_CRAWL_BASE_URL": "https://shop.example",
+                                  "BLAIR_CRAWL_USER_AGENT": AGENT})
+    assert isinstance(site, RealSite)
+    settings, defaults = site.settings("https://shop.example", "All_Beauty"), CrawlSettings()
+    assert settings.user_agent == AGENT
+    for knob in ("min_delay_s", "per_host_concurrency", "concurrency", "obey_robots", "users", "jitter"):
+        assert getattr(settings, knob) == getattr(defaults, knob), knob
+    assert isinstance(crawl_target_from_env({}), SandboxStorefront)
+    for bad in ({"BLAIR_CRAWL_TARGET": "site"}, {"BLAIR_CRAWL_TARGET": "moon"}):
+        with pytest.raises(ValueError, match="BLAIR_CRAWL"):
+            crawl_target_from_env(bad)
+
+
+def test_raw_archive_partition_crawls_a_site_and_reports_this_runs_stats(mini_store, tmp_path):
     data_root = DataRoot(path=str(tmp_path))
-    run_config = dg.RunConfig(ops={"raw_archive": {"config": {
-        "target": "site", "base_url": mini_store.base_url, "users": 3, "min_delay_s": 0.0, "concurrency": 4,
-        "per_host_concurrency": 4}}})
+    target = RealSite(base_url=mini_store.base_url, users=3, min_delay_s=0.0, concurrency=4, per_host_concurrency=4)
+    resources = {"data_root": data_root, "crawl_target": target}
     when = datetime(2026, 1, 2, 3, tzinfo=timezone.utc)
     with dg.build_schedule_context(resources={"data_root": data_root}, scheduled_execution_time=when) as context:
         assert isinstance(daily_recrawl(context), dg.SkipReason)  # nothing crawled yet
 
-    result = dg.materialize([raw_archive], partition_key=mini_store.category, run_config=run_config,
-                            resources={"data_root": data_root}, selection=[raw_archive])
-    assert result.success
+    mini_store.routes["/dp/B0MINI0001"] = (403, "text/html", b"<html>no</html>")  # fails in the first run only
+    result = dg.materialize([raw_archive], partition_key=mini_store.category, resources=resources)
     metadata = result.asset_materializations_for_node("raw_archive")[0].metadata
     entries = latest_entries(tmp_path / "raw")
     assert metadata["responses_ok"].value == sum(1 for e in entries.values() if e["error"] is None and e["kind"] != "robots")
-    assert metadata["reviews_seen"].value > 0 and metadata["requests"].value >= metadata["responses_ok"].value
-    checks = result.get_asset_check_evaluations()
-    assert [(c.check_name, c.passed) for c in checks] == [("failure_rate", True)]
+    assert metadata["reviews_seen"].value > 0 and metadata["failed"].value == 1
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == "failure_rate" and check.metadata["failed"].value == 1
+
+    del mini_store.routes["/dp/B0MINI0001"]
+    del mini_store.routes["/dp/B0MINI0001"]
+    again = dg.materialize([raw_archive], partition_key=mini_store.category, resources=resources)
+    metadata = again.asset_materializations_for_node("raw_archive")[0].metadata
+    assert metadata["failed"].value == 0  # per run: the first run's failure is not counted again
+    assert [(c.check_name, c.passed) for c in again.get_asset_check_evaluations()] == [("failure_rate", True)]
 
     with dg.build_schedule_context(resources={"data_root": data_root}, scheduled_execution_time=when) as context:
         requests = list(daily_recrawl(context))
     assert [r.partition_key for r in requests] == [mini_store.category]
     assert requests[0].run_key == f"recrawl-{mini_store.category}-2026-01-02"
+
+
+@pytest.fixture
+def recorded_site(mini_store):
+    """The mini store behind a second plain HTTP server that records when each request starts and ends."""
+    events: list[tuple[str, float, str, str]] = []
+    lock = threading.Lock()
+
+    class Recording(mini_store.handler()):
+        def do_GET(self):
+            with lock:
+                events.append(("start", time.monotonic(), self.path, self.headers.get("User-Agent", "")))
+            try:
+                super().do_GET()
+            finally:
+                with lock:
+                    events.append(("end", time.monotonic(), self.path, ""))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", events
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.slow
+def test_a_site_target_with_only_a_base_url_crawls_politely(recorded_site, tmp_path):
+    base_url, events = recorded_site
+    target = RealSite(base_url=base_url, user_agent=AGENT, min_delay_s=POLITE_DELAY_S, users=2)
+    result = dg.materialize([raw_archive], partition_key="All_Beauty",
+                            resources={"data_root": DataRoot(path=str(tmp_path)), "crawl_target": target})
+    assert result.success
+    starts = [e for e in events if e[0] == "start"]
+    assert len(starts) > 5
+    assert starts[0][2] == "/robots.txt"
+    assert not [e for e in starts if e[2].startswith(("/gp/cart", "/ap/"))]  # disallowed by robots.txt
+    assert {e[3] for e in starts} == {AGENT}
+    in_flight = peak = 0
+    for kind, *_ in sorted(events, key=lambda e: (e[1], e[0] == "start")):
+        in_flight += 1 if kind == "start" else -1
+        peak = max(peak, in_flight)
+    assert peak == 1
+    times = [e[1] for e in starts]
+    gaps = [b - a for a, b in zip(times[1:], times[2:])]  # after robots.txt, every gap holds the delay
+    assert min(gaps) >= POLITE_DELAY_S * 0.95, gaps
 
 
 def test_sandbox_site_then_raw_archive_against_the_sandbox(tmp_path):
@@ -59,13 +134,15 @@ def test_sandbox_site_then_raw_archive_against_the_sandbox(tmp_path):
                           run_config=dg.RunConfig(ops={"sandbox_site": {"config": {"profile": "tiny", "seed": 2}}}))
     meta = site.asset_materializations_for_node("sandbox_site")[0].metadata
     assert meta["generated_now"].value is True and meta["truth_reviews"].value > 0
-    again = dg.materialize([sandbox_site], resources={"data_root": data_root})
+    again = dg.materialize([sandbox_site], resources={"data_root": data_root},
+                           run_config=dg.RunConfig(ops={"sandbox_site": {"config": {"profile": "tiny", "seed": 2}}}))
     assert again.asset_materializations_for_node("sandbox_site")[0].metadata["generated_now"].value is False
 
-    config = {"target": "sandbox", "sandbox_port": port, "users": 4, "seed_products": 3, "min_delay_s": 0.0,
-              "sandbox_crawl_delay": 0.0, "concurrency": 8, "per_host_concurrency": 8}
-    crawl = dg.materialize([raw_archive], partition_key="All_Beauty", resources={"data_root": data_root},
-                           run_config=dg.RunConfig(ops={"raw_archive": {"config": config}}))
+    target = SandboxStorefront(port=port, users=4, seed_products=3, min_delay_s=0.0, crawl_delay_s=0.0,
+                               concurrency=8, per_host_concurrency=8)
+    crawl = dg.materialize([raw_archive], partition_key="All_Beauty",
+                           resources={"data_root": data_root, "crawl_target": target})
     metadata = crawl.asset_materializations_for_node("raw_archive")[0].metadata
     assert metadata["finished"].value is True and metadata["reviews_seen"].value > 0
+    assert metadata["target"].value == f"sandbox storefront on 127.0.0.1:{port}"
     assert (tmp_path / "raw" / "crawl.sqlite").exists() and any((tmp_path / "raw" / "manifest").iterdir())
