@@ -63,7 +63,6 @@ def test_raw_archive_partition_crawls_a_site_and_reports_this_runs_stats(mini_st
     assert check.check_name == "failure_rate" and check.metadata["failed"].value == 1
 
     del mini_store.routes["/dp/B0MINI0001"]
-    del mini_store.routes["/dp/B0MINI0001"]
     again = dg.materialize([raw_archive], partition_key=mini_store.category, resources=resources)
     metadata = again.asset_materializations_for_node("raw_archive")[0].metadata
     assert metadata["failed"].value == 0  # per run: the first run's failure is not counted again
