@@ -18,6 +18,7 @@ autocast, which is fast but not bit-reproducible.
 from __future__ import annotations
 
 import copy
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
+
+log = logging.getLogger(__name__)
 from tqdm.auto import tqdm
 
 from benchmark import settings
@@ -95,6 +98,11 @@ def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tu
             best_metric, best_epoch = metric, epoch
             best_state = copy.deepcopy(model.state_dict())
         bar.set_postfix(loss=f"{loss.item():.4f}", valid=f"{metric:.4f}", best=f"{best_metric:.4f}@{best_epoch}")
+        # One line per epoch for whoever watches a log (the Dagster run log captures this logger).
+        elapsed = time.perf_counter() - started
+        log.info("%s epoch %d/%d: loss %.4f, valid %.4f (best %.4f at epoch %d), %.0f s, ETA at most %.0f s",
+                 desc, epoch, max_epochs, loss.item(), metric, best_metric, best_epoch, elapsed,
+                 elapsed / epoch * (max_epochs - epoch))
         if epoch - best_epoch >= patience:
             stopped = "patience"
             break

@@ -1,32 +1,45 @@
-"""The one Dagster `Definitions` of this project.
+"""The one Dagster `Definitions` of this project (`[tool.dg]` in pyproject.toml points here).
 
-Each module in `pipelines/assets/` exposes optional module-level lists `assets`,
-`asset_checks`, `jobs`, `schedules`, `sensors` and a dict `resources`; this file gathers them.
+One module per stage in `pipelines/assets/`; each exposes module-level lists `assets`, `jobs`,
+`schedules`, `sensors` (and optionally `asset_checks`, a dict `resources`). They are listed here
+by name, so a reader sees the whole location in one place. Every asset gets the owners and a
+code reference; the automation sensor evaluates the conditions of `pipelines/automation.py`.
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import dagster as dg
 
-from pipelines import assets as assets_package
+from pipelines import jobs as named_jobs
+from pipelines import metadata as md
+from pipelines.assets import benchmark, crawl, datasets, embeddings, lake, parse, warehouse
 from pipelines.resources import DataRoot, SparkSettings
 
+MODULES = (crawl, parse, lake, warehouse, datasets, embeddings, benchmark)
 
-def _asset_modules():
-    for info in sorted(pkgutil.iter_modules(assets_package.__path__), key=lambda i: i.name):
-        yield importlib.import_module(f"{assets_package.__name__}.{info.name}")
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "blair_automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates every asset's automation condition (pipelines/automation.py): new crawl data flows "
+                "through the lake to the warehouse; embeddings, results and the leaderboard on their cadence.",
+)
+
+
+def _gather(name: str) -> list:
+    return [item for module in MODULES for item in getattr(module, name, [])]
 
 
 def build_definitions() -> dg.Definitions:
-    collected: dict[str, list] = {k: [] for k in ("assets", "asset_checks", "jobs", "schedules", "sensors")}
     resources: dict = {"data_root": DataRoot(), "spark": SparkSettings()}
-    for module in _asset_modules():
-        for key in collected:
-            collected[key].extend(getattr(module, key, []))
+    for module in MODULES:
         resources.update(getattr(module, "resources", {}))
-    return dg.Definitions(resources=resources, **collected)
+    return dg.Definitions(
+        assets=md.with_conventions(_gather("assets")),
+        asset_checks=_gather("asset_checks"),
+        jobs=[*_gather("jobs"), *named_jobs.jobs],
+        schedules=_gather("schedules"),
+        sensors=[*_gather("sensors"), automation_sensor],
+        resources=resources,
+    )
 
 
 defs = build_definitions()

@@ -3,8 +3,11 @@
 Generates the sandbox storefront, serves it on 127.0.0.1 while crawling it, parses the raw
 archive, builds the lake with Spark, the DuckDB warehouse, the task inputs, embeddings with
 MiniLM and random vectors, the three benchmark tasks and the leaderboard. Every step is a
-Dagster materialisation recorded in the local instance (DAGSTER_HOME=dagster_home), so
-`make dev` shows the runs afterwards. Settings come from environment variables:
+Dagster run of a named job (`demo_sandbox`, `demo_crawl`, `demo_lake`, ...: pipelines/jobs.py)
+recorded in the local instance (DAGSTER_HOME=dagster_home), so `make dev` shows the runs
+afterwards under those jobs. The crawl uses the sandbox storefront's fast settings as run config of
+the `crawl_target` resource; the definitions' own defaults stay polite. Settings come from
+environment variables:
 BLAIR_DATA_ROOT (./data), BLAIR_DEMO_PROFILE (default), BLAIR_DEMO_USERS (reviewers per
 category), BLAIR_DEMO_MAX_EPOCHS (caps training so the demo ends in minutes),
 BLAIR_DEMO_SEQREC (`first` or `all` categories for sequential recommendation),
@@ -20,6 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets.embeddings import lake_dataset_keys
+from pipelines.crawl_target import SandboxStorefront
 from pipelines.definitions import defs
 from pipelines.partitions import DATASETS_NAME, ENCODERS
 from pipelines.pools import apply_pool_limits
@@ -36,8 +40,8 @@ SEQREC_ALL = os.environ.get("BLAIR_DEMO_SEQREC", "first") == "all"
 SYNTH_N = int(os.environ.get("BLAIR_DEMO_SYNTH_N", "8"))
 SYNTH_MAX_NEW_TOKENS = 64
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-LAKE_ASSETS = ("bronze_reviews", "bronze_meta", "silver_reviews", "silver_meta", "gold_benchmark",
-               "task_inputs", "exports")
+# The sandbox is ours and local: crawl it as fast as it serves.
+FAST_CRAWL = {"crawl_delay_s": 0.0, "min_delay_s": 0.0, "concurrency": 16, "per_host_concurrency": 16}
 
 
 def _say(message: str) -> None:
@@ -47,20 +51,17 @@ def _say(message: str) -> None:
 class Demo:
     def __init__(self, instance: dg.DagsterInstance):
         self.instance = instance
-        self.assets = list(defs.assets or []) + list(defs.asset_checks or [])
-        self.resources = dict(defs.resources or {})
         self.root = DataRoot().root
 
-    def materialize(self, keys, partition_key=None, run_config=None):
-        selection = [dg.AssetKey(k) for k in keys]
+    def run_job(self, name: str, partition_key=None, run_config=None, selection=None):
         started = time.perf_counter()
-        result = dg.materialize(
-            self.assets, selection=selection, partition_key=partition_key, instance=self.instance,
-            resources=self.resources, raise_on_error=True,
+        result = defs.resolve_job_def(name).execute_in_process(
+            instance=self.instance, partition_key=partition_key, raise_on_error=True,
+            asset_selection=[dg.AssetKey(k) for k in selection] if selection else None,
             run_config={**QUIET, **(run_config or {})},
         )
-        label = f"{', '.join(keys)}" + (f" [{partition_key}]" if partition_key else "")
-        _say(f"materialised {label} in {time.perf_counter() - started:.1f}s")
+        label = name + (f" [{partition_key}]" if partition_key else "") + (f" {', '.join(selection)}" if selection else "")
+        _say(f"ran {label} in {time.perf_counter() - started:.1f}s (run {result.run_id[:8]})")
         return result
 
     def categories(self) -> list[str]:
@@ -69,21 +70,19 @@ class Demo:
 
     def run(self) -> None:
         _say(f"data root {self.root}; profile {PROFILE}; {USERS_PER_CATEGORY} reviewers per category")
-        self.materialize(["sandbox_site"], run_config={"ops": {"sandbox_site": {"config": {"profile": PROFILE}}}})
+        self.run_job("demo_sandbox", run_config={"ops": {"sandbox_site": {"config": {"profile": PROFILE}}}})
         categories = self.categories()
         _say(f"sandbox categories: {', '.join(categories)}")
-        crawl = {"ops": {"raw_archive": {"config": {
-            "users": USERS_PER_CATEGORY, "sandbox_crawl_delay": 0.0, "min_delay_s": 0.0,
-            "concurrency": 16, "per_host_concurrency": 16}}}}
+        crawl = {"resources": {"crawl_target": {"config": {"users": USERS_PER_CATEGORY, **FAST_CRAWL}}}}
         for category in categories:
-            self.materialize(["raw_archive"], partition_key=category, run_config=crawl)
+            self.run_job("demo_crawl", partition_key=category, run_config=crawl)
         for category in categories:
-            self.materialize(list(LAKE_ASSETS), partition_key=category)
-        self.materialize(["outside_task_inputs"], partition_key="sandbox",
-                         run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
+            self.run_job("demo_lake", partition_key=category)
+        self.run_job("demo_datasets", partition_key="sandbox",
+                     run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
         synth = {"ops": {"complex_queries": {"config": {"n": SYNTH_N, "max_new_tokens": SYNTH_MAX_NEW_TOKENS}}}}
-        self.materialize(["complex_queries", "complex_query_pool"], run_config=synth)
-        self.materialize(["warehouse_db"])
+        self.run_job("demo_synth", run_config=synth)
+        self.run_job("demo_catalog", selection=["lake_stats"])
         datasets = lake_dataset_keys(self.root)
         self.instance.add_dynamic_partitions(DATASETS_NAME, datasets)
         seqrec = [d for d in datasets if d.startswith("seqrec.")]
@@ -94,9 +93,9 @@ class Demo:
         for dataset in datasets:
             for encoder in ENCODERS:
                 key = dg.MultiPartitionKey({"encoder": encoder, "dataset": dataset})
-                self.materialize(["item_embeddings", "benchmark_results"], partition_key=key, run_config=bench)
-        self.materialize(["leaderboard"])
-        self.materialize(["warehouse_db"])  # again, so the results view sees the new results
+                self.run_job("demo_benchmark", partition_key=key, run_config=bench)
+        # Last, so the warehouse's views see every table and result.
+        self.run_job("demo_catalog", selection=["leaderboard", "warehouse_db"])
         self.report()
 
     def report(self) -> None:
@@ -125,6 +124,9 @@ def main() -> int:
     if "DAGSTER_HOME" not in os.environ:
         os.environ["DAGSTER_HOME"] = str(Path(__file__).resolve().parents[1] / "dagster_home")
     started = time.perf_counter()
+    if not isinstance(defs.resources["crawl_target"], SandboxStorefront):
+        print("error: make demo crawls the offline sandbox; unset BLAIR_CRAWL_TARGET", file=sys.stderr)
+        return 2
     with dg.DagsterInstance.get() as instance:
         apply_pool_limits(instance)
         Demo(instance).run()

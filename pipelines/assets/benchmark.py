@@ -8,7 +8,9 @@ import base64
 
 import dagster as dg
 
-from pipelines.assets.embeddings import item_embeddings, split_key
+from pipelines import metadata as md
+from pipelines.assets.embeddings import TASK_INPUTS, item_embeddings, split_key
+from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
 from pipelines.partitions import encoder_dataset_partitions
 from pipelines.resources import DataRoot
@@ -18,17 +20,18 @@ class BenchmarkConfig(dg.Config):
     device: str | None = None
     seed: int | None = None  # protocol.SEED when unset
     text: str = "title"  # title | full
-    force: bool = False  # recompute even when the result file exists
+    force: bool = False  # recompute even when the result file is newer than the task inputs
     max_epochs: int | None = None  # cap training (smoke runs); the protocol's early stopping otherwise
 
 
 @dg.asset(
     partitions_def=encoder_dataset_partitions,
-    deps=[item_embeddings],
+    deps=[item_embeddings, *TASK_INPUTS],
     group_name="benchmark",
     kinds={"pytorch", "json"},
     pool="gpu",
     op_tags=GPU_OP_TAGS,
+    automation_condition=ON_CADENCE,
     description="One benchmark result per encoder × task dataset: seqrec (UniSRec-style), cf (AlphaRec-style) "
                 "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>.json.",
 )
@@ -37,7 +40,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     from benchmark.protocol import SEED
     from benchmark.results import result_path
     from benchmark.runner import BASELINE_TASKS, label, run_one
-    from warehouse.tasks import read_task
+    from warehouse.tasks import read_task, task_dir
 
     encoder, task, dataset = split_key(context.partition_key)
     if encoder in BASELINE_TASKS and BASELINE_TASKS[encoder] != task:
@@ -45,16 +48,28 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
                                               **where_it_ran()})
     options = {"max_epochs": config.max_epochs} if config.max_epochs and task != "search" else {}
     frames = read_task(data_root.root, task, dataset)
+    path = result_path(data_root.root, task, dataset, label(encoder, config.text))
+    stale = inputs_newer(task_dir(data_root.root, task, dataset), path)
+    if stale:
+        context.log.info(f"{task}/{dataset} changed since {path.name} was written: computing it again")
     result = run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
-                     device=config.device, text=config.text, force=config.force, task_options=options,
+                     device=config.device, text=config.text, force=config.force or stale, task_options=options,
                      progress=False)
     metadata = {f"test/{k}": float(v) for k, v in (result.get("test") or {}).items() if isinstance(v, (int, float))}
     metadata.update({f"valid/{k}": float(v) for k, v in (result.get("valid") or {}).items()
                      if isinstance(v, (int, float))})
     metadata["lr"] = result.get("lr")
     metadata["seconds"] = (result.get("timings") or {}).get("total_s")
-    metadata["path"] = dg.MetadataValue.path(str(result_path(data_root.root, task, dataset, label(encoder, config.text))))
+    metadata.update(md.output(path))
     return dg.MaterializeResult(metadata=metadata | where_it_ran())
+
+
+def inputs_newer(folder, result) -> bool:
+    """True when a task input file was written after the result file (a rebuilt dataset)."""
+    if not result.exists():
+        return False
+    written = result.stat().st_mtime_ns
+    return any(p.stat().st_mtime_ns > written for p in folder.glob("*.parquet"))
 
 
 class LeaderboardConfig(dg.Config):
@@ -65,6 +80,7 @@ class LeaderboardConfig(dg.Config):
     deps=[benchmark_results],
     group_name="benchmark",
     kinds={"pandas", "matplotlib"},
+    automation_condition=ON_CADENCE,
     description="The leaderboard (the paper's Table 6 / Figure 2): per-task averages, overall averages and the "
                 "Borda count over every result file, as Markdown, HTML and plots under reports/.",
 )
@@ -78,7 +94,7 @@ def leaderboard(context: dg.AssetExecutionContext, config: LeaderboardConfig,
     report = write_report(results, data_root.root / "reports", reference)
     metadata = {"results": len(results), "encoders": len(report["table"]),
                 "table": dg.MetadataValue.md(report["markdown"]),
-                "report": dg.MetadataValue.path(str(report["files"]["markdown"]))}
+                **md.output(report["files"]["markdown"], len(report["table"]))}
     if "plot" in report["files"]:
         png = base64.b64encode(report["files"]["plot"].read_bytes()).decode()
         metadata["plot"] = dg.MetadataValue.md(f"![per-task averages](data:image/png;base64,{png})")

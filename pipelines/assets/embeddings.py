@@ -10,12 +10,19 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import metadata as md
+from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, where_it_ran
 from pipelines.partitions import DATASETS_NAME, dataset_partitions, encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
-
-TASK_INPUTS = dg.AssetDep("task_inputs", partition_mapping=dg.AllPartitionMapping())
+# What a benchmark partition reads: the lake's task inputs (per category) and the outside datasets
+# (per loader). Dataset keys are `<task>.<dataset>`, which no built-in Dagster partition mapping
+# relates to a category or a loader name, so every partition depends on all of theirs; the assets
+# themselves redo only what changed (stored vectors are reused, results are recomputed only when
+# their inputs are newer).
+TASK_INPUTS = [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
+               for name in ("task_inputs", "outside_task_inputs")]
 
 
 def dataset_key(task: str, dataset: str) -> str:
@@ -38,11 +45,12 @@ class EmbeddingsConfig(dg.Config):
 
 @dg.asset(
     partitions_def=encoder_dataset_partitions,
-    deps=[TASK_INPUTS],
+    deps=TASK_INPUTS,
     group_name="benchmark",
     kinds={"pytorch", "parquet"},
     pool="gpu",
     op_tags=GPU_OP_TAGS,
+    automation_condition=ON_CADENCE,
     description="Frozen-encoder vectors of every item of a task dataset, stored as Parquet keyed by item id "
                 "and text hash (a re-run encodes only new or changed texts).",
 )
@@ -69,9 +77,9 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     context.log.info(f"{encoder_name} on {task}/{dataset}: {stats.encoded} of {stats.items} items encoded, "
                      f"{stats.reused} from the store")
     return dg.MaterializeResult(metadata={
+        **md.output(stats.path, stats.items),
         "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "resumed": stats.resumed,
-        "dim": int(vectors.shape[1]),
-        "encoder_revision": encoder.revision, "path": dg.MetadataValue.path(str(stats.path)), **where_it_ran(),
+        "dim": int(vectors.shape[1]), "encoder_revision": encoder.revision, **where_it_ran(),
     })
 
 

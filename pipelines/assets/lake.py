@@ -9,7 +9,9 @@ import dagster as dg
 import pyarrow.parquet as pq
 
 from parsing.categories import safe_category
-from pipelines.partitions import category_partitions
+from pipelines import metadata as md
+from pipelines.automation import AFTER_ANY_PARENT, ON_NEW_DATA
+from pipelines.partitions import category_check, category_partitions
 from pipelines.resources import DataRoot, SparkSettings
 from warehouse import checks, layout
 from warehouse import jobs as lake_jobs
@@ -47,25 +49,43 @@ def _check(name: str, asset: str, result: tuple[bool, dict]) -> dg.AssetCheckRes
                                          for k, v in metadata.items()})
 
 
+def require_input(table, category: str, what: str, produced_by: str) -> None:
+    """Fail (not a green empty partition) when the category has no input data."""
+    if category not in layout.categories_in(table):
+        raise dg.Failure(f"{category} has no {what} under {table}: nothing to build. Materialise {produced_by} "
+                         f"for {category} first (or pick a category the crawl covered).", allow_retries=False)
+
+
+def _output(folder, rows: int) -> dict:
+    return md.output(folder, rows, md.parquet_schema(layout.parquet_files(folder)))
+
+
 @dg.asset(
     deps=["bronze_reviews"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
     kinds={"spark", "parquet"},
+    automation_condition=ON_NEW_DATA,
     description="Clean, deduplicated reviews (earliest per user and parent_asin, ties by input order), "
                 "impossible ratings/timestamps flagged: `<data_root>/silver/reviews/category=<Cat>/`.",
-    check_specs=[dg.AssetCheckSpec("schema", asset="silver_reviews", blocking=True),
-                 dg.AssetCheckSpec("no_duplicate_pairs", asset="silver_reviews", blocking=True),
-                 dg.AssetCheckSpec("timestamps_in_range", asset="silver_reviews")],
+    check_specs=[
+        category_check("schema", "silver_reviews", "The silver table has the official review fields, in order, "
+                       "then the lake's own columns.", blocking=True),
+        category_check("no_duplicate_pairs", "silver_reviews", "At most one review per (user_id, parent_asin) "
+                       "after dedup.", blocking=True),
+        category_check("timestamps_in_range", "silver_reviews", "Every timestamp outside [1995-07-01, 2100) "
+                       "carries a timestamp flag; the flagged ones are counted."),
+    ],
 )
 def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
     root = data_root.root
+    require_input(layout.bronze(root, "reviews"), category, "bronze reviews", "bronze_reviews")
     build_id = _build_id(context)
     with claim_staging(root, build_id):  # also clears what killed builds left behind
         counts = lake_jobs.silver_reviews(_spark(spark), root, [category], build_id=build_id)[category]
+    folder = layout.partition(layout.silver(root, "reviews"), category)
     yield dg.MaterializeResult(metadata={
-        "rows": counts["silver"], "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
+        **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
         "duplicates_removed": counts["bronze"] - counts["quarantined"] - counts["silver"],
-        "path": dg.MetadataValue.path(str(layout.partition(layout.silver(root, "reviews"), category))),
         "preview": dg.MetadataValue.md(_preview(layout.partition(layout.silver(root, "reviews"), category),
                                                 ["user_id", "parent_asin", "rating", "timestamp", "flags"])),
     })
@@ -77,19 +97,23 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
 @dg.asset(
     deps=["bronze_meta"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
     kinds={"spark", "parquet"},
+    automation_condition=ON_NEW_DATA,
     description="Item metadata, one record per parent_asin (the first in input order): "
                 "`<data_root>/silver/meta/category=<Cat>/`.",
-    check_specs=[dg.AssetCheckSpec("schema", asset="silver_meta", blocking=True)],
+    check_specs=[category_check("schema", "silver_meta", "The silver table has the official metadata fields, "
+                                "in order, then the lake's own columns.", blocking=True)],
 )
 def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
     root = data_root.root
+    require_input(layout.bronze(root, "meta"), category, "bronze item metadata", "bronze_meta")
     build_id = _build_id(context)
     with claim_staging(root, build_id):  # also clears what killed builds left behind
         counts = lake_jobs.silver_meta(_spark(spark), root, [category], build_id=build_id)[category]
+    folder = layout.partition(layout.silver(root, "meta"), category)
     yield dg.MaterializeResult(metadata={
-        "rows": counts["silver"], "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
-        "preview": dg.MetadataValue.md(_preview(layout.partition(layout.silver(root, "meta"), category),
+        **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
+        "preview": dg.MetadataValue.md(_preview(folder,
                                                 ["parent_asin", "title", "store"])),
     })
     yield _check("schema", "silver_meta", checks.silver_schema(root, category, "meta"))
@@ -97,36 +121,59 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
 
 @dg.asset(
     deps=["silver_reviews"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
-    kinds={"spark", "parquet"},
+    kinds={"spark", "parquet"}, automation_condition=ON_NEW_DATA,
     description="0-core and 5-core rating_only, last_out and timestamp splits and their _w_his variants "
-                "(`<data_root>/gold/benchmark/<k>core/<variant>/category=<Cat>/split=<s>/`), then the "
-                "statistics table (`gold/stats/stats.parquet`, per category and overall).",
-    check_specs=[dg.AssetCheckSpec("split_boundaries", asset="gold_benchmark", blocking=True),
-                 dg.AssetCheckSpec("k_core_invariant", asset="gold_benchmark", blocking=True)],
+                "(`<data_root>/gold/benchmark/<k>core/<variant>/category=<Cat>/split=<s>/`).",
+    check_specs=[
+        category_check("split_boundaries", "gold_benchmark", "Timestamp split: train < t1 ≤ valid < t2 ≤ test; "
+                       "last-out: one test row per user, its latest.", blocking=True),
+        category_check("k_core_invariant", "gold_benchmark", "In every k-core table each user and each item has "
+                       "at least k rows.", blocking=True),
+    ],
 )
 def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
-    from warehouse.stats import compute_stats
-
     category = safe_category(context.partition_key)
     root = data_root.root
-    session = _spark(spark)
+    require_input(layout.silver(root, "reviews"), category, "silver reviews", "silver_reviews")
     build_id = _build_id(context)
     with claim_staging(root, build_id):
-        counts = lake_jobs.gold_benchmark(session, root, [category], build_id=build_id)
-    stats = {r["category"]: r for r in compute_stats(session, root).to_pylist()}.get(category, {})
+        counts = lake_jobs.gold_benchmark(_spark(spark), root, [category], build_id=build_id)
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
+        **md.output(root / "gold" / "benchmark", sum(counts.values())),
         **{f"rows_{k}": v for k, v in sorted(counts.items())},
         "split_sizes": dg.MetadataValue.json(split_meta["sizes"]),
-        "stats": dg.MetadataValue.json({k: v for k, v in stats.items() if v is not None}),
     })
     yield _check("split_boundaries", "gold_benchmark", (passed, split_meta))
     yield _check("k_core_invariant", "gold_benchmark", checks.k_core_invariant(root, category))
 
 
 @dg.asset(
+    deps=["gold_benchmark", "silver_reviews", "silver_meta"], pool="spark", group_name=GROUP,
+    kinds={"spark", "parquet"}, automation_condition=AFTER_ANY_PARENT,
+    description="The statistics table (the paper's Table 1): reviews, users, items, tokens and time range per "
+                "category and over all categories, `<data_root>/gold/stats/stats.parquet`. One table for the whole "
+                "lake, so it is its own unpartitioned asset.",
+)
+def lake_stats(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings) -> dg.MaterializeResult:
+    from warehouse.stats import compute_stats
+
+    root = data_root.root
+    table = compute_stats(_spark(spark), root)
+    rows = table.to_pylist()
+    columns = ["category", "reviews", "users", "items"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r.get(c)) for c in columns) + " |" for r in rows]
+    context.log.info(f"stats over {len(rows)} rows (categories and the total)")
+    return dg.MaterializeResult(metadata={
+        **md.output(layout.stats(root) / "stats.parquet", table.num_rows, table.schema),
+        "table": dg.MetadataValue.md("\n".join(lines)),
+    })
+
+
+@dg.asset(
     deps=["gold_benchmark", "silver_meta"], partitions_def=category_partitions, group_name=GROUP,
-    kinds={"python", "parquet"},
+    kinds={"python", "parquet"}, automation_condition=ON_NEW_DATA,
     description="Sequential-recommendation and collaborative-filtering inputs for the category "
                 "(`<data_root>/gold/tasks/{seqrec,cf}/<Cat>/`, CONTRACTS §5; dataset name = category).",
 )
@@ -134,8 +181,11 @@ def task_inputs(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Ma
     from warehouse.task_inputs import build_task_inputs
 
     category = safe_category(context.partition_key)
+    require_input(layout.benchmark(data_root.root, 0, "timestamp_w_his"), category, "gold benchmark splits",
+                  "gold_benchmark")
     sizes = build_task_inputs(data_root.root, category, LakeSettings())
     return dg.MaterializeResult(metadata={
+        **md.output(data_root.root / "gold" / "tasks"),
         **{f"{task}_{name}": n for task, by in sizes.items() for name, n in by.items()},
         "sizes": dg.MetadataValue.json(sizes),
     })
@@ -143,7 +193,7 @@ def task_inputs(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Ma
 
 @dg.asset(
     deps=["gold_benchmark", "silver_meta"], partitions_def=category_partitions, group_name=GROUP,
-    kinds={"python", "csv"},
+    kinds={"python", "csv"}, automation_condition=ON_NEW_DATA,
     description="The official file formats for sharing: `<data_root>/exports/{0core,5core}/...` CSV with "
                 "header and `<data_root>/exports/jsonl/` (silver as JSONL).",
 )
@@ -151,18 +201,22 @@ def exports(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Materi
     from warehouse.export import export_csv, export_jsonl
 
     category = safe_category(context.partition_key)
+    require_input(layout.benchmark(data_root.root, 0, "rating_only"), category, "gold benchmark splits",
+                  "gold_benchmark")
     out = data_root.root / "exports"
     rows = {**export_csv(data_root.root, out, category), **export_jsonl(data_root.root, out, category)}
     return dg.MaterializeResult(metadata={
-        "files": len(rows), "rows": dg.MetadataValue.json(rows), "path": dg.MetadataValue.path(str(out)),
+        **md.output(out, sum(rows.values())), "files": len(rows), "rows": dg.MetadataValue.json(rows),
     })
 
 
 LAKE_ASSETS = [silver_reviews, silver_meta, gold_benchmark, task_inputs, exports]
 
+# Automation (pipelines/automation.py) carries new bronze through on its own; this job and its
+# (stopped) weekly schedule are the manual rebuild of one category from the bronze on disk.
 lake_rebuild = dg.define_asset_job(
     "lake_rebuild", selection=dg.AssetSelection.assets(*LAKE_ASSETS),
-    description="Rebuild silver, gold, task inputs and exports of one category.",
+    description="Rebuild silver, gold, task inputs and exports of one category from its current bronze.",
 )
 
 
@@ -178,6 +232,6 @@ def weekly_lake_rebuild(context: dg.ScheduleEvaluationContext, data_root: DataRo
         yield dg.RunRequest(run_key=f"{category}-{week}", partition_key=category)
 
 
-assets = LAKE_ASSETS
+assets = [*LAKE_ASSETS, lake_stats]
 jobs = [lake_rebuild]
 schedules = [weekly_lake_rebuild]

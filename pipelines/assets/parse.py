@@ -19,7 +19,9 @@ import pyarrow.parquet as pq
 from parsing.batch import parse_archive, summary_line, write_bronze
 from parsing.categories import safe_category
 from parsing.raw_archive import resolve_raw_dir
-from pipelines.partitions import category_partitions
+from pipelines import metadata as md
+from pipelines.automation import ON_NEW_DATA
+from pipelines.partitions import category_check, category_partitions
 from pipelines.resources import DataRoot
 
 PREVIEW_ROWS = 5
@@ -81,18 +83,20 @@ def _reasons_md(report: dict) -> str:
     specs=[
         dg.AssetSpec(
             "bronze_reviews", deps=["raw_archive"], group_name="parse", kinds={"python", "parquet"},
+            automation_condition=ON_NEW_DATA,
             description="Reviews parsed from the archived timeline JSON pages, deduplicated by review id, "
                         "in the official schema: `<data_root>/bronze/reviews/category=<Cat>/`.",
         ),
         dg.AssetSpec(
             "bronze_meta", deps=["raw_archive"], group_name="parse", kinds={"python", "parquet"},
+            automation_condition=ON_NEW_DATA,
             description="Item metadata parsed from the archived product pages, one record per parent_asin, "
                         "in the official schema: `<data_root>/bronze/meta/category=<Cat>/`.",
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec(
-            "parse_yield", asset="bronze_meta", blocking=True,
+        category_check(
+            "parse_yield", "bronze_meta", blocking=True,
             description="Share of product and timeline pages that parsed is at least `min_yield` "
                         "(run config, default 0.95); the rest are in the quarantine with a reason.",
         ),
@@ -119,15 +123,20 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
         "quarantine": dg.MetadataValue.md(_reasons_md(report)),
     }
+    outputs = {table_name: bronze_dir / table_name / f"category={category}" / "part-0.parquet"
+               for table_name in ("reviews", "meta")}
+    if not any(path.is_file() for path in outputs.values()):
+        raise dg.Failure(f"the raw archive holds no page of category {category} ({summary_line(report)}): "
+                         f"crawl it first (raw_archive), or pick a category the crawl covered",
+                         allow_retries=False)
     for key, table_name, columns in (
         ("bronze_reviews", "reviews", ["user_id", "parent_asin", "rating", "timestamp", "title"]),
         ("bronze_meta", "meta", ["parent_asin", "title", "price", "average_rating", "store"]),
     ):
-        path = bronze_dir / table_name / f"category={category}" / "part-0.parquet"
+        path = outputs[table_name]
         table = _read(path)
         yield dg.MaterializeResult(asset_key=key, metadata={
-            "rows": table.num_rows if table is not None else 0,
-            "path": dg.MetadataValue.path(str(path)),
+            **md.output(path, table.num_rows if table is not None else 0, table.schema if table is not None else None),
             "preview": dg.MetadataValue.md(_preview(table, columns) if table is not None else "_no rows_"),
             **shared,
         })

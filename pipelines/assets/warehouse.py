@@ -5,14 +5,18 @@ One writer (`duckdb_writer` pool); the file is built aside and renamed, readers 
 
 import dagster as dg
 
+from pipelines import metadata as md
+from pipelines.automation import AFTER_ANY_PARENT
 from pipelines.resources import DataRoot
 
 VIEWS = ("reviews", "meta", "rating_only", "splits", "stats", "quarantine", "task_sizes", "results")
 
 
 @dg.asset(
-    deps=["gold_benchmark", "task_inputs", "silver_meta"], group_name="warehouse", pool="duckdb_writer",
-    kinds={"duckdb"},
+    # Every asset whose files a view reads: a refresh of any of them refreshes the catalog.
+    deps=["silver_reviews", "silver_meta", "gold_benchmark", "lake_stats", "bronze_reviews", "bronze_meta",
+          "task_inputs", "outside_task_inputs", "benchmark_results"],
+    group_name="warehouse", pool="duckdb_writer", kinds={"duckdb"}, automation_condition=AFTER_ANY_PARENT,
     description="`<data_root>/warehouse.duckdb`: views reviews, meta, rating_only, splits, stats, quarantine, "
                 "task_sizes and results over the Parquet lake and `results/<task>/<dataset>/<encoder>.json`.",
 )
@@ -31,7 +35,7 @@ def warehouse_db(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.M
     table = "\n".join(["| category | reviews |", "|---|---|"] + [f"| {c} | {n} |" for c, n in by_category])
     context.log.info("warehouse views: %s", counts)
     return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)), **{f"rows_{v}": n for v, n in counts.items()},
+        **md.output(path, counts["reviews"]), **{f"rows_{v}": n for v, n in counts.items()},
         "reviews_by_category": dg.MetadataValue.md(table),
     })
 

@@ -46,8 +46,10 @@ def test_bronze_assets_per_category(tmp_path):
     result = _run(tmp_path, "All_Beauty")
     assert result.success
     mats = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("bronze")}
-    assert mats["bronze_meta"]["rows"].value == 1 and mats["bronze_reviews"]["rows"].value == 1
+    assert mats["bronze_meta"]["dagster/row_count"].value == 1 and mats["bronze_reviews"]["dagster/row_count"].value == 1
     assert mats["bronze_meta"]["batch_yield"].value == 1.0
+    assert [c.name for c in mats["bronze_meta"]["dagster/column_schema"].schema.columns][:3] == [
+        "main_category", "title", "average_rating"]
     assert "Item B000000001" in mats["bronze_meta"]["preview"].value
     checks = result.get_asset_check_evaluations()
     assert [c.passed for c in checks] == [True]
@@ -59,11 +61,17 @@ def test_bronze_assets_per_category(tmp_path):
     assert games.success
     assert (tmp_path / "bronze" / "_yield.json").stat().st_mtime_ns == stamp
     mats = {m.asset_key.to_user_string(): m.metadata for m in games.asset_materializations_for_node("bronze")}
-    assert mats["bronze_reviews"]["rows"].value == 1
+    assert mats["bronze_reviews"]["dagster/row_count"].value == 1
 
+    # a category the archive does not hold fails with the reason, instead of a green empty partition
     empty = _run(tmp_path, "Toys_and_Games")
-    mats = {m.asset_key.to_user_string(): m.metadata for m in empty.asset_materializations_for_node("bronze")}
-    assert mats["bronze_meta"]["rows"].value == 0
+    assert not empty.success and not empty.asset_materializations_for_node("bronze")
+    assert "holds no page of category Toys_and_Games" in failure_reason(empty)
+
+
+def failure_reason(result) -> str:
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return failure.step_failure_data.user_failure_data.description
 
 
 def test_yield_check_fails_below_threshold(tmp_path):
