@@ -8,7 +8,8 @@ Three rules, evaluated by the daemon that `make dev` starts (the default automat
 - `AFTER_ANY_PARENT` (unpartitioned roll-ups: the all-category stats, the DuckDB warehouse): run
   once any parent partition has been updated and none is still running.
 - `ON_CADENCE` (embeddings → results → leaderboard, expensive): at most once per `BENCHMARK_CRON`
-  tick, and only when a parent was updated since the asset last ran.
+  tick, and only when a parent was updated since the asset last ran or the partition was never
+  built (dataset partitions are added by a sensor after their task inputs exist).
 
 The crawl itself (`raw_archive`) is started by the `daily_recrawl` schedule or by hand.
 """
@@ -28,6 +29,6 @@ AFTER_ANY_PARENT = (AC.any_deps_updated().since_last_handled() & _QUIET).with_la
 
 ON_CADENCE = (
     AC.cron_tick_passed(BENCHMARK_CRON, BENCHMARK_TIMEZONE).since_last_handled()
-    & AC.any_deps_updated().since_last_handled()
+    & (AC.missing() | AC.any_deps_updated().since_last_handled())
     & _QUIET
 ).with_label(f"on cron {BENCHMARK_CRON} after a parent update")

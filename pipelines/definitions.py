@@ -28,17 +28,19 @@ def _gather(name: str) -> list:
     return [item for module in MODULES for item in getattr(module, name, [])]
 
 
-def build_definitions() -> dg.Definitions:
-    resources: dict = {"data_root": DataRoot(), "spark": SparkSettings()}
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    """`resources` replaces the defaults by key (tests point the location at a temporary data root)."""
+    bound: dict = {"data_root": DataRoot(), "spark": SparkSettings()}
     for module in MODULES:
-        resources.update(getattr(module, "resources", {}))
+        bound.update(getattr(module, "resources", {}))
+    bound.update(resources or {})
     return dg.Definitions(
         assets=md.with_conventions(_gather("assets")),
         asset_checks=_gather("asset_checks"),
         jobs=[*_gather("jobs"), *named_jobs.jobs],
         schedules=_gather("schedules"),
         sensors=[*_gather("sensors"), automation_sensor],
-        resources=resources,
+        resources=bound,
     )
 
 
