@@ -26,6 +26,7 @@ demo: $(VENV_STAMP)
 test: $(VENV_STAMP)
 	$(PY) -m pytest -q
 
+# The UI and the daemon: schedules, the dataset sensor and the automation sensor run while it is up.
 dev: $(VENV_STAMP)
 	$(PY) -m pipelines.pools
 	.venv/bin/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
@@ -39,5 +40,7 @@ lock:
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^amazon-reviews-blair' > requirements.lock
 	python3 tools/install.py gpu-lock --python $(PY)
 
+# Everything but dagster_home/dagster.yaml goes, so the UI shows no trace of old runs.
 clean:
-	rm -rf .venv data dagster_home/storage dagster_home/artifacts
+	rm -rf .venv data
+	find dagster_home -mindepth 1 -maxdepth 1 ! -name dagster.yaml -exec rm -rf {} +
