@@ -12,6 +12,7 @@ from pipelines import metadata as md
 from pipelines.assets.embeddings import TASK_INPUTS, item_embeddings, split_key
 from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
+from pipelines.progress import run_with_progress
 from pipelines.partitions import encoder_dataset_partitions
 from pipelines.resources import DataRoot
 
@@ -52,9 +53,11 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     stale = inputs_newer(task_dir(data_root.root, task, dataset), path)
     if stale:
         context.log.info(f"{task}/{dataset} changed since {path.name} was written: computing it again")
-    result = run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
-                     device=config.device, text=config.text, force=config.force or stale, task_options=options,
-                     progress=False)
+    result = run_with_progress(
+        lambda: run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
+                        device=config.device, text=config.text, force=config.force or stale, task_options=options,
+                        progress=False),
+        context.log, f"{encoder} on {task}/{dataset} (epochs are logged as they end)")
     metadata = {f"test/{k}": float(v) for k, v in (result.get("test") or {}).items() if isinstance(v, (int, float))}
     metadata.update({f"valid/{k}": float(v) for k, v in (result.get("valid") or {}).items()
                      if isinstance(v, (int, float))})

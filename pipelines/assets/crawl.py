@@ -22,6 +22,7 @@ from crawler.sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_partitions
+from pipelines.progress import crawl_status, run_with_progress
 from pipelines.resources import DataRoot
 
 
@@ -139,7 +140,8 @@ def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget, da
         context.log.info(f"{category}: crawling {crawl_target.describe()} as {settings.user_agent!r}, "
                          f"{settings.per_host_concurrency} per host, delay ≥ {settings.min_delay_s} s, "
                          f"robots.txt {'obeyed' if settings.obey_robots else 'ignored'}")
-        summary = Engine(settings, root).run()
+        engine = Engine(settings, root)
+        summary = run_with_progress(engine.run, context.log, f"{category} crawl", crawl_status(engine.stats))
     failures = run_failures(summary["stats"])
     context.log.info(f"{category}: {summary['stats'].get('response/ok', 0)} pages stored, "
                      f"{sum(failures.values())} failed in this run: {failures}")

@@ -14,6 +14,7 @@ from pipelines import metadata as md
 from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, where_it_ran
 from pipelines.partitions import DATASETS_NAME, dataset_partitions, encoder_dataset_partitions
+from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 # What a benchmark partition reads: the lake's task inputs (per category) and the outside datasets
@@ -71,9 +72,11 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     # A fixed device means this process only, unless workers are asked for.
     fan_out = config.device is None or bool(config.workers)
     factory = functools.partial(get_encoder, encoder_name, progress=False) if fan_out else None
-    vectors, stats = embed_items(encoder, frames["items"], data_root.root, store_key,
-                                 text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size,
-                                 workers=config.workers, encoder_factory=factory)
+    vectors, stats = run_with_progress(
+        lambda: embed_items(encoder, frames["items"], data_root.root, store_key,
+                            text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size,
+                            workers=config.workers, encoder_factory=factory),
+        context.log, f"{encoder_name} encoding {len(frames['items'])} items of {task}/{dataset}")
     context.log.info(f"{encoder_name} on {task}/{dataset}: {stats.encoded} of {stats.items} items encoded, "
                      f"{stats.reused} from the store")
     return dg.MaterializeResult(metadata={

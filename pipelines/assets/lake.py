@@ -12,6 +12,7 @@ from parsing.categories import safe_category
 from pipelines import metadata as md
 from pipelines.automation import AFTER_ANY_PARENT, ON_NEW_DATA
 from pipelines.partitions import category_check, category_partitions
+from pipelines.progress import run_with_progress, spark_status
 from pipelines.resources import DataRoot, SparkSettings
 from warehouse import checks, layout
 from warehouse import jobs as lake_jobs
@@ -80,8 +81,10 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     root = data_root.root
     require_input(layout.bronze(root, "reviews"), category, "bronze reviews", "bronze_reviews")
     build_id = _build_id(context)
+    session = _spark(spark)
     with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = lake_jobs.silver_reviews(_spark(spark), root, [category], build_id=build_id)[category]
+        counts = run_with_progress(lambda: lake_jobs.silver_reviews(session, root, [category], build_id=build_id),
+                                   context.log, f"silver_reviews {category}", spark_status(session))[category]
     folder = layout.partition(layout.silver(root, "reviews"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
@@ -108,8 +111,10 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
     root = data_root.root
     require_input(layout.bronze(root, "meta"), category, "bronze item metadata", "bronze_meta")
     build_id = _build_id(context)
+    session = _spark(spark)
     with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = lake_jobs.silver_meta(_spark(spark), root, [category], build_id=build_id)[category]
+        counts = run_with_progress(lambda: lake_jobs.silver_meta(session, root, [category], build_id=build_id),
+                                   context.log, f"silver_meta {category}", spark_status(session))[category]
     folder = layout.partition(layout.silver(root, "meta"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
@@ -136,8 +141,10 @@ def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     root = data_root.root
     require_input(layout.silver(root, "reviews"), category, "silver reviews", "silver_reviews")
     build_id = _build_id(context)
+    session = _spark(spark)
     with claim_staging(root, build_id):
-        counts = lake_jobs.gold_benchmark(_spark(spark), root, [category], build_id=build_id)
+        counts = run_with_progress(lambda: lake_jobs.gold_benchmark(session, root, [category], build_id=build_id),
+                                   context.log, f"gold_benchmark {category}", spark_status(session))
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
         **md.output(root / "gold" / "benchmark", sum(counts.values())),
@@ -159,7 +166,8 @@ def lake_stats(context: dg.AssetExecutionContext, data_root: DataRoot, spark: Sp
     from warehouse.stats import compute_stats
 
     root = data_root.root
-    table = compute_stats(_spark(spark), root)
+    session = _spark(spark)
+    table = run_with_progress(lambda: compute_stats(session, root), context.log, "lake_stats", spark_status(session))
     rows = table.to_pylist()
     columns = ["category", "reviews", "users", "items"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

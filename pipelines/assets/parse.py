@@ -22,6 +22,7 @@ from parsing.raw_archive import resolve_raw_dir
 from pipelines import metadata as md
 from pipelines.automation import ON_NEW_DATA
 from pipelines.partitions import category_check, category_partitions
+from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 PREVIEW_ROWS = 5
@@ -50,7 +51,7 @@ def ensure_bronze(raw: Path, bronze: Path, force: bool, log) -> dict:
         if report.get("archive_fingerprint") == fingerprint:
             log.info(f"bronze is up to date with the archive ({fingerprint[:10]}); not parsed again")
             return report
-    result = parse_archive(raw)
+    result = run_with_progress(lambda: parse_archive(raw), log, f"parsing the raw archive {raw}")
     result.report["archive_fingerprint"] = fingerprint
     report = write_bronze(result, bronze)
     log.info(summary_line(report))

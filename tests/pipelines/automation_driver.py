@@ -66,7 +66,8 @@ class Driver:
         """Evaluate the schedule at `when` and run each request through its job; returns the partitions."""
         schedule = self.defs.resolve_schedule_def(name)
         with dg.build_schedule_context(instance=self.instance, resources=self.resources,
-                                       scheduled_execution_time=when) as context:
+                                       scheduled_execution_time=when,
+                                       repository_def=self.defs.get_repository_def()) as context:
             data = schedule.evaluate_tick(context)
         job = self.defs.resolve_job_def(schedule.job_name)
         for request in data.run_requests or []:

@@ -20,7 +20,7 @@ from warehouse import layout
 
 from automation_driver import Driver
 
-pytestmark = [pytest.mark.slow, pytest.mark.spark]
+pytestmark = [pytest.mark.slow, pytest.mark.spark, pytest.mark.timeout(1500)]  # the first build takes minutes
 
 CATEGORY = "All_Beauty"
 FIRST_SNAPSHOT = "2022-12-31"  # the tiny marketplace as it stood then; the grown one is its whole history
