@@ -60,7 +60,8 @@ class Demo:
             asset_selection=[dg.AssetKey(k) for k in selection] if selection else None,
             run_config={**QUIET, **(run_config or {})},
         )
-        label = name + (f" [{partition_key}]" if partition_key else "") + (f" {', '.join(selection)}" if selection else "")
+        label = name + (f" [{partition_key}]" if partition_key else "")
+        label += f" {', '.join(selection)}" if selection else ""
         _say(f"ran {label} in {time.perf_counter() - started:.1f}s (run {result.run_id[:8]})")
         return result
 

@@ -132,7 +132,8 @@ def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
                 "Starts, resumes, or re-crawls incrementally. Where it crawls is the `crawl_target` "
                 "resource (env BLAIR_CRAWL_TARGET); unset knobs are the crawler's polite defaults.",
 )
-def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget, data_root: DataRoot) -> dg.MaterializeResult:
+def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget,
+                data_root: DataRoot) -> dg.MaterializeResult:
     category = safe_category(context.partition_key)
     root = data_root.root
     with crawl_target.storefront(root) as base_url:

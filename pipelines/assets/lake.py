@@ -233,7 +233,8 @@ lake_rebuild = dg.define_asset_job(
 def weekly_lake_rebuild(context: dg.ScheduleEvaluationContext, data_root: DataRoot):
     """Every Sunday 03:00 UTC: one run per category that has bronze data."""
     root = data_root.root
-    present = set(layout.categories_in(layout.bronze(root, "reviews"))) | set(layout.categories_in(layout.bronze(root, "meta")))
+    present = set(layout.categories_in(layout.bronze(root, "reviews")))
+    present |= set(layout.categories_in(layout.bronze(root, "meta")))
     week = context.scheduled_execution_time.strftime("%G-W%V")
     keys = set(category_partitions.get_partition_keys())
     for category in sorted(present & keys):

@@ -57,7 +57,8 @@ def test_raw_archive_partition_crawls_a_site_and_reports_this_runs_stats(mini_st
     result = dg.materialize([raw_archive], partition_key=mini_store.category, resources=resources)
     metadata = result.asset_materializations_for_node("raw_archive")[0].metadata
     entries = latest_entries(tmp_path / "raw")
-    assert metadata["responses_ok"].value == sum(1 for e in entries.values() if e["error"] is None and e["kind"] != "robots")
+    stored = sum(1 for e in entries.values() if e["error"] is None and e["kind"] != "robots")
+    assert metadata["responses_ok"].value == stored
     assert metadata["reviews_seen"].value > 0 and metadata["failed"].value == 1
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "failure_rate" and check.metadata["failed"].value == 1
