@@ -57,14 +57,17 @@ def require_input(table, category: str, what: str, produced_by: str) -> None:
                          f"for {category} first (or pick a category the crawl covered).", allow_retries=False)
 
 
+# What every per-category Spark step shares: its partitions, the one-session pool, and its refresh rule.
+SPARK_STEP = {"partitions_def": category_partitions, "pool": "spark", "group_name": GROUP,
+              "kinds": {"spark", "parquet"}, "automation_condition": ON_NEW_DATA}
+
+
 def _output(folder, rows: int) -> dict:
     return md.output(folder, rows, md.parquet_schema(layout.parquet_files(folder)))
 
 
 @dg.asset(
-    deps=["bronze_reviews"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
-    kinds={"spark", "parquet"},
-    automation_condition=ON_NEW_DATA,
+    deps=["bronze_reviews"], **SPARK_STEP,
     description="Clean, deduplicated reviews (earliest per user and parent_asin, ties by input order), "
                 "impossible ratings/timestamps flagged: `<data_root>/silver/reviews/category=<Cat>/`.",
     check_specs=[
@@ -98,9 +101,7 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
 
 
 @dg.asset(
-    deps=["bronze_meta"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
-    kinds={"spark", "parquet"},
-    automation_condition=ON_NEW_DATA,
+    deps=["bronze_meta"], **SPARK_STEP,
     description="Item metadata, one record per parent_asin (the first in input order): "
                 "`<data_root>/silver/meta/category=<Cat>/`.",
     check_specs=[category_check("schema", "silver_meta", "The silver table has the official metadata fields, "
@@ -125,8 +126,7 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
 
 
 @dg.asset(
-    deps=["silver_reviews"], partitions_def=category_partitions, pool="spark", group_name=GROUP,
-    kinds={"spark", "parquet"}, automation_condition=ON_NEW_DATA,
+    deps=["silver_reviews"], **SPARK_STEP,
     description="0-core and 5-core rating_only, last_out and timestamp splits and their _w_his variants "
                 "(`<data_root>/gold/benchmark/<k>core/<variant>/category=<Cat>/split=<s>/`).",
     check_specs=[
