@@ -62,6 +62,30 @@ SPARK_STEP = {"partitions_def": category_partitions, "pool": "spark", "group_nam
               "kinds": {"spark", "parquet"}, "automation_condition": ON_NEW_DATA}
 
 
+# Every check of the lake, per asset: (name, what it asserts, blocking). Run per category partition.
+CHECKS = {
+    "silver_reviews": [
+        ("schema", "The silver table has the official review fields, in order, then the lake's own columns.", True),
+        ("no_duplicate_pairs", "At most one review per (user_id, parent_asin) after dedup.", True),
+        ("timestamps_in_range", "Every timestamp outside [1995-07-01, 2100) carries a timestamp flag; the flagged "
+                                "ones are counted.", False),
+    ],
+    "silver_meta": [
+        ("schema", "The silver table has the official metadata fields, in order, then the lake's own columns.", True),
+    ],
+    "gold_benchmark": [
+        ("split_boundaries", "Timestamp split: train < t1 ≤ valid < t2 ≤ test; last-out: one test row per user, "
+                             "its latest.", True),
+        ("k_core_invariant", "In every k-core table each user and each item has at least k rows.", True),
+    ],
+}
+
+
+def checks_of(asset: str) -> list[dg.AssetCheckSpec]:
+    return [category_check(name, asset, description, blocking=blocking)
+            for name, description, blocking in CHECKS[asset]]
+
+
 def _output(folder, rows: int) -> dict:
     return md.output(folder, rows, md.parquet_schema(layout.parquet_files(folder)))
 
@@ -70,14 +94,7 @@ def _output(folder, rows: int) -> dict:
     deps=["bronze_reviews"], **SPARK_STEP,
     description="Clean, deduplicated reviews (earliest per user and parent_asin, ties by input order), "
                 "impossible ratings/timestamps flagged: `<data_root>/silver/reviews/category=<Cat>/`.",
-    check_specs=[
-        category_check("schema", "silver_reviews", "The silver table has the official review fields, in order, "
-                       "then the lake's own columns.", blocking=True),
-        category_check("no_duplicate_pairs", "silver_reviews", "At most one review per (user_id, parent_asin) "
-                       "after dedup.", blocking=True),
-        category_check("timestamps_in_range", "silver_reviews", "Every timestamp outside [1995-07-01, 2100) "
-                       "carries a timestamp flag; the flagged ones are counted."),
-    ],
+    check_specs=checks_of("silver_reviews"),
 )
 def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
@@ -104,8 +121,7 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     deps=["bronze_meta"], **SPARK_STEP,
     description="Item metadata, one record per parent_asin (the first in input order): "
                 "`<data_root>/silver/meta/category=<Cat>/`.",
-    check_specs=[category_check("schema", "silver_meta", "The silver table has the official metadata fields, "
-                                "in order, then the lake's own columns.", blocking=True)],
+    check_specs=checks_of("silver_meta"),
 )
 def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
@@ -129,12 +145,7 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
     deps=["silver_reviews"], **SPARK_STEP,
     description="0-core and 5-core rating_only, last_out and timestamp splits and their _w_his variants "
                 "(`<data_root>/gold/benchmark/<k>core/<variant>/category=<Cat>/split=<s>/`).",
-    check_specs=[
-        category_check("split_boundaries", "gold_benchmark", "Timestamp split: train < t1 ≤ valid < t2 ≤ test; "
-                       "last-out: one test row per user, its latest.", blocking=True),
-        category_check("k_core_invariant", "gold_benchmark", "In every k-core table each user and each item has "
-                       "at least k rows.", blocking=True),
-    ],
+    check_specs=checks_of("gold_benchmark"),
 )
 def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark: SparkSettings):
     category = safe_category(context.partition_key)
