@@ -21,7 +21,7 @@ from crawler.engine import Engine
 from crawler.sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
-from pipelines.partitions import category_partitions
+from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import crawl_status, run_with_progress
 from pipelines.resources import DataRoot
 
@@ -123,10 +123,9 @@ def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
     partitions_def=category_partitions,
     deps=[sandbox_site],
     pool="crawl",
-    check_specs=[dg.AssetCheckSpec("failure_rate", asset="raw_archive",
-                                   description=f"This run's failed requests (other than pages gone, 404) stay under "
-                                               f"{MAX_FAILURE_RATE:.0%} of its requests; failures are retried by "
-                                               f"the next run.")],
+    check_specs=[category_check("failure_rate", "raw_archive",
+                                f"This run's failed requests (other than pages gone, 404) stay under "
+                                f"{MAX_FAILURE_RATE:.0%} of its requests; failures are retried by the next run.")],
     description="Every response of the user-centric crawl of one category's reviewer pool, in the raw "
                 "archive (`<data_root>/raw`: gzip bodies by sha256, JSONL manifest, SQLite frontier). "
                 "Starts, resumes, or re-crawls incrementally. Where it crawls is the `crawl_target` "
