@@ -4,7 +4,9 @@
 the archive and its crawl state live under `<data_root>/raw` and are shared by all
 partitions, so a product page reviewed from two categories is fetched once. A later
 materialisation of the same partition is the incremental re-crawl (new timeline entries,
-stale product pages, earlier failures); the daily schedule asks for it.
+stale product pages, earlier failures); the daily schedule asks for it. Where it crawls, and
+with which politeness, is the `crawl_target` resource (pipelines/crawl_target.py); the figures
+in its metadata and its failure-rate check are this run's, not the archive's.
 """
 # No `from __future__ import annotations`: Dagster reads the Config annotations at run time.
 
@@ -177,7 +179,8 @@ def crawled_categories(root: Path) -> list[str]:
 
 
 @dg.schedule(job=recrawl_job, cron_schedule="0 3 * * *", execution_timezone="UTC",
-             description="Daily incremental re-crawl of every category crawled before.")
+             description="Daily incremental re-crawl of every category crawled before, at the crawl_target "
+                         "the environment names (BLAIR_CRAWL_TARGET, BLAIR_CRAWL_BASE_URL, ...).")
 def daily_recrawl(context: dg.ScheduleEvaluationContext, data_root: DataRoot):
     categories = crawled_categories(data_root.root)
     if not categories:
