@@ -179,6 +179,7 @@ def crawled_categories(root: Path) -> list[str]:
 
 
 @dg.schedule(job=recrawl_job, cron_schedule="0 3 * * *", execution_timezone="UTC",
+             default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Daily incremental re-crawl of every category crawled before, at the crawl_target "
                          "the environment names (BLAIR_CRAWL_TARGET, BLAIR_CRAWL_BASE_URL, ...).")
 def daily_recrawl(context: dg.ScheduleEvaluationContext, data_root: DataRoot):

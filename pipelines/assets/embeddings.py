@@ -95,7 +95,8 @@ def lake_dataset_keys(root) -> list[str]:
                   if p.is_dir() and not p.name.startswith("."))
 
 
-@dg.sensor(minimum_interval_seconds=60, description="Adds a dataset partition for every task folder in the lake.")
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Adds a dataset partition for every task folder in the lake.")
 def benchmark_datasets_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot) -> dg.SensorResult:
     found = lake_dataset_keys(data_root.root)
     known = set(context.instance.get_dynamic_partitions(DATASETS_NAME))
