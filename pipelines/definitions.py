@@ -11,10 +11,10 @@ import dagster as dg
 
 from pipelines import jobs as named_jobs
 from pipelines import metadata as md
-from pipelines.assets import benchmark, crawl, datasets, embeddings, lake, parse, release, warehouse
+from pipelines.assets import benchmark, crawl, datasets, embeddings, lake, parse, release, synthesis, warehouse
 from pipelines.resources import DataRoot, SparkSettings
 
-MODULES = (crawl, parse, lake, warehouse, datasets, embeddings, benchmark, release)
+MODULES = (crawl, parse, lake, warehouse, datasets, synthesis, embeddings, benchmark, release)
 
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "blair_automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,

@@ -12,8 +12,8 @@ from pipelines import metadata as md
 from pipelines.assets.embeddings import TASK_INPUTS, item_embeddings, split_key
 from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
-from pipelines.progress import run_with_progress
 from pipelines.partitions import encoder_dataset_partitions
+from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 
