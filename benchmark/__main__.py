@@ -22,29 +22,13 @@ import sys
 from pathlib import Path
 
 from benchmark.protocol import ADAPTOR_WIDTH, SEED
-from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.cli import ArgumentParser, CliError, number, run_cli
 
 TASKS = ("seqrec", "cf", "search")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
+positive_int = number(int, minimum=1)
+positive_float = number(float, above=0)
 
 
 def check_encoder(name: str) -> None:

@@ -33,6 +33,26 @@ class ArgumentParser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message} (see --help)", USAGE_EXIT)
 
 
+def number(kind: type = int, *, minimum: float | None = None, above: float | None = None,
+           maximum: float | None = None) -> Callable[[str], float]:
+    """An argparse `type=`: `kind(text)` within the bounds, else a one-line reason."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {text}")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"must be above {above}, not {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {text}")
+        return value
+    return parse
+
+
 def one_line(error: BaseException) -> str:
     """The error as a single line: its message with whitespace collapsed, else its type."""
     text = " ".join(str(error).split())

@@ -14,7 +14,7 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.cli import ArgumentParser, CliError, number, run_cli
 
 from crawler.sandbox.faults import FAULT_KINDS, Faults
 from crawler.sandbox.output import generate
@@ -31,22 +31,10 @@ def _day_ms(text: str) -> int:
 
 
 def _non_negative(kind):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text}")
-        return value
-    return parse
+    return number(kind, minimum=0)
 
 
-def _probability(text: str) -> float:
-    value = _non_negative(float)(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"a probability is between 0 and 1, got {text}")
-    return value
+_probability = number(float, minimum=0, maximum=1)
 
 
 def _parser() -> argparse.ArgumentParser:
