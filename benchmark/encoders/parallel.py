@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 _state: dict = {}
+LOAD_TIMEOUT_S = 600  # a process whose model never loads breaks the barrier instead of hanging the rest
 
 
 def visible_devices(workers: int | None = None) -> list[str]:
@@ -27,13 +28,15 @@ def visible_devices(workers: int | None = None) -> list[str]:
     return ["cpu"] * (workers or 1)
 
 
-def _init(factory: Callable, devices, threads: int, write_shard: Callable) -> None:
+def _init(factory: Callable, devices, threads: int, write_shard: Callable, loaded) -> None:
     import torch
 
     device = devices.get()
     if device == "cpu":
         torch.set_num_threads(threads)  # the cores are split between the CPU processes
     _state.update(encoder=factory(device=device), write=write_shard)
+    # Take no shard before every process has its model: else the first one loaded takes them all.
+    loaded.wait(timeout=LOAD_TIMEOUT_S)
 
 
 def _encode_shard(job: tuple[object, list[str]]) -> int:
@@ -48,12 +51,13 @@ def encode_shards(factory: Callable, shards: Sequence[tuple[object, list[str]]],
     """Encode every (shard id, texts) in `len(devices)` spawned processes; return the texts encoded."""
     if not shards:
         return 0
+    devices = devices[:len(shards)]  # every process gets a shard, so every one starts and meets the barrier
     context = mp.get_context("spawn")  # CUDA cannot be forked; spawn is also safe with torch threads on CPU
     threads = max(1, (os.cpu_count() or 1) // len(devices))
     with context.Manager() as manager:
-        queue = manager.Queue()
+        queue, loaded = manager.Queue(), manager.Barrier(len(devices))
         for device in devices:
             queue.put(device)
         with ProcessPoolExecutor(len(devices), mp_context=context, initializer=_init,
-                                 initargs=(factory, queue, threads, write_shard)) as pool:
+                                 initargs=(factory, queue, threads, write_shard, loaded)) as pool:
             return sum(pool.map(_encode_shard, shards))
