@@ -30,16 +30,14 @@ def _day_ms(text: str) -> int:
     return int(datetime(day.year, day.month, day.day, 23, 59, 59, 999000, tzinfo=timezone.utc).timestamp() * 1000)
 
 
-def _non_negative(kind):
-    return number(kind, minimum=0)
-
-
+_count = number(int, minimum=0)
+_non_negative = number(float, minimum=0)
 _probability = number(float, minimum=0, maximum=1)
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = ArgumentParser(prog="python -m crawler.sandbox", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="generate the marketplace and its ground truth")
@@ -49,17 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--until", type=_day_ms, default=None, metavar="YYYY-MM-DD",
                      help="the marketplace as it stood at the end of that day (UTC); a later day grows it")
     for name in ("items", "users", "reviews", "queries"):
-        gen.add_argument(f"--{name}", type=_non_negative(int), default=None,
+        gen.add_argument(f"--{name}", type=_count, default=None,
                          help=f"override the profile's number of {name}")
 
     srv = sub.add_parser("serve", help="serve a generated marketplace over HTTP until Ctrl-C")
     srv.add_argument("--data", required=True, help="the --out folder of generate")
     srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=_non_negative(int), default=8080, help="0 picks a free port")
-    srv.add_argument("--crawl-delay", type=_non_negative(float), default=1.0, help="Crawl-delay written in robots.txt")
-    srv.add_argument("--rate-limit", type=_non_negative(float), default=None,
+    srv.add_argument("--port", type=_count, default=8080, help="0 picks a free port")
+    srv.add_argument("--crawl-delay", type=_non_negative, default=1.0, help="Crawl-delay written in robots.txt")
+    srv.add_argument("--rate-limit", type=_non_negative, default=None,
                      help="requests/second per client before 429")
-    srv.add_argument("--rate-burst", type=_non_negative(float), default=None)
+    srv.add_argument("--rate-burst", type=_non_negative, default=None)
     srv.add_argument("--review-page-size", type=int, default=10, help="reviews per review-list page")
     srv.add_argument("--timeline-page-size", type=int, default=10, help="entries per timeline JSON page")
     srv.add_argument("--browse-page-size", type=int, default=24, help="products per browse page")
