@@ -15,14 +15,13 @@ import contextlib
 import dataclasses
 import json
 import logging
-import math
 import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from crawler.settings import SANDBOX_PORT, CrawlSettings
-from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.cli import ArgumentParser, CliError, number, run_cli
 
 
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
@@ -72,10 +71,6 @@ def _check_sandbox(args: argparse.Namespace) -> None:
     if not (args.sandbox / "manifest.json").is_file() and not (args.sandbox / "site" / "manifest.json").is_file():
         raise CliError(f"--sandbox {args.sandbox} is not a generated sandbox (no manifest.json; "
                        "make one with python -m crawler.sandbox generate)")
-    if not 0 <= args.sandbox_port <= 65535:
-        raise CliError(f"--sandbox-port must be 0..65535, got {args.sandbox_port}")
-    if not (math.isfinite(args.sandbox_crawl_delay) and args.sandbox_crawl_delay >= 0):
-        raise CliError(f"--sandbox-crawl-delay must be a finite number >= 0, got {args.sandbox_crawl_delay}")
 
 
 @contextlib.contextmanager
@@ -95,9 +90,10 @@ def _parser() -> ArgumentParser:
     crawl = sub.add_parser("crawl", help="start or resume a crawl")
     crawl.add_argument("--out", required=True, type=_path, help="output folder; the raw archive goes to OUT/raw/")
     crawl.add_argument("--sandbox", type=_path, help="serve this generated sandbox folder on 127.0.0.1 during the crawl")
-    crawl.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT,
+    crawl.add_argument("--sandbox-port", type=number(int, minimum=0, maximum=65535), default=SANDBOX_PORT,
                        help="fixed, since stored URLs carry it: a resume must see the same base URL")
-    crawl.add_argument("--sandbox-crawl-delay", type=float, default=1.0, help="the Crawl-delay of the sandbox's robots.txt")
+    crawl.add_argument("--sandbox-crawl-delay", type=number(float, minimum=0), default=1.0,
+                       help="the Crawl-delay of the sandbox's robots.txt")
     _add_settings_options(crawl)
     stats = sub.add_parser("stats", help="print the stats of a crawl")
     stats.add_argument("--out", required=True, type=_path)
