@@ -515,8 +515,6 @@ def generate_marketplace(profile: Profile, seed: int) -> Marketplace:
     return Marketplace(profile=profile, seed=seed, items=items, users=users, reviews=reviews, queries=queries)
 
 
-
-
 def snapshot(market: Marketplace, until_ms: int) -> Marketplace:
     """The same marketplace as it stood at `until_ms`: a later snapshot has more reviews, users and items.
 
