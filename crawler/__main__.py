@@ -44,7 +44,7 @@ def settings_from(args: argparse.Namespace, **overrides) -> CrawlSettings:
         name, _, rest = str(error).partition(" ")
         if name in given or name in overrides:
             raise CliError(f"--{name.replace('_', '-')} {rest}") from None
-        raise CliError(f"--categories: {error}" if "category" in str(error) else str(error)) from None
+        raise CliError(str(error)) from None
 
 
 def _path(value: str) -> Path:

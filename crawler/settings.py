@@ -88,7 +88,10 @@ class CrawlSettings:
                                                            and value >= _MINIMUM.get(f.name, 0)):
                 raise ValueError(f"{f.name} must be a finite number >= {_MINIMUM.get(f.name, 0)}, got {value!r}")
         for category in self.categories:
-            safe_category(category)
+            try:
+                safe_category(category)
+            except ValueError as error:  # named by its field, as every check here is
+                raise ValueError(f"categories {error}") from None
 
     @property
     def hosts(self) -> tuple[str, ...]:
