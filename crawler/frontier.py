@@ -254,6 +254,14 @@ class Frontier:
     def add_body(self, sha: str, location: tuple[str, int, int]) -> None:
         self.conn.execute("INSERT OR IGNORE INTO bodies(sha, path, offset, length) VALUES (?, ?, ?, ?)", (sha, *location))
 
+    def body_packs(self) -> list[str]:
+        """Every pack (relative path) that holds a known body."""
+        return [path for (path,) in self.conn.execute("SELECT DISTINCT path FROM bodies ORDER BY path")]
+
+    def bodies_in(self, pack: str) -> list[tuple[str, int, int]]:
+        """(sha256, offset, length) of every known body in a pack, in file order."""
+        return self.conn.execute("SELECT sha, offset, length FROM bodies WHERE path=? ORDER BY offset", (pack,)).fetchall()
+
     def drop_bodies(self, shas: list[str]) -> None:
         """Forget damaged bodies, so the next fetch of the same bytes stores them anew."""
         self.conn.executemany("DELETE FROM bodies WHERE sha=?", [(sha,) for sha in shas])

@@ -27,7 +27,7 @@ def check_archive(raw: Path, frontier: Frontier) -> dict[str, int]:
     """Verify every pack that changed since its last check; repair the frontier. Returns counts."""
     damaged: dict[tuple[str, int], str] = {}  # (pack, offset) → sha256
     checked = 0
-    for (path,) in frontier.conn.execute("SELECT DISTINCT path FROM bodies ORDER BY path").fetchall():
+    for path in frontier.body_packs():
         try:
             st = os.stat(raw / path)
             stamp = [st.st_size, st.st_mtime_ns]
@@ -38,8 +38,7 @@ def check_archive(raw: Path, frontier: Frontier) -> dict[str, int]:
             continue
         checked += 1
         bad, end = 0, 0
-        for sha, offset, length in frontier.conn.execute(
-                "SELECT sha, offset, length FROM bodies WHERE path=? ORDER BY offset", (path,)).fetchall():
+        for sha, offset, length in frontier.bodies_in(path):
             try:
                 read_body(raw, {"path": path, "offset": offset, "length": length, "sha256": sha})
                 end = max(end, offset + length)
