@@ -211,9 +211,9 @@ def write_bronze(result: BatchResult, out_dir: str | Path) -> dict:
     return result.report
 
 
-def run_batch(raw_dir: str | Path, out_dir: str | Path, settings: ParseSettings = DEFAULT_SETTINGS) -> dict:
+def run_batch(raw_dir: str | Path, out_dir: str | Path) -> dict:
     """`python -m parsing batch RAW_DIR OUT_DIR`: parse the archive, write bronze, return the report."""
-    return write_bronze(parse_archive(raw_dir, settings), out_dir)
+    return write_bronze(parse_archive(raw_dir), out_dir)
 
 
 def summary_line(report: dict) -> str:

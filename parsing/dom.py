@@ -169,14 +169,13 @@ def check_depth(body: bytes, limit: int = DEFAULT_SETTINGS.max_depth) -> None:
         raise UnparsablePage("too deep", f"tags nest {depth} deep (limit {limit})")
 
 
-def prepare_body(html: bytes | str, content_type: str | None = None,
-                 max_depth: int = DEFAULT_SETTINGS.max_depth) -> bytes:
+def prepare_body(html: bytes | str, content_type: str | None = None) -> bytes:
     """The checks every page passes before a parser sees it (empty, binary, depth), and its
     bytes as UTF-8."""
     body = as_bytes(html)
     check_document(body)
     body = as_utf8(body, content_type)
-    check_depth(body, max_depth)
+    check_depth(body)
     return body
 
 

@@ -15,7 +15,6 @@ import ctypes
 from selectolax.lexbor import LexborHTMLParser
 
 from parsing.dom import first, prepare_body  # noqa: F401 (`first` is shared)
-from parsing.settings import DEFAULT_SETTINGS
 from parsing.text import normalize_space
 
 
@@ -33,9 +32,9 @@ def _keep_freed_heap(limit: int = 64 << 20) -> None:
 _keep_freed_heap()
 
 
-def parse_page(body: bytes, content_type: str | None = None, max_depth: int = DEFAULT_SETTINGS.max_depth):
+def parse_page(body: bytes, content_type: str | None = None):
     """The page's root element; raise UnparsablePage for empty, binary or too deeply nested input."""
-    return lexbor_root(prepare_body(body, content_type, max_depth))
+    return lexbor_root(prepare_body(body, content_type))
 
 
 def lexbor_root(body: bytes):

@@ -78,7 +78,7 @@ class BudgetedWorker:
                 self.stop()
                 raise PageError("time budget", f"parsing ran past the page budget of {self.budget_s:g} s")
             status, value = self._conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
+        except (EOFError, OSError) as error:  # BrokenPipeError is an OSError
             self.stop()
             raise PageError("parser crash", f"the worker process died ({type(error).__name__})") from error
         if status == "ok":
