@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from parsing.categories import safe_category
-from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.cli import ArgumentParser, CliError, number, run_cli
 from warehouse.settings import KEEP_VERSIONS
 
 
@@ -19,15 +19,6 @@ def _spark(args):
     from warehouse.spark import get_spark
 
     return get_spark(master=args.master, app_name="warehouse", driver_memory=args.driver_memory)
-
-
-def _positive(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ValueError(f"not a whole number >= 1: {text!r}")
-    return int(text)
-
-
-_positive.__name__ = "count"  # argparse names the type in its one-line error
 
 
 def _input_files(paths: list[str], what: str) -> None:
@@ -146,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--reviews", nargs="+", default=[], help="review release files ({Cat}.jsonl[.gz], 2018/2014)")
     b.add_argument("--meta", nargs="+", default=[], help="metadata release files (meta_{Cat}.jsonl[.gz])")
     b.add_argument("--categories", nargs="+", type=safe_category, help="default: every category in bronze")
-    b.add_argument("--keep-versions", type=_positive, default=KEEP_VERSIONS,
+    b.add_argument("--keep-versions", type=number(int, minimum=1), default=KEEP_VERSIONS,
                    help=f"published lake versions to keep (default {KEEP_VERSIONS})")
     b.add_argument("--master", default=None, help="spark.master (default local[*] or BLAIR_SPARK_MASTER)")
     b.add_argument("--driver-memory", default=None)
