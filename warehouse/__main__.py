@@ -158,17 +158,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "build":
         from warehouse.build import build
-        from warehouse.ingest import import_files
-        from warehouse.lock import writer_lock
 
         _check_build(args)
-        with writer_lock(args.root, "warehouse build"):
-            # Release files first: a bad one fails before Spark starts, and nothing is built from it.
-            imported = import_files(args.root, args.reviews, args.meta)
-            report = build(args.root, _spark(args), args.categories, bronze=args.bronze,
-                           keep_versions=args.keep_versions)
-        if imported:
-            report = {"imported": [str(r) for r in imported], **report}
+        # Spark is started by build, after the release files are imported: a bad one fails first.
+        report = build(args.root, lambda: _spark(args), args.categories, bronze=args.bronze,
+                       reviews=args.reviews, meta=args.meta, keep_versions=args.keep_versions)
         print(json.dumps(report, indent=1, default=str))
     elif args.command == "export":
         from warehouse.export import export_all
