@@ -22,14 +22,14 @@ def _spark(args):
 
 
 def _input_files(paths: list[str], what: str) -> None:
+    """Every release file readable before any is imported (the check import_file makes)."""
+    from warehouse.ingest import check_readable
+
     for name in paths:
-        path = Path(name)
-        if not path.exists():
-            raise CliError(f"{what} file not found: {path}")
-        if not path.is_file():
-            raise CliError(f"{what} path is not a file: {path}")
-        if path.stat().st_size == 0:
-            raise CliError(f"{what} file is empty: {path}")
+        try:
+            check_readable(Path(name))
+        except (OSError, ValueError) as error:
+            raise CliError(f"{what} file: {error}") from None
 
 
 def _built_root(root: str) -> Path:
