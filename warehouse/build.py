@@ -76,6 +76,6 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
                        report)
         versions.publish(root, build_id, keep_versions)
         log.info("build %s: published", build_id)
-        catalog.refresh(root)
+        catalog.write(root)  # under this build's writer lock
     log.info("build %s: %s", build_id, report)
     return report

@@ -129,10 +129,16 @@ def _view_sql(root: Path) -> dict[str, str]:
 
 
 def refresh(root: str | Path) -> Path:
-    """(Re)create the catalog: the single writer. Built aside, then renamed into place."""
+    """(Re)create the catalog under the data root's writer lock."""
+    with writer_lock(root, "catalog refresh"):
+        return write(root)
+
+
+def write(root: str | Path) -> Path:
+    """(Re)create the catalog, built aside and renamed into place; the caller holds the writer lock."""
     root = Path(root)
     final = db_path(root)
-    with writer_lock(root, "catalog refresh"), atomic_path(final) as tmp:
+    with atomic_path(final) as tmp:
         con = duckdb.connect(config={"file_search_path": str(root.resolve())})
         try:
             con.execute(f"ATTACH {_q(tmp)} AS catalog (STORAGE_VERSION '{STORAGE_VERSION}')")
