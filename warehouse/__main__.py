@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from parsing.categories import safe_category
-from parsing.cli import ArgumentParser, CliError, run_cli
+from parsing.cli import ArgumentParser, CliError, number, run_cli
 from warehouse.settings import KEEP_VERSIONS
 
 
@@ -21,24 +21,15 @@ def _spark(args):
     return get_spark(master=args.master, app_name="warehouse", driver_memory=args.driver_memory)
 
 
-def _positive(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ValueError(f"not a whole number >= 1: {text!r}")
-    return int(text)
-
-
-_positive.__name__ = "count"  # argparse names the type in its one-line error
-
-
 def _input_files(paths: list[str], what: str) -> None:
+    """Every release file readable before any is imported (the check import_file makes)."""
+    from warehouse.ingest import check_readable
+
     for name in paths:
-        path = Path(name)
-        if not path.exists():
-            raise CliError(f"{what} file not found: {path}")
-        if not path.is_file():
-            raise CliError(f"{what} path is not a file: {path}")
-        if path.stat().st_size == 0:
-            raise CliError(f"{what} file is empty: {path}")
+        try:
+            check_readable(Path(name))
+        except (OSError, ValueError) as error:
+            raise CliError(f"{what} file: {error}") from None
 
 
 def _built_root(root: str) -> Path:
@@ -146,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--reviews", nargs="+", default=[], help="review release files ({Cat}.jsonl[.gz], 2018/2014)")
     b.add_argument("--meta", nargs="+", default=[], help="metadata release files (meta_{Cat}.jsonl[.gz])")
     b.add_argument("--categories", nargs="+", type=safe_category, help="default: every category in bronze")
-    b.add_argument("--keep-versions", type=_positive, default=KEEP_VERSIONS,
+    b.add_argument("--keep-versions", type=number(int, minimum=1), default=KEEP_VERSIONS,
                    help=f"published lake versions to keep (default {KEEP_VERSIONS})")
     b.add_argument("--master", default=None, help="spark.master (default local[*] or BLAIR_SPARK_MASTER)")
     b.add_argument("--driver-memory", default=None)
@@ -167,17 +158,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "build":
         from warehouse.build import build
-        from warehouse.ingest import import_files
-        from warehouse.lock import writer_lock
 
         _check_build(args)
-        with writer_lock(args.root, "warehouse build"):
-            # Release files first: a bad one fails before Spark starts, and nothing is built from it.
-            imported = import_files(args.root, args.reviews, args.meta)
-            report = build(args.root, _spark(args), args.categories, bronze=args.bronze,
-                           keep_versions=args.keep_versions)
-        if imported:
-            report = {"imported": [str(r) for r in imported], **report}
+        # Spark is started by build, after the release files are imported: a bad one fails first.
+        report = build(args.root, lambda: _spark(args), args.categories, bronze=args.bronze,
+                       reviews=args.reviews, meta=args.meta, keep_versions=args.keep_versions)
         print(json.dumps(report, indent=1, default=str))
     elif args.command == "export":
         from warehouse.export import export_all

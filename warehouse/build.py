@@ -40,13 +40,17 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
           settings: LakeSettings = LakeSettings(), keep_versions: int = KEEP_VERSIONS) -> dict:
     """Build the lake under `root`. `bronze` is a bronze folder (the parser's output, default
     `<root>/bronze`); `reviews`/`meta` are release files imported into `<root>/bronze` first.
-    Publishes the result as a new version; the last `keep_versions` versions are kept."""
+    `spark` is a session, or a function that makes one: called after the import, so a bad release
+    file fails before Spark starts. Publishes the result as a new version; the last
+    `keep_versions` versions are kept."""
     root = Path(root)
     report: dict = {}
     with writer_lock(root, "warehouse build"):
         if reviews or meta:
             imported = import_files(root, reviews, meta)
             report["imported"] = [str(r) for r in imported]
+        if callable(spark):
+            spark = spark()
         bronze_root = Path(bronze) if bronze else root / "bronze"
         categories = categories or bronze_categories(bronze_root)
         build_id = _unused_build_id(root)
@@ -72,6 +76,6 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
                        report)
         versions.publish(root, build_id, keep_versions)
         log.info("build %s: published", build_id)
-        catalog.refresh(root)
+        catalog.write(root)  # under this build's writer lock
     log.info("build %s: %s", build_id, report)
     return report

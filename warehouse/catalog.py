@@ -51,74 +51,71 @@ def _has_parquet(folder: Path) -> bool:
     return bool(layout.parquet_files(folder))
 
 
+def _empty(columns: str) -> str:
+    """A view of `name TYPE, ...` columns and no rows: the shape of a table not built yet."""
+    return "SELECT " + ", ".join("NULL::{1} {0}".format(*c.split()) for c in columns.split(",")) + " WHERE false"
+
+
 def _view_sql(root: Path) -> dict[str, str]:
-    """View name → SQL over the current version, with file paths relative to `root`."""
+    """View name → SQL over the current version, with file paths relative to `root` (the catalog
+    moves with it); files are checked in the version folder `base`."""
     root = Path(root).resolve()
     base = versions.current_dir(root) or root  # a root of the layout before versions reads silver/ itself
-    return _views(base, root)
 
-
-def _views(base: Path, root: Path) -> dict[str, str]:
-    """The views over the lake version in `base`; files are checked there and named relative to `root`."""
-
-    def rel(path: Path) -> str:  # a quoted path relative to the root: the catalog moves with it
+    def rel(path: Path) -> str:
         return _q(os.path.relpath(path, root))
+
+    def hive(glob: Path) -> str:
+        return f"read_parquet({rel(glob)}, hive_partitioning=true)"
 
     views: dict[str, str] = {}
     reviews, meta = layout.silver(base, "reviews"), layout.silver(base, "meta")
     views["reviews"] = (
-        f"SELECT * EXCLUDE (seq, user_seq) FROM read_parquet({rel(reviews / '*' / '*.parquet')}, hive_partitioning=true)"
-        if _has_parquet(reviews) else
-        "SELECT NULL::DOUBLE rating, NULL::VARCHAR title, NULL::VARCHAR text, NULL::VARCHAR asin, NULL::VARCHAR parent_asin,"
-        " NULL::VARCHAR user_id, NULL::BIGINT timestamp, NULL::BIGINT helpful_vote, NULL::BOOLEAN verified_purchase,"
-        " NULL::VARCHAR[] flags, NULL::VARCHAR category WHERE false")
+        f"SELECT * EXCLUDE (seq, user_seq) FROM {hive(reviews / '*' / '*.parquet')}" if _has_parquet(reviews) else
+        _empty("rating DOUBLE, title VARCHAR, text VARCHAR, asin VARCHAR, parent_asin VARCHAR, user_id VARCHAR,"
+               " timestamp BIGINT, helpful_vote BIGINT, verified_purchase BOOLEAN, flags VARCHAR[], category VARCHAR"))
     views["meta"] = (
-        f"SELECT * EXCLUDE (seq) FROM read_parquet({rel(meta / '*' / '*.parquet')}, hive_partitioning=true)"
-        if _has_parquet(meta) else
-        "SELECT NULL::VARCHAR main_category, NULL::VARCHAR title, NULL::DOUBLE average_rating, NULL::BIGINT rating_number,"
-        " NULL::VARCHAR[] features, NULL::VARCHAR[] description, NULL::DOUBLE price, NULL::VARCHAR store,"
-        " NULL::VARCHAR[] categories, NULL::VARCHAR parent_asin, NULL::VARCHAR category WHERE false")
-    empty_split = ("SELECT NULL::INTEGER k, NULL::VARCHAR variant, NULL::VARCHAR category, NULL::VARCHAR split,"
-                   " NULL::VARCHAR user_id, NULL::VARCHAR parent_asin, NULL::DOUBLE rating, NULL::BIGINT timestamp,"
-                   " NULL::VARCHAR history, NULL::BIGINT user_seq, NULL::BIGINT seq WHERE false")
+        f"SELECT * EXCLUDE (seq) FROM {hive(meta / '*' / '*.parquet')}" if _has_parquet(meta) else
+        _empty("main_category VARCHAR, title VARCHAR, average_rating DOUBLE, rating_number BIGINT,"
+               " features VARCHAR[], description VARCHAR[], price DOUBLE, store VARCHAR, categories VARCHAR[],"
+               " parent_asin VARCHAR, category VARCHAR"))
     gold = base / "gold" / "benchmark"
     only, parts = [], []
     for core in sorted(gold.glob("*core")) if gold.is_dir() else []:
         k = int(core.name[:-4])
         if _has_parquet(core / "rating_only"):
             only.append(f"SELECT {k} AS k, category, user_id, parent_asin, rating, timestamp, user_seq, seq FROM "
-                        f"read_parquet({rel(core / 'rating_only' / '*' / '*.parquet')}, hive_partitioning=true)")
+                        f"{hive(core / 'rating_only' / '*' / '*.parquet')}")
         for variant in layout.VARIANTS[1:]:
             if _has_parquet(core / variant):
                 history = "history" if variant.endswith("_w_his") else "NULL::VARCHAR AS history"
                 parts.append(f"SELECT {k} AS k, '{variant}' AS variant, category, split, user_id, parent_asin, rating,"
-                             f" timestamp, {history}, user_seq, seq FROM "
-                             f"read_parquet({rel(core / variant / '*' / '*' / '*.parquet')}, hive_partitioning=true)")
-    views["rating_only"] = " UNION ALL ".join(only) or (
-        "SELECT NULL::INTEGER k, NULL::VARCHAR category, NULL::VARCHAR user_id, NULL::VARCHAR parent_asin,"
-        " NULL::DOUBLE rating, NULL::BIGINT timestamp, NULL::BIGINT user_seq, NULL::BIGINT seq WHERE false")
-    views["splits"] = " UNION ALL ".join(parts) or empty_split
-    stats = layout.stats(base) / "stats.parquet"
-    views["stats"] = (f"SELECT * FROM read_parquet({rel(stats)})" if stats.exists()
-                      else "SELECT NULL::VARCHAR category, NULL::BIGINT reviews, NULL::BIGINT users, NULL::BIGINT items WHERE false")
-    table3 = layout.stats(base) / "benchmark_stats.parquet"  # Table 3 (warehouse.stats.compute_benchmark_stats)
-    views["benchmark_stats"] = (f"SELECT * FROM read_parquet({rel(table3)})" if table3.exists()
-                                else "SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::BIGINT items WHERE false")
+                             f" timestamp, {history}, user_seq, seq FROM {hive(core / variant / '*' / '*' / '*.parquet')}")
+    views["rating_only"] = " UNION ALL ".join(only) or _empty(
+        "k INTEGER, category VARCHAR, user_id VARCHAR, parent_asin VARCHAR, rating DOUBLE, timestamp BIGINT,"
+        " user_seq BIGINT, seq BIGINT")
+    views["splits"] = " UNION ALL ".join(parts) or _empty(
+        "k INTEGER, variant VARCHAR, category VARCHAR, split VARCHAR, user_id VARCHAR, parent_asin VARCHAR,"
+        " rating DOUBLE, timestamp BIGINT, history VARCHAR, user_seq BIGINT, seq BIGINT")
+    # Table 1 and Table 3 (warehouse.stats.compute_benchmark_stats).
+    for name, columns in (("stats", "category VARCHAR, reviews BIGINT, users BIGINT, items BIGINT"),
+                          ("benchmark_stats", "task VARCHAR, dataset VARCHAR, items BIGINT")):
+        table = layout.stats(base) / f"{name}.parquet"
+        views[name] = f"SELECT * FROM read_parquet({rel(table)})" if table.exists() else _empty(columns)
     quarantine = []
     for stage, top in (("bronze", root), ("silver", base)):
         folder = top / stage / "quarantine"
         if _has_parquet(folder):
             quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, filename AS file FROM "
                               f"read_parquet({rel(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
-    views["quarantine"] = " UNION ALL ".join(quarantine) or (
-        "SELECT NULL::VARCHAR stage, NULL::VARCHAR source, NULL::VARCHAR kind, NULL::VARCHAR reason,"
-        " NULL::VARCHAR excerpt, NULL::VARCHAR file WHERE false")
+    views["quarantine"] = " UNION ALL ".join(quarantine) or _empty(
+        "stage VARCHAR, source VARCHAR, kind VARCHAR, reason VARCHAR, excerpt VARCHAR, file VARCHAR")
     tasks = base / "gold" / "tasks"
     task_parts = [f"SELECT '{f.parent.parent.name}' AS task, '{f.parent.name}' AS dataset, '{f.stem}' AS file,"
                   f" count(*) AS rows FROM read_parquet({rel(f)})"
                   for f in sorted(tasks.glob("*/*/*.parquet"))] if tasks.is_dir() else []
-    views["task_sizes"] = " UNION ALL ".join(task_parts) or (
-        "SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::VARCHAR file, NULL::BIGINT rows WHERE false")
+    views["task_sizes"] = " UNION ALL ".join(task_parts) or _empty(
+        "task VARCHAR, dataset VARCHAR, file VARCHAR, rows BIGINT")
     results = root / "results"
     if list(results.glob("*/*/*.json")) if results.is_dir() else []:
         views["results"] = (
@@ -127,16 +124,21 @@ def _views(base: Path, root: Path) -> dict[str, str]:
             " regexp_replace(split_part(replace(filename, '\\', '/'), '/', -1), '\\.json$', '') AS encoder,"
             f" json AS result FROM read_json_objects({rel(results / '*' / '*' / '*.json')}, filename=true)")
     else:
-        views["results"] = ("SELECT NULL::VARCHAR task, NULL::VARCHAR dataset, NULL::VARCHAR encoder,"
-                            " NULL::JSON result WHERE false")
+        views["results"] = _empty("task VARCHAR, dataset VARCHAR, encoder VARCHAR, result JSON")
     return views
 
 
 def refresh(root: str | Path) -> Path:
-    """(Re)create the catalog: the single writer. Built aside, then renamed into place."""
+    """(Re)create the catalog under the data root's writer lock."""
+    with writer_lock(root, "catalog refresh"):
+        return write(root)
+
+
+def write(root: str | Path) -> Path:
+    """(Re)create the catalog, built aside and renamed into place; the caller holds the writer lock."""
     root = Path(root)
     final = db_path(root)
-    with writer_lock(root, "catalog refresh"), atomic_path(final) as tmp:
+    with atomic_path(final) as tmp:
         con = duckdb.connect(config={"file_search_path": str(root.resolve())})
         try:
             con.execute(f"ATTACH {_q(tmp)} AS catalog (STORAGE_VERSION '{STORAGE_VERSION}')")

@@ -84,7 +84,8 @@ def _reason(violations) -> str:
     return "; ".join(f"{v.field}: {v.reason}" for v in violations[:3])
 
 
-def _check_readable(path: Path) -> None:
+def check_readable(path: Path) -> None:
+    """A release file that exists, is a file and is not empty (else FileNotFoundError/ValueError)."""
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}" if not path.exists() else f"not a file: {path}")
     if path.stat().st_size == 0:
@@ -97,7 +98,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
     cannot be read (missing, empty, truncated gzip) or of which no line is a record raises
     ValueError/OSError and leaves bronze as it was."""
     path = Path(path)
-    _check_readable(path)
+    check_readable(path)
     kind = kind or kind_from_filename(path)
     category = safe_category(category) if category is not None else category_from_filename(path)
     mapper = map_meta if kind == "meta" else map_review

@@ -4,7 +4,8 @@ Every step that writes the lake (build, export, catalog refresh) holds it; a sec
 at once with a message naming the holder (pid, host, start time) instead of waiting or mixing
 its output with the first one's. The kernel drops an flock when its process dies, so the lock of
 a killed writer is free again and the next writer simply takes it over (and rewrites the holder
-line). Re-entrant within one process: a build that refreshes the catalog keeps its own lock.
+line). Not re-entrant (a second take in the same process, any thread, is busy too): a step
+that holds it calls the lock-free part of another (`catalog.write` inside a build).
 """
 from __future__ import annotations
 
@@ -14,14 +15,11 @@ import fcntl
 import json
 import os
 import socket
-import threading
 from pathlib import Path
 
 from parsing.cli import CliError
 
 LOCK_NAME = ".writer.lock"
-_held: dict[str, tuple[object, int]] = {}  # resolved lock path → (open handle, depth) in this process
-_guard = threading.Lock()
 
 
 class WriterBusy(CliError):
@@ -45,38 +43,17 @@ def writer_lock(root: str | Path, what: str = "write"):
     """Hold the data root's writer lock for the block, or raise WriterBusy at once."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    key = str(lock_path(root).resolve())
-    with _guard:
-        if key in _held:
-            handle, depth = _held[key]
-            _held[key] = (handle, depth + 1)
-            reentered = True
-        else:
-            reentered = False
-    if not reentered:
-        handle = open(key, "a+")
+    with open(lock_path(root), "a+") as handle:  # closing it releases the flock
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
             info = holder(root)
             raise WriterBusy(f"data root {root} is being written by pid {info.get('pid', '?')} on host "
                              f"{info.get('host', '?')} ({info.get('what', 'a writer')} since "
                              f"{info.get('started', '?')}); try again when it has finished") from None
         handle.seek(0)
-        handle.truncate()
+        handle.truncate()  # the holder line stays after release, as a record of the last writer
         handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what,
                                  "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}))
         handle.flush()
-        with _guard:
-            _held[key] = (handle, 1)
-    try:
         yield
-    finally:
-        with _guard:
-            handle, depth = _held[key]
-            if depth > 1:
-                _held[key] = (handle, depth - 1)
-            else:
-                del _held[key]
-                handle.close()  # releases the flock; the holder line stays as a record of the last writer

@@ -1,8 +1,9 @@
 """Move Spark's staged output into the lake one category at a time, and record a build manifest.
 
 Spark writes a table to `<root>/.staging/<build>/...`; each finished `category=<Cat>` folder is
-then renamed onto the lake (warehouse.atomic.replace_dir), so a build killed midway leaves every
-category either at its previous or at its new version, and other categories are never touched.
+then renamed onto the table (warehouse.atomic.replace_dir), replacing that category only. In a
+build, `<root>` is the version being built (warehouse.versions): readers see none of it until
+the whole version is published.
 Spark's file names carry a random id and parquet-mr's footers vary between JVMs; files are
 renamed to `part-<task>.parquet` and re-encoded by pyarrow, so the same inputs give the same
 file names and bytes.

@@ -7,10 +7,11 @@ import pandas as pd
 import pyarrow as pa
 
 from parsing.categories import safe_category
+from warehouse import layout
 from warehouse.atomic import atomic_path, write_parquet
 
 TASKS = ("seqrec", "cf", "search")
-SPLITS = ("train", "valid", "test")
+SPLITS = layout.SPLITS
 FILES = {
     "seqrec": ("items", "train", "valid", "test"),
     "cf": ("items", "train", "valid", "test"),
