@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from warehouse import layout
+from warehouse import layout, versions
 from warehouse.export import export_csv
 from warehouse.publish import sha256_file
 from warehouse.settings import LakeSettings
@@ -74,11 +74,12 @@ def verify(root: str | Path, official_tsv: str | Path, categories: list[str] | N
            settings: LakeSettings = LakeSettings()) -> list[FileCheck]:
     """One FileCheck per file the build or the release has, for the build's categories, by path."""
     official = read_official(official_tsv)
-    categories = categories or layout.categories_in(layout.silver(root, "reviews"))
+    lake = versions.current_dir(root) or Path(root)  # one version throughout, whatever a build publishes meanwhile
+    categories = categories or layout.categories_in(layout.silver(lake, "reviews"))
     if not categories:
         raise ValueError(f"{root}: the lake holds no category to verify")
     with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
-        produced = produce(root, Path(scratch), categories, settings)
+        produced = produce(lake, Path(scratch), categories, settings)
         checks = []
         wanted = {p for p in official if p.startswith(BENCHMARK) and category_of(p) in categories} | set(produced)
         for path in sorted(wanted):
