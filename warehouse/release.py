@@ -59,7 +59,9 @@ def _public_meta(table: pa.Table) -> pa.Table:
         values = table.column(field.name) if field.name in table.column_names else pa.nulls(table.num_rows, field.type)
         if field.name == "details":
             values, field = _details_json(values), pa.field("details", pa.string())
-        columns.append(values.cast(field.type) if field.name != "details" else values)
+        else:
+            values = values.cast(field.type)
+        columns.append(values)
         fields.append(field)
     return pa.table(columns, schema=pa.schema(fields))
 
