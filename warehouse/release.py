@@ -22,7 +22,7 @@ import yaml
 
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 from warehouse import diff as build_diff
-from warehouse import layout, stats
+from warehouse import layout, stats, versions
 from warehouse.atomic import atomic_path, write_parquet
 from warehouse.publish import code_version
 from warehouse.settings import LakeSettings
@@ -59,7 +59,9 @@ def _public_meta(table: pa.Table) -> pa.Table:
         values = table.column(field.name) if field.name in table.column_names else pa.nulls(table.num_rows, field.type)
         if field.name == "details":
             values, field = _details_json(values), pa.field("details", pa.string())
-        columns.append(values.cast(field.type) if field.name != "details" else values)
+        else:
+            values = values.cast(field.type)
+        columns.append(values)
         fields.append(field)
     return pa.table(columns, schema=pa.schema(fields))
 
@@ -216,13 +218,14 @@ def release(root: str | Path, out: str | Path, categories: list[str] | None = No
     root, out = Path(root), Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir()) and not (out / PROVENANCE).is_file()):
         raise ValueError(f"{out} exists and is not a release folder: refusing to replace it")
-    categories = categories or layout.categories_in(layout.silver(root, "reviews"))
+    lake = versions.current_dir(root) or root  # one version throughout, whatever a build publishes meanwhile
+    categories = categories or layout.categories_in(layout.silver(lake, "reviews"))
     if not categories:
         raise ValueError(f"{root}: the lake holds no category to release")
-    table1 = stats.read_stats(root)
+    table1 = stats.read_stats(lake)
     table1 = [r for r in (table1.to_pylist() if table1 is not None else [])
               if r["category"] in categories or r["category"] == stats.ALL]
-    table3 = stats.compute_benchmark_stats(root).to_pylist()
+    table3 = stats.compute_benchmark_stats(lake).to_pylist()
     try:
         changes = build_diff.diff(root)
     except ValueError:
@@ -232,7 +235,7 @@ def release(root: str | Path, out: str | Path, categories: list[str] | None = No
         tmp.mkdir(parents=True)
         configs = []
         for category in categories:
-            for config in _configs(root, tmp, category, settings):
+            for config in _configs(lake, tmp, category, settings):
                 config["out"] = tmp
                 configs.append(config)
         infos = [_dataset_info(c) for c in configs]

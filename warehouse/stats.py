@@ -146,17 +146,22 @@ def _mean_chars(table: pa.Table, column: str) -> float | None:
 
 def _task_row(root: Path, task: str, dataset: str) -> dict:
     folder = tasks.task_dir(root, task, dataset)
-    read = {name: pq.read_table(folder / f"{name}.parquet") for name in tasks.FILES[task]}
-    row = {"task": task, "dataset": dataset, "items": read["items"].num_rows,
-           "meta_chars": _mean_chars(read["items"], "text_full")}
+
+    def read(name: str, column: str) -> pa.Table:  # only the column counted (histories are the bulk)
+        return pq.read_table(folder / f"{name}.parquet", columns=[column])
+
+    items = read("items", "text_full")
+    row = {"task": task, "dataset": dataset, "items": items.num_rows, "meta_chars": _mean_chars(items, "text_full")}
     if task == "search":
-        row.update(test=read["qrels"].num_rows, queries=read["queries"].num_rows,
-                   query_chars=_mean_chars(read["queries"], "query"))
+        queries = read("queries", "query")
+        row.update(test=pq.ParquetFile(folder / "qrels.parquet").metadata.num_rows, queries=queries.num_rows,
+                   query_chars=_mean_chars(queries, "query"))
         return row
     users = set()
     for split in tasks.SPLITS:
-        row[split] = read[split].num_rows
-        users.update(read[split].column("user_id").to_pylist())
+        split_users = read(split, "user_id")
+        row[split] = split_users.num_rows
+        users.update(split_users.column("user_id").to_pylist())
     interactions = sum(row[s] for s in tasks.SPLITS)
     row["items_per_user"] = round(interactions / len(users), 4) if users else None
     return row

@@ -18,17 +18,14 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from warehouse import layout
+from warehouse import layout, versions
 from warehouse.export import export_csv
 from warehouse.publish import sha256_file
 from warehouse.settings import LakeSettings
 
 IDENTICAL, DIFFERENT, NOT_PRODUCED, NOT_IN_RELEASE = "identical", "different", "not produced", "not in release"
-# Where each export file sits in the official release's layout.
-_OFFICIAL = [
-    (re.compile(r"^(\d+core/[a-z_]+/)([A-Za-z0-9_]+)((?:\.(?:train|valid|test))?\.csv)$"), r"benchmark/\1\2\3"),
-]
-BENCHMARK = "benchmark/"  # the part of the official release a build reproduces
+# The part of the official release a build reproduces: the CSV exports' layout, under this folder.
+BENCHMARK = "benchmark/"
 # The category of an official benchmark path.
 _CATEGORY = re.compile(r"/([A-Za-z0-9_]+?)(?:\.(?:train|valid|test))?\.csv$")
 
@@ -41,13 +38,6 @@ class FileCheck:
     size: int | None = None
     official_sha256: str | None = None
     official_size: int | None = None
-
-
-def official_path(export_path: str) -> str:
-    for pattern, template in _OFFICIAL:
-        if pattern.match(export_path):
-            return pattern.sub(template, export_path)
-    raise ValueError(f"no official counterpart for export file {export_path!r}")
 
 
 def category_of(official: str) -> str | None:
@@ -76,7 +66,7 @@ def produce(root: str | Path, out: Path, categories: list[str], settings: LakeSe
     produced = {}
     for category in categories:
         for name in export_csv(root, out, category, settings):
-            produced[official_path(name)] = out / name
+            produced[BENCHMARK + name] = out / name
     return produced
 
 
@@ -84,11 +74,12 @@ def verify(root: str | Path, official_tsv: str | Path, categories: list[str] | N
            settings: LakeSettings = LakeSettings()) -> list[FileCheck]:
     """One FileCheck per file the build or the release has, for the build's categories, by path."""
     official = read_official(official_tsv)
-    categories = categories or layout.categories_in(layout.silver(root, "reviews"))
+    lake = versions.current_dir(root) or Path(root)  # one version throughout, whatever a build publishes meanwhile
+    categories = categories or layout.categories_in(layout.silver(lake, "reviews"))
     if not categories:
         raise ValueError(f"{root}: the lake holds no category to verify")
     with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
-        produced = produce(root, Path(scratch), categories, settings)
+        produced = produce(lake, Path(scratch), categories, settings)
         checks = []
         wanted = {p for p in official if p.startswith(BENCHMARK) and category_of(p) in categories} | set(produced)
         for path in sorted(wanted):

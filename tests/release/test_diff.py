@@ -113,3 +113,17 @@ def test_an_unknown_build_is_a_clear_error(two_builds):
     run = _cli("--root", str(two_builds["root"]), "--from", "19990101T000000-1")
     assert run.returncode != 0 and run.stdout == ""
     assert "19990101T000000-1" in run.stderr
+
+
+def test_the_diff_holds_after_the_older_builds_data_is_gone(two_builds, tmp_path):
+    """The README's promise: the diff reads the row snapshots, not the (pruned) lake versions."""
+    import shutil
+
+    from warehouse import layout
+    from warehouse.diff import diff
+
+    root = tmp_path / "data"
+    shutil.copytree(two_builds["root"], root, symlinks=True)
+    shutil.rmtree(layout.lake(root) / two_builds["first"])  # as pruning does to an old version
+    assert not (layout.lake(root) / two_builds["first"]).exists()
+    assert diff(root) == diff(two_builds["root"])

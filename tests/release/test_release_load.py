@@ -130,3 +130,25 @@ def test_release_refuses_to_replace_a_folder_that_is_not_a_release(two_builds, t
                           "--out", str(keep)], capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode != 0 and "not a release folder" in run.stderr
     assert (keep / "notes.txt").read_text() == "mine" and len(list(keep.iterdir())) == 1
+
+
+def test_a_build_published_during_the_release_does_not_mix_into_it(two_builds, tmp_path, monkeypatch):
+    """Switch `lake/current` back to the first build after the release has started: every file
+    still comes from the version that was current when it started (the second build)."""
+    import shutil
+
+    from warehouse import layout, release as release_module, versions
+
+    root = tmp_path / "data"
+    shutil.copytree(two_builds["root"], root, symlinks=True)
+    configs = release_module._configs
+
+    def switch_then_write(*args):
+        versions._symlink(two_builds["first"], layout.current(root))  # as a build's publish does
+        return configs(*args)
+
+    monkeypatch.setattr(release_module, "_configs", switch_then_write)
+    summary = release_module.release(root, tmp_path / "out")
+    assert versions.current_id(root) == two_builds["first"]  # the switch did happen
+    assert summary["configs"]["raw_review_Toys_and_Games"]["full"] == len(two_builds["v2"]["Toys_and_Games"]["reviews"])
+    assert "raw_review_All_Beauty" in summary["configs"]  # a category only the second build has
