@@ -259,15 +259,16 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
     body = "# Leaderboard\n\n" + markdown + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     if detail := search_detail(results):
         body += "\n## Search sets\n\n" + detail + "\n"
+    context_title = "Context baselines (no text; not ranked)"
     if len(context):
         context_md = to_markdown(context).replace("| Encoder |", "| Context baseline |", 1)
-        body += "\n## Context baselines (no text; not ranked)\n\n" + context_md + "\n"
+        body += f"\n## {context_title}\n\n" + context_md + "\n"
     body += "".join(f"\n![{name}]({name})\n" for name in images)
     _write(files["markdown"], body)
-    html_table = table.rename(columns=lambda c: c).to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
-    page = ("<!doctype html><meta charset='utf-8'><title>Leaderboard</title><h1>Leaderboard</h1>"
-            + html_table + (("<h2>Context baselines (no text; not ranked)</h2>" + context.to_html(
-                float_format=lambda v: f"{v:.4f}", na_rep="–")) if len(context) else "") + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+    to_html = lambda frame: frame.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")  # noqa: E731
+    page = ("<!doctype html><meta charset='utf-8'><title>Leaderboard</title><h1>Leaderboard</h1>" + to_html(table)
+            + (f"<h2>{context_title}</h2>" + to_html(context) if len(context) else "")
+            + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
             + "".join(f"<img src='{name}' alt='{name}'>" for name in images))
     _write(files["html"], page)
     return {"table": table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson,

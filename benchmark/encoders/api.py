@@ -1,26 +1,21 @@
 """An OpenAI-compatible embeddings client (POST <base_url>/embeddings) over httpx.
 
 Texts go in batches; a batch that fails with a transport error, 429 or 5xx is retried with
-exponential backoff (tenacity); requests are spaced to respect a rate limit. A batch that
+exponential backoff, or as long as a Retry-After header says, and requests are spaced to respect
+a rate limit (`benchmark.http_retry`, shared with the synthesis chat client). A batch that
 still fails raises `EmbeddingAPIError` naming the batch and its first texts: it never turns
 into zero vectors. The API key is read from an environment variable whose *name* is a
 setting; the key itself is never logged, put in an error, or written into a result.
 """
 from __future__ import annotations
 
-import logging
-import os
-import threading
-import time
 from dataclasses import asdict, dataclass
 
 import httpx
 import numpy as np
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from benchmark.encoders.base import Encoder, Kind, l2_normalise, settings_hash
-
-log = logging.getLogger(__name__)
+from benchmark.http_retry import Endpoint, RetriesSpent
 
 
 class EmbeddingAPIError(RuntimeError):
@@ -42,14 +37,6 @@ class APISettings:
     query_instruction: bool = False
 
 
-class _Retryable(Exception):
-    pass
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, (_Retryable, httpx.TransportError))
-
-
 class APIEncoder(Encoder):
     def __init__(self, settings: APISettings, name: str | None = None, client: httpx.Client | None = None):
         self.settings = settings
@@ -59,10 +46,10 @@ class APIEncoder(Encoder):
         # The revision names the model and endpoint, not the key.
         self.revision = settings_hash({k: v for k, v in asdict(settings).items()
                                        if k in ("model", "base_url", "dimensions", "normalise")})
-        self._client = client or httpx.Client(timeout=settings.timeout_s)
+        self._endpoint = Endpoint(self.name, settings.base_url, settings.api_key_env,
+                                  requests_per_minute=settings.requests_per_minute, max_retries=settings.max_retries,
+                                  backoff_s=settings.backoff_s, timeout_s=settings.timeout_s, client=client)
         self._dim = settings.dimensions
-        self._next_request = 0.0
-        self._lock = threading.Lock()
 
     @property
     def dim(self) -> int:
@@ -70,48 +57,19 @@ class APIEncoder(Encoder):
             self._dim = self._embed_batch(["dimension probe"], 0).shape[1]
         return self._dim
 
-    def _headers(self) -> dict:
-        key = os.environ.get(self.settings.api_key_env)
-        return {"Authorization": f"Bearer {key}"} if key else {}
-
-    def _scrub(self, text: str) -> str:
-        key = os.environ.get(self.settings.api_key_env)
-        return text.replace(key, "***") if key else text
-
-    def _wait_for_rate_limit(self) -> None:
-        interval = 60.0 / self.settings.requests_per_minute
-        with self._lock:
-            now = time.monotonic()
-            wait = max(0.0, self._next_request - now)
-            self._next_request = max(now, self._next_request) + interval
-        if wait:
-            time.sleep(wait)
-
-    def _post(self, texts: list[str]) -> httpx.Response:
-        self._wait_for_rate_limit()
+    def _embed_batch(self, texts: list[str], number: int) -> np.ndarray:
+        what = f"batch {number} ({len(texts)} texts, first {texts[0][:60]!r})"
         body = {"model": self.settings.model, "input": texts}
         if self.settings.dimensions:
             body["dimensions"] = self.settings.dimensions
-        response = self._client.post(self.settings.base_url.rstrip("/") + "/embeddings", json=body,
-                                     headers=self._headers())
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code}")
-        return response
-
-    def _embed_batch(self, texts: list[str], number: int) -> np.ndarray:
-        what = f"batch {number} ({len(texts)} texts, first {texts[0][:60]!r})"
         try:
-            for attempt in Retrying(stop=stop_after_attempt(self.settings.max_retries), reraise=True,
-                                    wait=wait_exponential(multiplier=self.settings.backoff_s, max=60),
-                                    retry=retry_if_exception(_is_retryable)):
-                with attempt:
-                    response = self._post(texts)
-        except (_Retryable, httpx.TransportError) as exc:
-            raise EmbeddingAPIError(f"{self.name}: {what} failed after {self.settings.max_retries} tries: "
-                                    f"{type(exc).__name__}: {exc}") from None
+            response = self._endpoint.post("/embeddings", body)
+        except RetriesSpent as exc:
+            raise EmbeddingAPIError(f"{self.name}: {what} failed after {self.settings.max_retries} tries: {exc}") from None
         if response.status_code != 200:
             # The body may echo the request, never the key: the key is only in a header.
-            raise EmbeddingAPIError(f"{self.name}: {what} failed: HTTP {response.status_code}: {self._scrub(response.text[:200])}")
+            raise EmbeddingAPIError(f"{self.name}: {what} failed: HTTP {response.status_code}: "
+                                    f"{self._endpoint.scrub(response.text[:200])}")
         try:
             data = sorted(response.json()["data"], key=lambda d: d["index"])
             vectors = np.asarray([d["embedding"] for d in data], dtype=np.float32)

