@@ -108,22 +108,35 @@ class BM25:
 # Context baselines of collaborative filtering: they use no text, so they show whether an
 # encoder's CF score means anything (an encoder below most-popular does not help at all).
 
+def interactions(train_items: Sequence[np.ndarray], n_items: int) -> sp.csr_matrix:
+    """The user × item train matrix X [U, N] (one row per user, a 1 per train pair)."""
+    rows = np.repeat(np.arange(len(train_items)), [len(t) for t in train_items])
+    cols = np.concatenate([np.asarray(t, dtype=np.int64) for t in train_items] or [np.empty(0, np.int64)])
+    return sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(train_items), n_items))
+
+
 def most_popular_vectors(train_items: Sequence[np.ndarray], n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(users [U, 1] of ones, items [N, 1] = train count): their dot product ranks by popularity."""
-    counts = np.bincount(np.concatenate([np.asarray(t, dtype=np.int64) for t in train_items] or [np.empty(0, np.int64)]),
-                         minlength=n_items).astype(np.float32)
+    counts = np.asarray(interactions(train_items, n_items).sum(axis=0), dtype=np.float32).reshape(n_items)
     return np.ones((len(train_items), 1), dtype=np.float32), counts[:, None]
 
 
-def ease_vectors(train_items: Sequence[np.ndarray], n_items: int, lam: float) -> tuple[sp.csr_matrix, np.ndarray]:
-    """EASE (Steck, WWW 2019): B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, score = X B.
-    Returned as (users X [U, N] sparse, items Bᵀ [N, N]) so that users @ items.T = X B."""
-    rows = np.repeat(np.arange(len(train_items)), [len(t) for t in train_items])
-    cols = np.concatenate([np.asarray(t, dtype=np.int64) for t in train_items] or [np.empty(0, np.int64)])
-    x = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(train_items), n_items))
-    gram = (x.T @ x).toarray().astype(np.float64)
-    gram[np.diag_indices(n_items)] += lam
-    p = np.linalg.inv(gram)
+def ease_gram(x: sp.csr_matrix) -> np.ndarray:
+    """XᵀX as a dense float64 [N, N]: shared by every lambda of a grid."""
+    return (x.T @ x).toarray().astype(np.float64)
+
+
+def ease_items(gram: np.ndarray, lam: float) -> np.ndarray:
+    """EASE (Steck, WWW 2019): B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹; returns Bᵀ [N, N]."""
+    regularised = gram.copy()
+    regularised[np.diag_indices(len(gram))] += lam
+    p = np.linalg.inv(regularised)
     b = -p / np.diag(p)[None, :]
-    b[np.diag_indices(n_items)] = 0.0
-    return x, b.T.astype(np.float32)
+    b[np.diag_indices(len(gram))] = 0.0
+    return b.T.astype(np.float32)
+
+
+def ease_vectors(train_items: Sequence[np.ndarray], n_items: int, lam: float) -> tuple[sp.csr_matrix, np.ndarray]:
+    """EASE as (users X [U, N] sparse, items Bᵀ [N, N]) so that users @ items.T = X B (score)."""
+    x = interactions(train_items, n_items)
+    return x, ease_items(ease_gram(x), lam)

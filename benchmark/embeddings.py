@@ -88,9 +88,15 @@ def _read_shards(folder: Path) -> dict[str, np.ndarray]:
     found = {}
     for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
         table = pq.read_table(path)
-        found.update(zip(table["text_sha1"].to_pylist(), (np.asarray(v, np.float32) for v in
-                                                          table["vector"].to_pylist())))
+        vectors = table["vector"].combine_chunks().flatten().to_numpy().reshape(table.num_rows, -1)
+        found.update(zip(table["text_sha1"].to_pylist(), vectors))
     return found
+
+
+def _shard_hashes(folder: Path) -> set[str]:
+    """The text hashes finished shards hold (their hash column only)."""
+    return {h for path in (folder.glob("*.parquet") if folder.is_dir() else [])
+            for h in pq.read_table(path, columns=["text_sha1"])["text_sha1"].to_pylist()}
 
 
 def _encode_missing(encoder: Encoder, todo: dict[str, str], folder: Path, batch_size: int | None,
@@ -103,7 +109,7 @@ def _encode_missing(encoder: Encoder, todo: dict[str, str], folder: Path, batch_
     """
     from benchmark.encoders.parallel import encode_shards, visible_devices
 
-    pending = sorted(set(todo) - set(_read_shards(folder)))
+    pending = sorted(set(todo) - _shard_hashes(folder))
     if len(pending) < len(todo):
         log.info("%s: %d vectors from finished shards, %d texts left", folder, len(todo) - len(pending), len(pending))
     shards = [((f"shard-{chunk[0]}", chunk), [todo[h] for h in chunk])

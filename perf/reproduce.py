@@ -84,7 +84,7 @@ def _line(name: str, figures: dict, reference: dict, extra: dict) -> dict:
     return out
 
 
-def ml100k_cf(max_epochs: int, budget: float | None) -> list[dict]:
+def ml100k_cf(max_epochs: int) -> list[dict]:
     from benchmark.tasks import cf
     from warehouse.loaders.recbole import load_recbole
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, action="append", help="seqrec learning rate(s) (default: the grid)")
     parser.add_argument("--model", choices=["sasrec", "minilm"], action="append", help="ml100k-seqrec models")
     parser.add_argument("--loss", choices=["bce", "ce"], default="bce", help="video: SASRec's loss")
-    parser.add_argument("--minutes", type=float, help="wall-time budget per training run (stops early, says so)")
+    parser.add_argument("--minutes", type=float, help="wall-time budget per seqrec/video training run (stops early, says so)")
     parser.add_argument("--out", type=Path, help="also write the lines as JSON here")
     args = parser.parse_args(argv)
     if unknown := [name for name in args.suites if name not in SUITES]:
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     lines, budget = [], args.minutes * 60 if args.minutes else None
     for suite in args.suites or SUITES:
         if suite == "ml100k-cf":
-            lines += ml100k_cf(args.max_epochs, budget)
+            lines += ml100k_cf(args.max_epochs)
         elif suite == "ml100k-seqrec":
             lines += ml100k_seqrec(args.max_epochs, tuple(args.lr or protocol.SEQREC_LR_GRID),
                                    tuple(args.model or ("sasrec", "minilm")), budget)

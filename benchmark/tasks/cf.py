@@ -71,16 +71,18 @@ def context_baselines(train_items, valid_items, test_items, train_valid, n_items
     if n_items > protocol.EASE_MAX_ITEMS:
         out["ease"] = {"skipped": f"{n_items} items > EASE_MAX_ITEMS={protocol.EASE_MAX_ITEMS}"}
         return out
-    per_lambda = {}
+    x = baselines.interactions(train_items, n_items)
+    gram = baselines.ease_gram(x)  # one XᵀX for the whole grid; each lambda costs one inverse
+    per_lambda, best = {}, None
     for lam in protocol.EASE_LAMBDAS:
-        vectors = baselines.ease_vectors(train_items, n_items, lam)
-        valid = evaluate_vectors(*vectors, valid_items, train_items, device)
+        items = baselines.ease_items(gram, lam)
+        valid = evaluate_vectors(x, items, valid_items, train_items, device)
         per_lambda[repr(lam)] = valid[f"recall@{CUTOFF}"]
-        if max(per_lambda.values()) == per_lambda[repr(lam)]:
-            best = (lam, valid, vectors)
-    lam, valid, vectors = best
+        if best is None or per_lambda[repr(lam)] >= best[1][f"recall@{CUTOFF}"]:  # ties: the larger lambda
+            best = (lam, valid, items)
+    lam, valid, items = best
     out["ease"] = {"lambda": lam, "per_lambda": per_lambda, "valid": valid,
-                   "test": evaluate_vectors(*vectors, test_items, train_valid, device)}
+                   "test": evaluate_vectors(x, items, test_items, train_valid, device)}
     return out
 
 
