@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from crawler.sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_check, category_partitions
-from pipelines.progress import crawl_status, run_with_progress
+from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 
@@ -92,6 +93,15 @@ MAX_FAILURE_RATE = 0.05
 def run_failures(stats: dict) -> dict[str, int]:
     """This run's failed requests by reason (the summary's `failures` is archive-wide)."""
     return {k[len(FAILURE_PREFIX):]: v for k, v in stats.items() if k.startswith(FAILURE_PREFIX)}
+
+
+def crawl_status(stats) -> Callable[[], str]:
+    """Requests, pages stored, failures and reviews seen so far in this crawl run (a progress line)."""
+    def status() -> str:
+        values = stats.as_dict()
+        return (f"{values.get('downloader/request_count', 0)} requests, {values.get('response/ok', 0)} pages stored, "
+                f"{sum(run_failures(values).values())} failed, {values.get('item_scraped_count/reviews', 0)} reviews seen")
+    return status
 
 
 def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
