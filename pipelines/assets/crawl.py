@@ -157,7 +157,7 @@ def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget,
     failures = run_failures(summary["stats"])
     context.log.info(f"{category}: {summary['stats'].get('response/ok', 0)} pages stored, "
                      f"{sum(failures.values())} failed in this run: {failures}")
-    return dg.MaterializeResult(metadata=_metadata(summary, crawl_target.describe(), root / "raw"),
+    return dg.MaterializeResult(metadata=_metadata(summary, crawl_target.describe(), engine.raw),
                                 check_results=[_failure_rate_check(summary)])
 
 
