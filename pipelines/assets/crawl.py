@@ -23,6 +23,7 @@ import dagster as dg
 from crawler.engine import Engine
 from crawler.sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
+from pipelines import metadata as md
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
@@ -107,7 +108,6 @@ def crawl_status(stats) -> Callable[[], str]:
 def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
     stats = summary["stats"]
     failures = run_failures(stats)
-    table = "\n".join(["| reason | requests |", "|---|---|"] + [f"| {k} | {v} |" for k, v in failures.items()])
     return {
         "target": target,
         "run_id": summary["run_id"],
@@ -122,7 +122,8 @@ def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
         "duplicates_filtered": stats.get("dupefilter/filtered", 0),
         "reviews_seen": stats.get("item_scraped_count/reviews", 0),
         "product_pages": stats.get("item_scraped_count/products", 0),
-        "failures": dg.MetadataValue.md(table if failures else "no failures in this run"),
+        "failures": dg.MetadataValue.md(md.table(["reason", "requests"], failures.items()) if failures
+                                        else "no failures in this run"),
         "stats": dg.MetadataValue.json(stats),
         "archive_frontier": dg.MetadataValue.json(summary["frontier"]),  # archive-wide, for context
         "path": dg.MetadataValue.path(str(raw_dir)),

@@ -33,14 +33,11 @@ def _build_id(context) -> str:
     return f"{new_build_id()}-run-{context.run.run_id[:8]}"
 
 
-def _preview(folder, columns: list[str], n: int = 5) -> str:
+def _preview(folder, columns: list[str]) -> str:
     files = layout.parquet_files(folder)
     if not files:
         return "_no rows_"
-    rows = pq.read_table(files[0], columns=columns).slice(0, n).to_pylist()
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r[c]).replace("|", "\\|")[:60] for c in columns) + " |" for r in rows]
-    return "\n".join(lines)
+    return md.preview(pq.read_table(files[0], columns=columns), columns, 60)
 
 
 def _check(name: str, asset: str, result: tuple[bool, dict]) -> dg.AssetCheckResult:
@@ -109,8 +106,7 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
         "duplicates_removed": counts["bronze"] - counts["quarantined"] - counts["silver"],
-        "preview": dg.MetadataValue.md(_preview(layout.partition(layout.silver(root, "reviews"), category),
-                                                ["user_id", "parent_asin", "rating", "timestamp", "flags"])),
+        "preview": dg.MetadataValue.md(_preview(folder, ["user_id", "parent_asin", "rating", "timestamp", "flags"])),
     })
     yield _check("schema", "silver_reviews", checks.silver_schema(root, category, "review"))
     yield _check("no_duplicate_pairs", "silver_reviews", checks.no_duplicate_pairs(root, category))
@@ -180,13 +176,10 @@ def lake_stats(context: dg.AssetExecutionContext, data_root: DataRoot, spark: Sp
     session = _spark(spark)
     table = run_with_progress(lambda: compute_stats(session, root), context.log, "lake_stats", spark_status(session))
     rows = table.to_pylist()
-    columns = ["category", "reviews", "users", "items"]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r.get(c)) for c in columns) + " |" for r in rows]
     context.log.info(f"stats over {len(rows)} rows (categories and the total)")
     return dg.MaterializeResult(metadata={
         **md.output(layout.stats(root) / "stats.parquet", table.num_rows, table.schema),
-        "table": dg.MetadataValue.md("\n".join(lines)),
+        "table": dg.MetadataValue.md(md.table(["category", "reviews", "users", "items"], rows)),
     })
 
 

@@ -25,8 +25,6 @@ from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
-PREVIEW_ROWS = 5
-
 
 class BronzeConfig(dg.Config):
     min_yield: float = 0.95  # the parse_yield check fails below this share of pages parsed
@@ -58,17 +56,6 @@ def ensure_bronze(raw: Path, bronze: Path, force: bool, log) -> dict:
     return report
 
 
-def _preview(table, columns: list[str]) -> str:
-    rows = table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()
-    if not rows:
-        return "_no rows_"
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        cells = [str(row[c]).replace("|", "\\|").replace("\n", " ")[:80] for c in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def _read(path: Path):
     return pq.read_table(path) if path.is_file() else None
 
@@ -77,7 +64,7 @@ def _reasons_md(report: dict) -> str:
     reasons = report.get("quarantined_by_reason", {})
     if not reasons:
         return "nothing quarantined"
-    return "\n".join(["| reason | pages |", "|---|---|"] + [f"| {r} | {n} |" for r, n in reasons.items()])
+    return md.table(["reason", "pages"], reasons.items())
 
 
 @dg.multi_asset(
@@ -138,7 +125,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         table = _read(path)
         yield dg.MaterializeResult(asset_key=key, metadata={
             **md.output(path, table.num_rows if table is not None else 0, table.schema if table is not None else None),
-            "preview": dg.MetadataValue.md(_preview(table, columns) if table is not None else "_no rows_"),
+            "preview": dg.MetadataValue.md(md.preview(table, columns, 80) if table is not None else "_no rows_"),
             **shared,
         })
     passed = report["yield"] >= config.min_yield
