@@ -33,6 +33,15 @@ def _build_id(context) -> str:
     return f"{new_build_id()}-run-{context.run.run_id[:8]}"
 
 
+def _spark_build(context, root, spark: SparkSettings, job, category: str) -> dict:
+    """`job(session, root, [category], build_id=...)` in its own staging claim, with progress lines."""
+    build_id = _build_id(context)
+    session = _spark(spark)
+    with claim_staging(root, build_id):  # also clears what killed builds left behind
+        return run_with_progress(lambda: job(session, root, [category], build_id=build_id),
+                                 context.log, f"{job.__name__} {category}", spark_status(session))
+
+
 def _preview(folder, columns: list[str]) -> str:
     files = layout.parquet_files(folder)
     if not files:
@@ -97,11 +106,7 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.bronze(root, "reviews"), category, "bronze reviews", "bronze_reviews")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = run_with_progress(lambda: lake_jobs.silver_reviews(session, root, [category], build_id=build_id),
-                                   context.log, f"silver_reviews {category}", spark_status(session))[category]
+    counts = _spark_build(context, root, spark, lake_jobs.silver_reviews, category)[category]
     folder = layout.partition(layout.silver(root, "reviews"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
@@ -123,11 +128,7 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.bronze(root, "meta"), category, "bronze item metadata", "bronze_meta")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = run_with_progress(lambda: lake_jobs.silver_meta(session, root, [category], build_id=build_id),
-                                   context.log, f"silver_meta {category}", spark_status(session))[category]
+    counts = _spark_build(context, root, spark, lake_jobs.silver_meta, category)[category]
     folder = layout.partition(layout.silver(root, "meta"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
@@ -147,11 +148,7 @@ def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.silver(root, "reviews"), category, "silver reviews", "silver_reviews")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):
-        counts = run_with_progress(lambda: lake_jobs.gold_benchmark(session, root, [category], build_id=build_id),
-                                   context.log, f"gold_benchmark {category}", spark_status(session))
+    counts = _spark_build(context, root, spark, lake_jobs.gold_benchmark, category)
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
         **md.output(root / "gold" / "benchmark", sum(counts.values())),

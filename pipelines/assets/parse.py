@@ -24,6 +24,7 @@ from pipelines.automation import ON_NEW_DATA
 from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
+from warehouse import layout
 
 
 class BronzeConfig(dg.Config):
@@ -111,7 +112,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
         "quarantine": dg.MetadataValue.md(_reasons_md(report)),
     }
-    outputs = {table_name: bronze_dir / table_name / f"category={category}" / "part-0.parquet"
+    outputs = {table_name: layout.partition(layout.bronze(root, table_name), category) / "part-0.parquet"
                for table_name in ("reviews", "meta")}
     if not any(path.is_file() for path in outputs.values()):
         raise dg.Failure(f"the raw archive holds no page of category {category} ({summary_line(report)}): "
