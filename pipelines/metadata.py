@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 OWNERS = ["team:blair-data"]
+PREVIEW_ROWS = 5
 
 
 def output(path: str | Path, rows: int | None = None, schema: pa.Schema | None = None) -> dict:
@@ -21,6 +22,26 @@ def output(path: str | Path, rows: int | None = None, schema: pa.Schema | None =
     if schema is not None:
         metadata["dagster/column_schema"] = column_schema(schema)
     return metadata
+
+
+def table(columns: list[str], rows: list, cell_chars: int | None = None) -> str:
+    """A Markdown table; each row is a dict (read by column name) or a sequence of cells.
+
+    Cells are escaped (`|`, line breaks) so a value can never break the table, and cut at `cell_chars`."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")[:cell_chars]
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        values = [row.get(c) for c in columns] if isinstance(row, dict) else row
+        lines.append("| " + " | ".join(cell(v) for v in values) + " |")
+    return "\n".join(lines)
+
+
+def preview(data: pa.Table, columns: list[str], cell_chars: int, rows: int = PREVIEW_ROWS) -> str:
+    """The first rows of `data` as a Markdown table."""
+    first = data.select(columns).slice(0, rows).to_pylist()
+    return table(columns, first, cell_chars) if first else "_no rows_"
 
 
 def column_schema(schema: pa.Schema) -> dg.TableSchema:

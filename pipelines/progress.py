@@ -47,13 +47,3 @@ def spark_status(session) -> Callable[[], str]:
         total = sum(s.numTasks for s in stages)
         return f"Spark stages {', '.join(str(s.stageId) for s in stages)}: {done}/{total} tasks"
     return status
-
-
-def crawl_status(stats) -> Callable[[], str]:
-    """Requests, pages stored, failures and reviews seen so far in this crawl run."""
-    def status() -> str:
-        values = stats.as_dict()
-        failed = sum(v for k, v in values.items() if k.startswith("failure/reason_count/"))
-        return (f"{values.get('downloader/request_count', 0)} requests, {values.get('response/ok', 0)} pages stored, "
-                f"{failed} failed, {values.get('item_scraped_count/reviews', 0)} reviews seen")
-    return status

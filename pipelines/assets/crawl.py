@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,9 +23,10 @@ import dagster as dg
 from crawler.engine import Engine
 from crawler.sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
+from pipelines import metadata as md
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_check, category_partitions
-from pipelines.progress import crawl_status, run_with_progress
+from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 
@@ -94,10 +96,18 @@ def run_failures(stats: dict) -> dict[str, int]:
     return {k[len(FAILURE_PREFIX):]: v for k, v in stats.items() if k.startswith(FAILURE_PREFIX)}
 
 
+def crawl_status(stats) -> Callable[[], str]:
+    """Requests, pages stored, failures and reviews seen so far in this crawl run (a progress line)."""
+    def status() -> str:
+        values = stats.as_dict()
+        return (f"{values.get('downloader/request_count', 0)} requests, {values.get('response/ok', 0)} pages stored, "
+                f"{sum(run_failures(values).values())} failed, {values.get('item_scraped_count/reviews', 0)} reviews seen")
+    return status
+
+
 def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
     stats = summary["stats"]
     failures = run_failures(stats)
-    table = "\n".join(["| reason | requests |", "|---|---|"] + [f"| {k} | {v} |" for k, v in failures.items()])
     return {
         "target": target,
         "run_id": summary["run_id"],
@@ -112,7 +122,8 @@ def _metadata(summary: dict, target: str, raw_dir: Path) -> dict:
         "duplicates_filtered": stats.get("dupefilter/filtered", 0),
         "reviews_seen": stats.get("item_scraped_count/reviews", 0),
         "product_pages": stats.get("item_scraped_count/products", 0),
-        "failures": dg.MetadataValue.md(table if failures else "no failures in this run"),
+        "failures": dg.MetadataValue.md(md.table(["reason", "requests"], failures.items()) if failures
+                                        else "no failures in this run"),
         "stats": dg.MetadataValue.json(stats),
         "archive_frontier": dg.MetadataValue.json(summary["frontier"]),  # archive-wide, for context
         "path": dg.MetadataValue.path(str(raw_dir)),
@@ -147,7 +158,7 @@ def raw_archive(context: dg.AssetExecutionContext, crawl_target: CrawlTarget,
     failures = run_failures(summary["stats"])
     context.log.info(f"{category}: {summary['stats'].get('response/ok', 0)} pages stored, "
                      f"{sum(failures.values())} failed in this run: {failures}")
-    return dg.MaterializeResult(metadata=_metadata(summary, crawl_target.describe(), root / "raw"),
+    return dg.MaterializeResult(metadata=_metadata(summary, crawl_target.describe(), engine.raw),
                                 check_results=[_failure_rate_check(summary)])
 
 

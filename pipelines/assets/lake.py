@@ -33,14 +33,20 @@ def _build_id(context) -> str:
     return f"{new_build_id()}-run-{context.run.run_id[:8]}"
 
 
-def _preview(folder, columns: list[str], n: int = 5) -> str:
+def _spark_build(context, root, spark: SparkSettings, job, category: str) -> dict:
+    """`job(session, root, [category], build_id=...)` in its own staging claim, with progress lines."""
+    build_id = _build_id(context)
+    session = _spark(spark)
+    with claim_staging(root, build_id):  # also clears what killed builds left behind
+        return run_with_progress(lambda: job(session, root, [category], build_id=build_id),
+                                 context.log, f"{job.__name__} {category}", spark_status(session))
+
+
+def _preview(folder, columns: list[str]) -> str:
     files = layout.parquet_files(folder)
     if not files:
         return "_no rows_"
-    rows = pq.read_table(files[0], columns=columns).slice(0, n).to_pylist()
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r[c]).replace("|", "\\|")[:60] for c in columns) + " |" for r in rows]
-    return "\n".join(lines)
+    return md.preview(pq.read_table(files[0], columns=columns), columns, 60)
 
 
 def _check(name: str, asset: str, result: tuple[bool, dict]) -> dg.AssetCheckResult:
@@ -100,17 +106,12 @@ def silver_reviews(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.bronze(root, "reviews"), category, "bronze reviews", "bronze_reviews")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = run_with_progress(lambda: lake_jobs.silver_reviews(session, root, [category], build_id=build_id),
-                                   context.log, f"silver_reviews {category}", spark_status(session))[category]
+    counts = _spark_build(context, root, spark, lake_jobs.silver_reviews, category)[category]
     folder = layout.partition(layout.silver(root, "reviews"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
         "duplicates_removed": counts["bronze"] - counts["quarantined"] - counts["silver"],
-        "preview": dg.MetadataValue.md(_preview(layout.partition(layout.silver(root, "reviews"), category),
-                                                ["user_id", "parent_asin", "rating", "timestamp", "flags"])),
+        "preview": dg.MetadataValue.md(_preview(folder, ["user_id", "parent_asin", "rating", "timestamp", "flags"])),
     })
     yield _check("schema", "silver_reviews", checks.silver_schema(root, category, "review"))
     yield _check("no_duplicate_pairs", "silver_reviews", checks.no_duplicate_pairs(root, category))
@@ -127,11 +128,7 @@ def silver_meta(context: dg.AssetExecutionContext, data_root: DataRoot, spark: S
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.bronze(root, "meta"), category, "bronze item metadata", "bronze_meta")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):  # also clears what killed builds left behind
-        counts = run_with_progress(lambda: lake_jobs.silver_meta(session, root, [category], build_id=build_id),
-                                   context.log, f"silver_meta {category}", spark_status(session))[category]
+    counts = _spark_build(context, root, spark, lake_jobs.silver_meta, category)[category]
     folder = layout.partition(layout.silver(root, "meta"), category)
     yield dg.MaterializeResult(metadata={
         **_output(folder, counts["silver"]), "bronze_rows": counts["bronze"], "quarantined": counts["quarantined"],
@@ -151,11 +148,7 @@ def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     category = safe_category(context.partition_key)
     root = data_root.root
     require_input(layout.silver(root, "reviews"), category, "silver reviews", "silver_reviews")
-    build_id = _build_id(context)
-    session = _spark(spark)
-    with claim_staging(root, build_id):
-        counts = run_with_progress(lambda: lake_jobs.gold_benchmark(session, root, [category], build_id=build_id),
-                                   context.log, f"gold_benchmark {category}", spark_status(session))
+    counts = _spark_build(context, root, spark, lake_jobs.gold_benchmark, category)
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
         **md.output(root / "gold" / "benchmark", sum(counts.values())),
@@ -180,13 +173,10 @@ def lake_stats(context: dg.AssetExecutionContext, data_root: DataRoot, spark: Sp
     session = _spark(spark)
     table = run_with_progress(lambda: compute_stats(session, root), context.log, "lake_stats", spark_status(session))
     rows = table.to_pylist()
-    columns = ["category", "reviews", "users", "items"]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r.get(c)) for c in columns) + " |" for r in rows]
     context.log.info(f"stats over {len(rows)} rows (categories and the total)")
     return dg.MaterializeResult(metadata={
         **md.output(layout.stats(root) / "stats.parquet", table.num_rows, table.schema),
-        "table": dg.MetadataValue.md("\n".join(lines)),
+        "table": dg.MetadataValue.md(md.table(["category", "reviews", "users", "items"], rows)),
     })
 
 

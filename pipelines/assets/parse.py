@@ -24,8 +24,7 @@ from pipelines.automation import ON_NEW_DATA
 from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
-
-PREVIEW_ROWS = 5
+from warehouse import layout
 
 
 class BronzeConfig(dg.Config):
@@ -58,17 +57,6 @@ def ensure_bronze(raw: Path, bronze: Path, force: bool, log) -> dict:
     return report
 
 
-def _preview(table, columns: list[str]) -> str:
-    rows = table.select(columns).slice(0, PREVIEW_ROWS).to_pylist()
-    if not rows:
-        return "_no rows_"
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        cells = [str(row[c]).replace("|", "\\|").replace("\n", " ")[:80] for c in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def _read(path: Path):
     return pq.read_table(path) if path.is_file() else None
 
@@ -77,7 +65,7 @@ def _reasons_md(report: dict) -> str:
     reasons = report.get("quarantined_by_reason", {})
     if not reasons:
         return "nothing quarantined"
-    return "\n".join(["| reason | pages |", "|---|---|"] + [f"| {r} | {n} |" for r, n in reasons.items()])
+    return md.table(["reason", "pages"], reasons.items())
 
 
 @dg.multi_asset(
@@ -124,7 +112,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
         "quarantine": dg.MetadataValue.md(_reasons_md(report)),
     }
-    outputs = {table_name: bronze_dir / table_name / f"category={category}" / "part-0.parquet"
+    outputs = {table_name: layout.partition(layout.bronze(root, table_name), category) / "part-0.parquet"
                for table_name in ("reviews", "meta")}
     if not any(path.is_file() for path in outputs.values()):
         raise dg.Failure(f"the raw archive holds no page of category {category} ({summary_line(report)}): "
@@ -138,7 +126,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         table = _read(path)
         yield dg.MaterializeResult(asset_key=key, metadata={
             **md.output(path, table.num_rows if table is not None else 0, table.schema if table is not None else None),
-            "preview": dg.MetadataValue.md(_preview(table, columns) if table is not None else "_no rows_"),
+            "preview": dg.MetadataValue.md(md.preview(table, columns, 80) if table is not None else "_no rows_"),
             **shared,
         })
     passed = report["yield"] >= config.min_yield

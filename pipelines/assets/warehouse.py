@@ -32,11 +32,10 @@ def warehouse_db(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.M
         by_category = con.execute("SELECT category, count(*) AS reviews FROM reviews GROUP BY 1 ORDER BY 1").fetchall()
     finally:
         con.close()
-    table = "\n".join(["| category | reviews |", "|---|---|"] + [f"| {c} | {n} |" for c, n in by_category])
     context.log.info("warehouse views: %s", counts)
     return dg.MaterializeResult(metadata={
         **md.output(path, counts["reviews"]), **{f"rows_{v}": n for v, n in counts.items()},
-        "reviews_by_category": dg.MetadataValue.md(table),
+        "reviews_by_category": dg.MetadataValue.md(md.table(["category", "reviews"], by_category)),
     })
 
 

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from pipelines.progress import crawl_status, run_with_progress
+from pipelines.assets.crawl import crawl_status
+from pipelines.progress import run_with_progress
 
 
 class Log:
