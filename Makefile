@@ -4,9 +4,10 @@ PY := .venv/bin/python
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # GPU=1: a CUDA worker (requirements-gpu.lock). WHEELS: the local wheel folder, first where it
-# exists; without it torch comes from PyTorch's CPU index (tools/install.py has the rules).
+# exists (default: tools/install.py's WHEELS); without it torch comes from PyTorch's CPU index
+# (tools/install.py has the rules).
 GPU ?=
-WHEELS ?= /opt/wheels
+WHEELS ?=
 LOCK := $(if $(GPU),requirements-gpu.lock,requirements.lock)
 VENV_STAMP := .venv/.installed$(if $(GPU),-gpu,)
 
@@ -16,7 +17,7 @@ install: $(VENV_STAMP)
 
 $(VENV_STAMP): pyproject.toml $(LOCK) tools/install.py
 	test -x $(PY) || python3 -m venv .venv
-	python3 tools/install.py --python $(PY) --wheels $(WHEELS) $(if $(GPU),--gpu,)
+	python3 tools/install.py --python $(PY) $(if $(WHEELS),--wheels $(WHEELS),) $(if $(GPU),--gpu,)
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(VENV_STAMP)
 

@@ -70,10 +70,9 @@ def without_torch(lock: Path) -> Path:
     return path
 
 
-def install_commands(python: str, gpu: bool = False, wheels: str = WHEELS,
-                     lock: Path | None = None) -> list[tuple[list[str], dict[str, str]]]:
-    """The pip commands (argv, extra environment) that install `lock` into `python`'s environment."""
-    lock = Path(lock or (GPU_LOCK if gpu else CPU_LOCK))
+def install_commands(python: str, gpu: bool = False, wheels: str = WHEELS) -> list[tuple[list[str], dict[str, str]]]:
+    """The pip commands (argv, extra environment) that install the lock into `python`'s environment."""
+    lock = GPU_LOCK if gpu else CPU_LOCK
     pip = [python, "-m", "pip", "install", "-q", "--no-deps"]
     version = torch_pin(lock)
     if gpu:
@@ -89,9 +88,9 @@ def install_commands(python: str, gpu: bool = False, wheels: str = WHEELS,
             (pip + ["-r", str(without_torch(lock))], {})]
 
 
-def resolve_gpu_lock(python: str, cpu_lock: Path = CPU_LOCK, out: Path = GPU_LOCK) -> Path:
+def resolve_gpu_lock(python: str) -> Path:
     """requirements-gpu.lock: the CPU lock with PyPI's torch of the same version and its CUDA wheels."""
-    pins = read_lock(cpu_lock)
+    pins = read_lock(CPU_LOCK)
     base = pins["torch"].split("+", 1)[0]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
@@ -105,10 +104,10 @@ def resolve_gpu_lock(python: str, cpu_lock: Path = CPU_LOCK, out: Path = GPU_LOC
             print(f"keeping {name}=={pins[name]} (PyPI's torch resolves {version})", file=sys.stderr)
             continue
         gpu[name] = version
-    original = {line.split("==")[0].lower(): line.split("==")[0] for line in cpu_lock.read_text().split()}
+    original = {line.split("==")[0].lower(): line.split("==")[0] for line in CPU_LOCK.read_text().split()}
     lines = [f"{original.get(n, n)}=={gpu[n]}" for n in sorted(gpu)]
-    out.write_text("\n".join(lines) + "\n")
-    return out
+    GPU_LOCK.write_text("\n".join(lines) + "\n")
+    return GPU_LOCK
 
 
 def main(argv: list[str] | None = None) -> int:

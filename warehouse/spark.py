@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 ENV_PREFIX = "BLAIR_SPARK_"
 
@@ -51,7 +51,7 @@ class SparkSettings:
                 continue
             if f.name == "conf":
                 values[f.name] = {str(k): str(v) for k, v in json.loads(raw).items()}
-            elif f.name in ("driver_port", "block_manager_port", "executor_cores", "cores_max", "shuffle_partitions"):
+            elif f.type.startswith("int"):  # `int` and `int | None` (annotations are strings here)
                 values[f.name] = int(raw)
             else:
                 values[f.name] = raw
@@ -89,16 +89,14 @@ class SparkSettings:
         return conf | self.conf
 
 
-def get_spark(master: str | None = None, app_name: str = "blair", driver_memory: str | None = None,
-              settings: SparkSettings | None = None):
-    """Return a (possibly shared) SparkSession built from `settings` (default: from the environment).
+def get_spark(master: str | None = None, app_name: str = "blair", driver_memory: str | None = None):
+    """Return a (possibly shared) SparkSession built from `SparkSettings.from_env()`.
 
     `master` and `driver_memory` override the settings (the CLI flags). SPARK_LOCAL_IP and
     PYSPARK_PYTHON are set here, not in the user's shell, so the driver binds where the
     settings say and executors use this project's Python.
     """
-    settings = settings or SparkSettings.from_env()
-    settings = replace(settings, **{k: v for k, v in {"master": master, "driver_memory": driver_memory}.items() if v})
+    settings = SparkSettings.from_env(master=master or None, driver_memory=driver_memory or None)
     os.environ.setdefault("SPARK_LOCAL_IP", settings.driver_host)
     os.environ["PYSPARK_PYTHON"] = settings.python
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable

@@ -20,13 +20,17 @@ def pyproject_torch() -> str:
     return re.search(r'"torch==([^"]+)"', (REPO / "pyproject.toml").read_text()).group(1)
 
 
+# How to mend a mismatch (`make lock` resolves the GPU lock on PyPI; offline, copy the pins by hand).
+FIX = "; run `make lock`, or copy requirements.lock's changed pins into requirements-gpu.lock"
+
+
 def test_locks_and_pyproject_pin_one_torch_version():
     cpu, gpu = install.torch_pin(install.CPU_LOCK), install.torch_pin(install.GPU_LOCK)
-    assert cpu == f"{pyproject_torch()}+cpu", "the CPU lock pins the CPU build of pyproject's torch"
-    assert gpu == pyproject_torch(), "the GPU lock pins PyPI's (CUDA) build of the same version"
+    assert cpu == f"{pyproject_torch()}+cpu", "the CPU lock pins the CPU build of pyproject's torch" + FIX
+    assert gpu == pyproject_torch(), "the GPU lock pins PyPI's (CUDA) build of the same version" + FIX
     cpu_pins, gpu_pins = install.read_lock(install.CPU_LOCK), install.read_lock(install.GPU_LOCK)
     assert {n: v for n, v in gpu_pins.items() if n in cpu_pins and n != "torch"} == \
-        {n: v for n, v in cpu_pins.items() if n != "torch"}, "the GPU lock differs only by torch and its CUDA wheels"
+        {n: v for n, v in cpu_pins.items() if n != "torch"}, "the GPU lock differs only by torch and its CUDA wheels" + FIX
     extra = set(gpu_pins) - set(cpu_pins)
     assert extra and all(n.startswith(("nvidia-", "cuda-", "triton")) for n in extra), extra
 
