@@ -4,7 +4,11 @@ A SPEC is one of:
 - a lake dataset name: `<root>/gold/tasks/<task>/<name>/` (docs/CONTRACTS.md §5);
 - a folder holding task Parquet files (`items.parquet`, ...) directly;
 - a RecBole atomic-file folder (`<name>.inter`, `<name>.item`), read by `warehouse.loaders.recbole`;
-- `<loader>:<source>`: any loader of `warehouse.loaders.LOADERS` (e.g. `esci:path/to/esci`).
+- `<loader>:<source>`: any loader of `warehouse.loaders.LOADERS` (e.g. `esci:path/to/esci`;
+  a loader that links items to a lake, as esci does, links them to the lake at `root`).
+
+A search set whose item pool holds an item with neither a title nor a full text is refused:
+ranking empty texts gives a meaningless score (ESCI without its product texts did, silently).
 """
 from __future__ import annotations
 
@@ -33,8 +37,23 @@ def _name(text: str) -> str:
     return dataset_name(text)
 
 
+def _check_texts(name: str, items: pd.DataFrame) -> None:
+    empty = items["title"].fillna("").str.strip().eq("") & items["text_full"].fillna("").str.strip().eq("")
+    if empty.any():
+        example = items["item_id"][empty].iloc[0]
+        raise UnknownDataset(f"{name}: {int(empty.sum())} of {len(items)} pool items have no text (e.g. {example}); "
+                             "link them to their metadata first (esci: a lake with the 2023 metadata, --lake-root)")
+
+
 def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.DataFrame]]:
     """Find and read the dataset named by `spec` for `task`; returns (dataset name, frames)."""
+    name, frames = _resolve(spec, task, root)
+    if task == "search":
+        _check_texts(name, frames["items"])
+    return name, frames
+
+
+def _resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.DataFrame]]:
     path = Path(spec)
     if path.is_dir():
         if (path / "items.parquet").exists():
@@ -49,12 +68,15 @@ def resolve(spec: str, task: str, root: str | Path) -> tuple[str, dict[str, pd.D
     loader_name, sep, source = spec.partition(":")
     if sep and loader_name and not path.exists():
         from warehouse.loaders import LOADERS
+        from warehouse.loaders.lake_items import has_meta
 
         if loader_name not in LOADERS:
             raise UnknownDataset(f"no loader {loader_name!r}; known: {sorted(LOADERS)}")
         loader = LOADERS[loader_name]
         parameters = inspect.signature(loader).parameters
         kwargs = {"task": task} if "task" in parameters else {}
+        if "lake_root" in parameters and has_meta(root):
+            kwargs["lake_root"] = root
         frames = loader(source, **kwargs)
         missing = [n for n in FILES[task] if n not in frames]
         if missing:

@@ -6,8 +6,8 @@ is given, writes the task with `warehouse.tasks.write_task`.
 
 | name | source | task | dataset |
 |---|---|---|---|
-| movielens | ML-1M `ratings.dat`, `movies.dat` | seqrec | ml_1m |
-| yelp | Yelp `business.json`, `review.json` | seqrec | yelp |
+| movielens | ML-1M `ratings.dat`, `movies.dat` | seqrec or cf | ml_1m |
+| yelp | Yelp `business.json`, `review.json` | seqrec or cf | yelp |
 | bookcrossing | `BX-Book-Ratings.csv`, `BX-Books.csv` | cf | bookcrossing |
 | recbole | RecBole `<name>.inter`, `<name>.item` | seqrec or cf | `<name>` |
 | esci | ESCI parquet files or the OpenSearch judgment export | search | esci |

@@ -1,4 +1,4 @@
-"""`python -m warehouse.loaders NAME SOURCE --root DATA_ROOT [--task T] [--dataset D] [--set KEY=VALUE ...]`.
+"""`python -m warehouse.loaders NAME SOURCE --root DATA_ROOT [--task T] [--dataset D] [--lake-root L] [--set KEY=VALUE ...]`.
 
 `--set` passes any other keyword of the loader (e.g. `--set year=2018` for yelp,
 `--set items_file=PATH` for reddit_movies); whole numbers are passed as int.
@@ -25,8 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", choices=sorted(LOADERS))
     parser.add_argument("source", help="the dataset's file or folder, in its original format")
     parser.add_argument("--root", required=True, help="data root; the task lands in ROOT/gold/tasks/")
-    parser.add_argument("--task", help="seqrec or cf, for loaders that make both (recbole)")
+    parser.add_argument("--task", help="seqrec or cf, for loaders that make both (movielens, yelp, recbole)")
     parser.add_argument("--dataset", help="dataset name (default: the loader's)")
+    parser.add_argument("--lake-root", help="a built lake whose 2023 metadata gives the items' text and "
+                        "category (esci; default: --root when it holds one)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another loader keyword")
     args = parser.parse_args(argv)
     source = Path(args.source)
@@ -36,9 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         raise CliError(f"source file is empty: {source}")
     if not args.root.strip() or (Path(args.root).exists() and not Path(args.root).is_dir()):
         raise CliError(f"--root is not a folder: {args.root!r}")
+    if args.lake_root is not None and not Path(args.lake_root).is_dir():
+        raise CliError(f"--lake-root is not a folder: {args.lake_root!r}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     loader = LOADERS[args.name]
-    kwargs = {key: val for key, val in (("task", args.task), ("dataset", args.dataset)) if val}
+    named = (("task", args.task), ("dataset", args.dataset), ("lake_root", args.lake_root))
+    kwargs = {key: val for key, val in named if val}
     for item in args.set:
         key, sep, text = item.partition("=")
         if not sep or not key:

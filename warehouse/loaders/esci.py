@@ -1,4 +1,4 @@
-"""ESCI Shopping Queries (Reddy et al. 2022) → search frames.
+"""ESCI Shopping Queries (Reddy et al. 2022) → search frames, linked to the 2023 metadata.
 
 Two source formats:
 - the original release (amazon-science/esci-data): `shopping_queries_dataset_examples.parquet`
@@ -12,14 +12,22 @@ Two source formats:
 
 Rules (BLAIR): US locale, the small version, Exact = relevant (relevance 1.0; S/C/I are
 judged but not relevant). The pool is every judged item plus 50 items of the same category
-per (query, Exact item) pair. What a source lacks is not applied, and the log says so:
-- "queries after t2" needs review times of the products (ESCI has none; that needs a join
-  with the Amazon Reviews 2023 data), so it is never applied here;
-- the OpenSearch export has no small_version or locale column (it is the US set);
-- ESCI products carry no category: without a `category` column, negatives are drawn from
-  all known products (the product file, else the judged items) with the same seeded draw.
-Item text: `title` = product_title; `text_full` = title, brand, color, bullet points,
-description. Without a product file the texts are empty.
+per (query, Exact item) pair.
+
+Linked to a lake (`lake_root`, or `root` itself when it holds a built lake with metadata): a
+product is kept when its ASIN is a `parent_asin` of the lake's silver meta; its text is the
+lake's item text (title; title + features + categories + description) and its category is the
+2023 category it is filed under, so the 50 negatives come from that category's items. Judged
+products not in the lake are left out (no text to rank), and so are queries left without an
+Exact item; the product file is then not read. Without a lake:
+- the product file gives the texts; ESCI products carry no category, so without a `category`
+  column negatives are drawn from all known products (the product file, else the judged items);
+- with neither, texts are empty: the benchmark refuses to search such a pool.
+"Queries after t2" is never applied: ESCI queries carry no time (neither the parquet release
+nor the export has a timestamp), and the log says so. The OpenSearch export has no
+small_version or locale column (it is the US set).
+Item text without a lake: `title` = product_title; `text_full` = title, brand, color, bullet
+points, description.
 """
 from __future__ import annotations
 
@@ -31,6 +39,7 @@ import pandas as pd
 
 from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES, SEED
 from warehouse.loaders.frames import finish, items_frame, join_text
+from warehouse.loaders.lake_items import category_members, has_meta, lake_texts
 from warehouse.loaders.pool import same_category_pool
 from warehouse.loaders.quarantine import Quarantine
 
@@ -100,10 +109,31 @@ def read_products(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dic
     return items_frame(records), dict(zip(frame["product_id"].astype(str), categories.where(categories.notna(), None)))
 
 
+def linked_to_lake(lake: Path, judged: pd.DataFrame, dataset: str) -> tuple[dict[str, str], pd.DataFrame]:
+    """{item: 2023 category} for every item of the categories holding a judged product, and the
+    judgments of the products found in the lake."""
+    members = category_members(lake, judged["item_id"].unique())
+    category_of = {item: category for category, items in members.items() for item in items}
+    linked = judged["item_id"].isin(category_of)
+    products = judged["item_id"].nunique()
+    if not linked.any():
+        raise ValueError(f"none of the {products} judged ESCI products is a parent_asin of the 2023 "
+                         f"metadata of the lake at {lake}")
+    log.info("%s: %d of %d judged products linked to the lake's 2023 metadata (%s); the others are left out",
+             dataset, judged.loc[linked, "item_id"].nunique(), products, ", ".join(sorted(members)))
+    return category_of, judged[linked]
+
+
 def load_esci(source_path: str | Path, root: str | Path | None = None, dataset: str = "esci",
               small_only: bool = True, split: str | None = None,
-              n_negatives: int = SEARCH_SAME_CATEGORY_NEGATIVES, seed: int = SEED) -> dict[str, pd.DataFrame]:
-    """Read an ESCI folder (original parquet files or the OpenSearch judgment export) into search frames."""
+              n_negatives: int = SEARCH_SAME_CATEGORY_NEGATIVES, seed: int = SEED,
+              lake_root: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read an ESCI folder (original parquet files or the OpenSearch judgment export) into search
+    frames; link them to the 2023 metadata of the lake at `lake_root` (default: `root` when it
+    holds one)."""
+    if lake_root is not None and not has_meta(lake_root):
+        raise ValueError(f"lake_root {lake_root}: no built lake with 2023 metadata (silver/meta) there")
+    lake = Path(lake_root) if lake_root is not None else Path(root) if root is not None and has_meta(root) else None
     source = Path(source_path)
     quarantine = Quarantine()
     folder = source if source.is_dir() else source.parent
@@ -112,10 +142,14 @@ def load_esci(source_path: str | Path, root: str | Path | None = None, dataset: 
     else:
         judged = read_judgments(source if source.is_file() else folder / JUDGMENTS_FILE, quarantine)
         log.info("%s: OpenSearch export: no small_version/locale columns (US set), no split", dataset)
-    log.info("%s: 'queries after t2' not applied: ESCI has no review times", dataset)
-    if (folder / PRODUCTS_FILE).is_file():
+    log.info("%s: 'queries after t2' not applied: ESCI queries carry no timestamps", dataset)
+    texts = None
+    if lake is not None:
+        category_of, judged = linked_to_lake(lake, judged, dataset)
+    elif (folder / PRODUCTS_FILE).is_file():
         texts, category_of = read_products(folder / PRODUCTS_FILE, quarantine)
     else:
+        log.warning("%s: no lake and no product file: item texts are empty, and a search over them fails", dataset)
         texts, category_of = items_frame([]), {}
     for item in judged["item_id"].unique():
         category_of.setdefault(item, None)
@@ -133,6 +167,8 @@ def load_esci(source_path: str | Path, root: str | Path | None = None, dataset: 
 
     pool = same_category_pool(zip(qrels["query_id"], qrels["item_id"]), category_of, n_negatives, seed)
     pool |= set(judged["item_id"])
+    if texts is None:
+        texts = lake_texts(lake, {category_of[item] for item in pool}, pool)
     known = texts.set_index("item_id")
     missing = sorted(pool - set(known.index))
     if missing and len(known):

@@ -13,6 +13,8 @@ from warehouse.tasks import write_task
 
 log = logging.getLogger(__name__)
 
+INTERACTION_TASKS = ("seqrec", "cf")
+
 
 def items_frame(records) -> pd.DataFrame:
     """(item_id, title, text_full) tuples → the items frame, texts cleaned, sorted by item_id."""
@@ -54,6 +56,21 @@ def cf_frames(interactions: pd.DataFrame, items: pd.DataFrame) -> dict[str, pd.D
     frames = cf_split(interactions)
     frames["items"] = items[items["item_id"].isin(interactions["item_id"])].reset_index(drop=True)
     return frames
+
+
+def check_task(task: str) -> str:
+    """Loaders that make both recommendation tasks take `task`; checked before any reading."""
+    if task not in INTERACTION_TASKS:
+        raise ValueError(f"task must be 'seqrec' or 'cf', not {task!r}")
+    return task
+
+
+def interaction_frames(task: str, interactions: pd.DataFrame, items: pd.DataFrame,
+                       max_history: int) -> dict[str, pd.DataFrame]:
+    """The same cleaned interactions as seqrec frames (leave-last-out) or cf frames (4:3:3)."""
+    if check_task(task) == "seqrec":
+        return seqrec_frames(interactions, items, max_history)
+    return cf_frames(interactions, items)
 
 
 def finish(frames: dict[str, pd.DataFrame], quarantine: Quarantine, root: str | Path | None,

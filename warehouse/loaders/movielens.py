@@ -1,4 +1,4 @@
-"""MovieLens-1M (`ratings.dat`, `movies.dat`) → seqrec frames.
+"""MovieLens-1M (`ratings.dat`, `movies.dat`) → seqrec or cf frames.
 
 Format (the ML-1M README): latin-1 text, `::`-separated, no header.
 `ratings.dat`: `UserID::MovieID::Rating::Timestamp` (Unix seconds; stored here in ms).
@@ -6,7 +6,9 @@ Format (the ML-1M README): latin-1 text, `::`-separated, no header.
 
 Rules (BLAIR's ML-1M set-up): every rating is an interaction (ratings are not thresholded);
 ratings of movies missing from `movies.dat` are dropped; a repeated (user, movie) keeps the
-earliest; iterative 20-core; leave-last-out with histories of up to 200 items.
+earliest; iterative 20-core; then seqrec: leave-last-out with histories of up to 200 items,
+or cf (`task="cf"`): the same interactions' unique (user, movie) pairs split 4:3:3 by the
+lake's keyed shuffle (`interactions.cf_split`, the rule of every CF input).
 Item text: `title` = the title with its year as in `movies.dat` ("Toy Story (1995)");
 `text_full` = title and genres.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.protocol import SEQREC_MAX_HISTORY_ML1M
-from warehouse.loaders.frames import drop_undescribed, finish, items_frame, join_text, seqrec_frames
+from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.quarantine import Quarantine
 
@@ -66,11 +68,14 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
 
 
 def load_movielens(source_path: str | Path, root: str | Path | None = None, dataset: str = "ml_1m",
-                   k: int = K_CORE, max_history: int = SEQREC_MAX_HISTORY_ML1M) -> dict[str, pd.DataFrame]:
-    """Read the ML-1M folder (`ratings.dat`, `movies.dat`) into seqrec frames; write them under `root`."""
+                   task: str = "seqrec", k: int = K_CORE,
+                   max_history: int = SEQREC_MAX_HISTORY_ML1M) -> dict[str, pd.DataFrame]:
+    """Read the ML-1M folder (`ratings.dat`, `movies.dat`) into `task` ("seqrec" or "cf") frames;
+    write them under `root`."""
+    check_task(task)
     folder = Path(source_path)
     quarantine = Quarantine()
     items = read_movies(folder / "movies.dat", quarantine)
     interactions = read_ratings(folder / "ratings.dat", quarantine)
     interactions = k_core(dedup_earliest(drop_undescribed(interactions, items, dataset)), k)
-    return finish(seqrec_frames(interactions, items, max_history), quarantine, root, "seqrec", dataset)
+    return finish(interaction_frames(task, interactions, items, max_history), quarantine, root, task, dataset)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.protocol import SEQREC_MAX_HISTORY
-from warehouse.loaders.frames import cf_frames, drop_undescribed, finish, items_frame, join_text, seqrec_frames
+from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.quarantine import Quarantine
 
@@ -127,8 +127,7 @@ def load_recbole(source_path: str | Path, root: str | Path | None = None, task: 
     (user, item) keep the earliest, then an optional iterative `k`-core (0 = none).
     The dataset name defaults to `<name>` made path-safe (`ml-100k` → `ml_100k`).
     """
-    if task not in ("seqrec", "cf"):
-        raise ValueError(f"task must be 'seqrec' or 'cf', not {task!r}")
+    check_task(task)
     folder = Path(source_path)
     name = find_atomic(folder, name)
     dataset = dataset or dataset_name(name)
@@ -138,8 +137,4 @@ def load_recbole(source_path: str | Path, root: str | Path | None = None, task: 
     interactions = dedup_earliest(drop_undescribed(interactions, items, f"recbole/{name}"))
     if k:
         interactions = k_core(interactions, k)
-    if task == "seqrec":
-        frames = seqrec_frames(interactions, items, max_history)
-    else:
-        frames = cf_frames(interactions, items)
-    return finish(frames, quarantine, root, task, dataset)
+    return finish(interaction_frames(task, interactions, items, max_history), quarantine, root, task, dataset)

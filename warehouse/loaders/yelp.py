@@ -1,4 +1,4 @@
-"""Yelp Open Dataset (`yelp_academic_dataset_business.json`, `..._review.json`) → seqrec frames.
+"""Yelp Open Dataset (`yelp_academic_dataset_business.json`, `..._review.json`) → seqrec or cf frames.
 
 Format (Yelp's dataset documentation): JSON lines. Business: `business_id`, `name`, `city`,
 `state`, `stars`, `review_count`, `attributes` (object or null), `categories` (comma-separated
@@ -7,7 +7,8 @@ string or null), `hours` (object or null), ... Review: `user_id`, `business_id`,
 
 Rules (BLAIR's Yelp set-up): reviews dated in 2019 only; reviews of businesses absent from
 the business file are dropped; a repeated (user, business) keeps the earliest review;
-iterative 5-core; leave-last-out; histories of up to 50.
+iterative 5-core; then seqrec: leave-last-out, histories of up to 50; or cf (`task="cf"`):
+the same interactions' unique (user, business) pairs split 4:3:3 by the lake's keyed shuffle.
 Item text: name, categories, stars, review_count, city, state, attributes, hours, as
 "Name. Categories: ... . Stars: 4.5. Review count: 22. City: ... . State: ... . Attributes:
 k: v, ... . Hours: Monday: 8:0-18:30, ...". Both `title` and `text_full` hold it (it is the
@@ -23,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.protocol import SEQREC_MAX_HISTORY
-from warehouse.loaders.frames import drop_undescribed, finish, items_frame, join_text, seqrec_frames
+from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.lines import json_lines
 from warehouse.loaders.quarantine import Quarantine
@@ -104,13 +105,15 @@ def first_present(folder: Path, names: tuple[str, ...]) -> str:
 
 
 def load_yelp(source_path: str | Path, root: str | Path | None = None, dataset: str = "yelp",
-              year: int = YEAR, k: int = K_CORE, max_history: int = SEQREC_MAX_HISTORY,
+              task: str = "seqrec", year: int = YEAR, k: int = K_CORE, max_history: int = SEQREC_MAX_HISTORY,
               business_file: str | None = None, review_file: str | None = None) -> dict[str, pd.DataFrame]:
-    """Read the Yelp folder into seqrec frames (reviews of `year`, `k`-core); write them under `root`."""
+    """Read the Yelp folder into `task` ("seqrec" or "cf") frames (reviews of `year`, `k`-core);
+    write them under `root`."""
+    check_task(task)
     folder = Path(source_path)
     quarantine = Quarantine()
     items = read_businesses(folder / (business_file or first_present(folder, BUSINESS_FILES)), quarantine)
     reviews, other_years = read_reviews(folder / (review_file or first_present(folder, REVIEW_FILES)), quarantine, year)
     log.info("%s: %d reviews of %d kept, %d of other years left out", dataset, len(reviews), year, other_years)
     interactions = k_core(dedup_earliest(drop_undescribed(reviews, items, dataset)), k)
-    return finish(seqrec_frames(interactions, items, max_history), quarantine, root, "seqrec", dataset)
+    return finish(interaction_frames(task, interactions, items, max_history), quarantine, root, task, dataset)
