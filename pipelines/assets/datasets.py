@@ -41,7 +41,7 @@ def source_env_var(name: str) -> str:
 
 class OutsideDatasetConfig(dg.Config):
     source: str = ""  # the dataset's file or folder in its original format; empty: env BLAIR_SOURCE_<NAME>
-    task: str = ""  # seqrec or cf, for loaders that make both (recbole); empty: the loader's default
+    task: str = ""  # seqrec or cf, for loaders that make both (movielens, yelp, recbole); empty: the loader's default
     dataset: str = ""  # the task dataset name; empty: the loader's default (recbole: the file name)
     options: dict[str, str] = {}  # any other loader keyword, e.g. {"year": "2018"}; whole numbers pass as int
 

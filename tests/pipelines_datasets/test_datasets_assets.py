@@ -95,9 +95,9 @@ def test_nonexistent_source_and_unknown_keyword_fail_clearly(tmp_path):
     result = materialize(tmp_path, "yelp", {"source": str(tmp_path / "nowhere")}, raise_on_error=False)
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     assert "does not exist" in failure.step_failure_data.error.message
-    result = materialize(tmp_path, "yelp", {"source": str(tmp_path), "task": "cf"}, raise_on_error=False)
+    result = materialize(tmp_path, "esci", {"source": str(tmp_path), "task": "cf"}, raise_on_error=False)
     (failure,) = [e for e in result.all_events if e.is_step_failure]
-    assert "yelp takes no keyword task" in failure.step_failure_data.error.message
+    assert "esci takes no keyword task" in failure.step_failure_data.error.message
 
 
 def test_empty_split_fails_the_blocking_check(tmp_path):

@@ -26,6 +26,32 @@ def test_cli_recbole_cf(shared_fixtures, tmp_path):
     assert "0 lines quarantined" in done.stderr
 
 
+def test_cli_movielens_and_yelp_cf(shared_fixtures, tmp_path):
+    ml1m = tmp_path / "ml-1m"          # the real ML-1M movie list; 30 users who rate the first 40 movies
+    ml1m.mkdir()
+    lines = (shared_fixtures / "movielens_ml1m_items_llmrank" / "ml-1m.item").read_text("utf-8").splitlines()[1:]
+    movies = [line.split("\t") for line in lines]
+    (ml1m / "movies.dat").write_text("".join(f"{m}::{t} ({y})::{g.replace(' ', '|')}\n" for m, t, y, g in movies),
+                                     encoding="latin-1")
+    (ml1m / "ratings.dat").write_text("".join(f"{u}::{m}::4::{978300000 + n}\n" for u in range(1, 31)
+                                              for n, (m, *_rest) in enumerate(movies[:40])))
+    done = run("movielens", ml1m, "--root", tmp_path / "data", "--task", "cf")
+    assert done.returncode == 0, done.stderr
+    assert "train=480, valid=360, test=360" in done.stdout          # 1,200 unique pairs, 4:3:3
+    assert len(read_task(tmp_path / "data", "cf", "ml_1m")["items"]) == 40
+
+    yelp = shared_fixtures / "yelp_open_dataset_sample"
+    done = run("yelp", yelp, "--root", tmp_path / "data", "--task", "cf", "--set", "year=2017", "--set", "k=1",
+               "--set", "business_file=yelp_academic_dataset_business.first200.json",
+               "--set", "review_file=yelp_academic_dataset_review.first500.json")
+    assert done.returncode == 0, done.stderr
+    frames = read_task(tmp_path / "data", "cf", "yelp")
+    total = sum(len(frames[split]) for split in ("train", "valid", "test"))
+    assert total > 0 and len(frames["train"]) == total * 4 // 10 and len(frames["valid"]) == total * 3 // 10
+    bad = run("yelp", yelp, "--root", tmp_path / "data", "--task", "search")
+    assert bad.returncode == 1 and "task must be 'seqrec' or 'cf'" in bad.stderr
+
+
 def test_cli_refuses_options_a_loader_lacks(tmp_path):
     done = run("esci", tmp_path, "--root", tmp_path, "--task", "cf")
     assert done.returncode == 2 and "esci takes no keyword task" in done.stderr

@@ -5,10 +5,11 @@ import random
 
 import pytest
 
-from benchmark.protocol import SEQREC_MAX_HISTORY_ML1M
+from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY_ML1M
 from loaders_reference import assert_k_core, core_rows, dedup_earliest, frame_rows, leave_last_out
+from loaders_reference import cf_split as reference_cf_split
 from warehouse.loaders.movielens import K_CORE, load_movielens
-from warehouse.tasks import read_task
+from warehouse.tasks import SPLITS, read_task, task_dir
 
 
 def real_movies(shared_fixtures) -> list[tuple[str, str, list[str]]]:
@@ -72,6 +73,24 @@ def test_movielens_20core_leave_last_out(movies, tmp_path):
     back = read_task(tmp_path / "data", "seqrec", "ml_1m")
     assert frame_rows(back["train"]) == expected["train"]
     assert back["items"].item_id.tolist() == sorted(back["items"].item_id)
+
+
+def test_movielens_cf_433_split_of_the_20core(movies, tmp_path):
+    ratings = synthetic_ratings([m for m, _, _ in movies[:80]])
+    write_ml1m(tmp_path / "ml-1m", movies, ratings, extra_ratings=["1::999999::5::978300000\n"])
+    frames = load_movielens(tmp_path / "ml-1m", root=tmp_path / "data", task="cf")
+
+    pairs = [(u, m) for u, m, _ in core_rows(dedup_earliest([(u, m, ts * 1000) for u, m, ts in ratings]), K_CORE)]
+    n = len(set(pairs))
+    expected = reference_cf_split(pairs, SEED, CF_SPLIT)
+    assert n > 100 and [len(expected[s]) for s in SPLITS] == [n * 4 // 10, n * 3 // 10, n - n * 4 // 10 - n * 3 // 10]
+    back = read_task(tmp_path / "data", "cf", "ml_1m")
+    for split in SPLITS:
+        assert list(zip(frames[split].user_id, frames[split].item_id)) == expected[split]
+        assert list(zip(back[split].user_id, back[split].item_id)) == expected[split]
+    assert set(back["items"]["item_id"]) == {m for _, m in pairs}
+    assert back["items"].set_index("item_id").loc[pairs[0][1], "title"] in {t for _, t, _ in movies}
+    assert not task_dir(tmp_path / "data", "seqrec", "ml_1m").exists()
 
 
 def test_movielens_history_capped_at_200(movies, tmp_path):

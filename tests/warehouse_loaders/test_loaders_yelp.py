@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from benchmark.protocol import SEQREC_MAX_HISTORY
+from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
 from loaders_reference import assert_k_core, core_rows, dedup_earliest, frame_rows, leave_last_out
+from loaders_reference import cf_split as reference_cf_split
 from warehouse.loaders.quarantine import Quarantine
 from warehouse.loaders.yelp import K_CORE, YEAR, load_yelp, read_businesses, read_reviews
-from warehouse.tasks import read_task
+from warehouse.tasks import SPLITS, read_task, task_dir
 
 BUSINESS = "yelp_academic_dataset_business.first200.json"
 REVIEW = "yelp_academic_dataset_review.first500.json"
@@ -52,10 +53,11 @@ def test_yelp_business_text_on_real_businesses(yelp):
             assert f"Hours: {day}: {hours}" in text
 
 
-def test_yelp_2019_5core_leave_last_out(tmp_path):
+def write_yelp(source):
+    """40 businesses (and a broken line), reviews of 80 users over 2018-2020 (and 3 bad lines);
+    returns the (user, business, ms) rows of 2019."""
     rng = random.Random(3)
     businesses = [f"b{n:03d}" for n in range(40)]
-    source = tmp_path / "yelp"
     source.mkdir()
     with open(source / "business.json", "w") as out:
         for business in businesses:
@@ -76,6 +78,12 @@ def test_yelp_2019_5core_leave_last_out(tmp_path):
     lines += ["not json", json.dumps({"user_id": "u1", "business_id": "b001", "date": "2019/01/01"}),
               json.dumps({"user_id": "u1", "date": "2019-01-01 00:00:00"})]
     (source / "review.json").write_text("\n".join(lines) + "\n")
+    return rows
+
+
+def test_yelp_2019_5core_leave_last_out(tmp_path):
+    source = tmp_path / "yelp"
+    rows = write_yelp(source)
 
     frames = load_yelp(source, root=tmp_path / "data")
     kept = core_rows(dedup_earliest(rows), K_CORE)
@@ -91,3 +99,22 @@ def test_yelp_2019_5core_leave_last_out(tmp_path):
     assert set(back["items"]["item_id"]) == {b for _, b, _ in kept}
     assert back["items"]["title"].iloc[0].startswith("Cafe & b")
     assert frame_rows(back["valid"]) == expected["valid"]
+
+
+def test_yelp_cf_433_split_of_the_2019_5core(tmp_path):
+    source = tmp_path / "yelp"
+    rows = write_yelp(source)
+    frames = load_yelp(source, root=tmp_path / "data", task="cf")
+    pairs = [(u, b) for u, b, _ in core_rows(dedup_earliest(rows), K_CORE)]
+    n = len(set(pairs))
+    expected = reference_cf_split(pairs, SEED, CF_SPLIT)
+    assert [len(expected[s]) for s in SPLITS] == [n * 4 // 10, n * 3 // 10, n - n * 4 // 10 - n * 3 // 10]
+    back = read_task(tmp_path / "data", "cf", "yelp")
+    for split in SPLITS:
+        assert list(zip(frames[split].user_id, frames[split].item_id)) == expected[split]
+        assert list(zip(back[split].user_id, back[split].item_id)) == expected[split]
+    assert set(back["items"]["item_id"]) == {b for _, b in pairs}
+    assert not task_dir(tmp_path / "data", "seqrec", "yelp").exists()
+    # the task is checked before the source is read
+    with pytest.raises(ValueError, match="task must be 'seqrec' or 'cf'"):
+        load_yelp(tmp_path / "nowhere", task="search")
