@@ -119,8 +119,12 @@ def test_esci_linked_through_the_lake(lake, export, tmp_path):
 
 @pytest.mark.slow
 def test_esci_lake_without_the_products_fails_clearly(lake, tmp_path):
+    judgments = write_judgments(tmp_path, ["B000NOTHERE"])
     with pytest.raises(ValueError, match="none of the 1 judged ESCI products is a parent_asin"):
-        load_esci(write_judgments(tmp_path, ["B000NOTHERE"]), lake_root=lake["root"])
+        load_esci(judgments, lake_root=lake["root"])
+    # a lake found at `root` (not asked for) that holds none of them is not linked: empty texts
+    frames = load_esci(judgments, root=lake["root"], dataset="esci_unlinked")
+    assert frames["items"]["item_id"].tolist() == ["B000NOTHERE"] and frames["items"]["title"].tolist() == [""]
 
 
 def write_judgments(folder: Path, asins: list[str]) -> Path:

@@ -153,8 +153,9 @@ def test_table3_of_the_search_datasets(shared_fixtures, tmp_path):
     crs = shared_fixtures / "crs_reddit_inspired_llmzsrec"
     movies = [str(m) for m in json.loads((crs / "reddit_item_ids.json").read_text())]
     rng = random.Random(4)
-    conversations = [{"context": [f"Something like movie {n}?"], "resp": "Try these", "rec": rng.sample(movies, 1 + n % 3),
-                      "dialog_id": f"d{n}", "turn_id": "t1", "is_user": 0, "upvotes": MIN_UPVOTES + n % 3} for n in range(30)]
+    conversations = [{"context": [f"Something like movie {n}?"], "resp": "Try these",
+                      "rec": rng.sample(movies, 1 + n % 3), "dialog_id": f"d{n}", "turn_id": "t1", "is_user": 0,
+                      "upvotes": MIN_UPVOTES + n % 3} for n in range(30)]   # a third at the limit: left out
     (tmp_path / "test.jsonl").write_text("".join(json.dumps(c) + "\n" for c in conversations))
     load_reddit_movies(tmp_path / "test.jsonl", root=root, items_file=crs / "reddit_item_ids.json",
                        entities_file=crs / "reddit_entity2id.json")

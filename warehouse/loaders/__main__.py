@@ -1,4 +1,5 @@
-"""`python -m warehouse.loaders NAME SOURCE --root DATA_ROOT [--task T] [--dataset D] [--lake-root L] [--set KEY=VALUE ...]`.
+"""`python -m warehouse.loaders NAME SOURCE --root DATA_ROOT [--task T] [--dataset D] [--lake-root LAKE]
+[--set KEY=VALUE ...]`.
 
 `--set` passes any other keyword of the loader (e.g. `--set year=2018` for yelp,
 `--set items_file=PATH` for reddit_movies); whole numbers are passed as int.

@@ -14,8 +14,8 @@ Rules (BLAIR): US locale, the small version, Exact = relevant (relevance 1.0; S/
 judged but not relevant). The pool is every judged item plus 50 items of the same category
 per (query, Exact item) pair.
 
-Linked to a lake (`lake_root`, or `root` itself when it holds a built lake with metadata): a
-product is kept when its ASIN is a `parent_asin` of the lake's silver meta; its text is the
+Linked to a lake (`lake_root`, or `root` itself when it holds a built lake with metadata that
+holds one of the judged products): a product is kept when its ASIN is a `parent_asin` of the lake's silver meta; its text is the
 lake's item text (title; title + features + categories + description) and its category is the
 2023 category it is filed under, so the 50 negatives come from that category's items. Judged
 products not in the lake are left out (no text to rank), and so are queries left without an
@@ -109,18 +109,16 @@ def read_products(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dic
     return items_frame(records), dict(zip(frame["product_id"].astype(str), categories.where(categories.notna(), None)))
 
 
-def linked_to_lake(lake: Path, judged: pd.DataFrame, dataset: str) -> tuple[dict[str, str], pd.DataFrame]:
+def linked_to_lake(lake: Path, judged: pd.DataFrame, dataset: str) -> tuple[dict[str, str], pd.DataFrame] | None:
     """{item: 2023 category} for every item of the categories holding a judged product, and the
-    judgments of the products found in the lake."""
+    judgments of the products found in the lake; None when the lake holds none of them."""
     members = category_members(lake, judged["item_id"].unique())
     category_of = {item: category for category, items in members.items() for item in items}
     linked = judged["item_id"].isin(category_of)
-    products = judged["item_id"].nunique()
     if not linked.any():
-        raise ValueError(f"none of the {products} judged ESCI products is a parent_asin of the 2023 "
-                         f"metadata of the lake at {lake}")
+        return None
     log.info("%s: %d of %d judged products linked to the lake's 2023 metadata (%s); the others are left out",
-             dataset, judged.loc[linked, "item_id"].nunique(), products, ", ".join(sorted(members)))
+             dataset, judged.loc[linked, "item_id"].nunique(), judged["item_id"].nunique(), ", ".join(sorted(members)))
     return category_of, judged[linked]
 
 
@@ -143,13 +141,19 @@ def load_esci(source_path: str | Path, root: str | Path | None = None, dataset: 
         judged = read_judgments(source if source.is_file() else folder / JUDGMENTS_FILE, quarantine)
         log.info("%s: OpenSearch export: no small_version/locale columns (US set), no split", dataset)
     log.info("%s: 'queries after t2' not applied: ESCI queries carry no timestamps", dataset)
+    linked = linked_to_lake(lake, judged, dataset) if lake is not None else None
+    if linked is None and lake is not None:
+        if lake_root is not None:
+            raise ValueError(f"none of the {judged['item_id'].nunique()} judged ESCI products is a parent_asin "
+                             f"of the 2023 metadata of the lake at {lake_root}")
+        log.info("%s: the lake at %s holds none of the judged products: not linked", dataset, lake)
     texts = None
-    if lake is not None:
-        category_of, judged = linked_to_lake(lake, judged, dataset)
+    if linked is not None:
+        category_of, judged = linked
     elif (folder / PRODUCTS_FILE).is_file():
         texts, category_of = read_products(folder / PRODUCTS_FILE, quarantine)
     else:
-        log.warning("%s: no lake and no product file: item texts are empty, and a search over them fails", dataset)
+        log.warning("%s: no linked lake and no product file: item texts are empty; a search over them fails", dataset)
         texts, category_of = items_frame([]), {}
     for item in judged["item_id"].unique():
         category_of.setdefault(item, None)
