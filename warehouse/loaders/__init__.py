@@ -10,7 +10,7 @@ is given, writes the task with `warehouse.tasks.write_task`.
 | yelp | Yelp `business.json`, `review.json` | seqrec or cf | yelp |
 | bookcrossing | `BX-Book-Ratings.csv`, `BX-Books.csv` | cf | bookcrossing |
 | recbole | RecBole `<name>.inter`, `<name>.item` | seqrec or cf | `<name>` |
-| esci | ESCI parquet files or the OpenSearch judgment export | search | esci |
+| esci | ESCI parquet files or the OpenSearch judgment export, linked to a lake's 2023 metadata | search | esci |
 | amazon_c4 | Amazon-C4 queries + `sampled_item_metadata_1M.jsonl` | search | amazon_c4 |
 | reddit_movies | Reddit-Movies conversations + movie list | search | reddit_movies |
 | sandbox | the sandbox's `truth/search_queries.jsonl` + `truth/meta_{Cat}.jsonl` | search | sandbox |
