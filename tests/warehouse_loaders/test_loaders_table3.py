@@ -6,13 +6,16 @@ The paper's own Table 3 figures are not in the repository or the fixtures, and n
 complete benchmark dataset of the paper (ML-1M's ratings, the Yelp and Book-Crossing files,
 the Reddit-Movies conversations are partial or absent; Amazon-C4 has no fixture). ML-100K is
 complete: its raw counts are checked against the published ones (GroupLens README, the
-fixture's SOURCE.md), and the ESCI export's against its SOURCE.md.
+fixture's SOURCE.md), and the ESCI export's against its SOURCE.md. The sandbox's search set is
+generated here. The Amazon categories' sizes come from the lake, not a loader (tests/release).
 """
 from __future__ import annotations
 
 import csv
 import json
 import random
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -20,7 +23,7 @@ import pytest
 
 from loaders_reference import core_rows, dedup_earliest
 from warehouse.loaders import (load_bookcrossing, load_esci, load_movielens, load_recbole, load_reddit_movies,
-                               load_yelp)
+                               load_sandbox_search, load_yelp)
 from warehouse.loaders.reddit_movies import MIN_UPVOTES
 from warehouse.stats import compute_benchmark_stats
 
@@ -161,8 +164,20 @@ def test_table3_of_the_search_datasets(shared_fixtures, tmp_path):
                        entities_file=crs / "reddit_entity2id.json")
     kept = [c for c in conversations if c["upvotes"] > MIN_UPVOTES]
 
+    sandbox = tmp_path / "sandbox"           # the sandbox's own search set, generated here
+    done = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "3",
+                           "--out", str(sandbox)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    load_sandbox_search(sandbox, root=root)
+    truth = [json.loads(line) for line in (sandbox / "truth" / "search_queries.jsonl").read_text().splitlines()]
+    meta = {c: {json.loads(line)["parent_asin"] for line in
+                (sandbox / "truth" / f"meta_{c}.jsonl").read_text().splitlines()} for c in {q["category"] for q in truth}}
+    sandbox_qrels = {(q["query_id"], i) for q in truth for i in q["relevant"] if i in meta[q["category"]]}
+
     got = table3(root)
-    assert set(got) == {("search", "esci"), ("search", "reddit_movies")}
+    assert set(got) == {("search", "esci"), ("search", "reddit_movies"), ("search", "sandbox")}
+    assert_row(got[("search", "sandbox")], {"queries": len({q for q, _ in sandbox_qrels}), "test": len(sandbox_qrels),
+                                            "items": len(set().union(*meta.values()))})
     assert_row(got[("search", "esci")], {"queries": len({n for n, _ in exact}), "test": len(exact),
                                          "items": len({item for _, item, _ in judgments})})
     assert_row(got[("search", "reddit_movies")], {"queries": len(kept), "test": sum(len(c["rec"]) for c in kept),
