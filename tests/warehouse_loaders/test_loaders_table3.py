@@ -169,9 +169,11 @@ def test_table3_of_the_search_datasets(shared_fixtures, tmp_path):
                            "--out", str(sandbox)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     load_sandbox_search(sandbox, root=root)
-    truth = [json.loads(line) for line in (sandbox / "truth" / "search_queries.jsonl").read_text().splitlines()]
-    meta = {c: {json.loads(line)["parent_asin"] for line in
-                (sandbox / "truth" / f"meta_{c}.jsonl").read_text().splitlines()} for c in {q["category"] for q in truth}}
+    def lines(name):
+        return [json.loads(line) for line in (sandbox / "truth" / name).read_text().splitlines()]
+
+    truth = lines("search_queries.jsonl")
+    meta = {c: {r["parent_asin"] for r in lines(f"meta_{c}.jsonl")} for c in {q["category"] for q in truth}}
     sandbox_qrels = {(q["query_id"], i) for q in truth for i in q["relevant"] if i in meta[q["category"]]}
 
     got = table3(root)
