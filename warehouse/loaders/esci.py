@@ -14,12 +14,13 @@ Rules (BLAIR): US locale, the small version, Exact = relevant (relevance 1.0; S/
 judged but not relevant). The pool is every judged item plus 50 items of the same category
 per (query, Exact item) pair.
 
-Linked to a lake (`lake_root`, or `root` itself when it holds a built lake with metadata that
-holds one of the judged products): a product is kept when its ASIN is a `parent_asin` of the lake's silver meta; its text is the
-lake's item text (title; title + features + categories + description) and its category is the
-2023 category it is filed under, so the 50 negatives come from that category's items. Judged
-products not in the lake are left out (no text to rank), and so are queries left without an
-Exact item; the product file is then not read. Without a lake:
+Linked to a lake (`lake_root`, or `root` itself when its lake holds one of the judged
+products): a product is kept when its ASIN is a `parent_asin` of the lake's silver meta (a
+child ASIN that is not a parent is not linked); its text is the lake's item text (title;
+title + features + categories + description) and its category is the 2023 category it is
+filed under, so the 50 negatives come from that category's items. Judged products not in the
+lake are left out (no text to rank), and so are queries left without an Exact item; the
+product file is then not read. Without a lake:
 - the product file gives the texts; ESCI products carry no category, so without a `category`
   column negatives are drawn from all known products (the product file, else the judged items);
 - with neither, texts are empty: the benchmark refuses to search such a pool.
