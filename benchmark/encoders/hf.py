@@ -21,11 +21,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from benchmark.encoders.base import Encoder, Kind, settings_hash
+from benchmark.encoders.base import DOCUMENT_TEMPLATE, Encoder, Kind, settings_hash
+from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 
 log = logging.getLogger(__name__)
 
-Pooling = Literal["cls", "mean", "last-token"]
+Pooling = Literal["cls", "pooler", "mean", "last-token"]  # pooler: the model's own pooler output (SimCSE)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,15 @@ class HFSettings:
     max_length: int = 512
     normalise: bool = True
     query_instruction: bool = False  # instruction-tuned models: prefix queries (DESIGN §5)
+    instruction: str = QUERY_INSTRUCTION
+    query_template: str = QUERY_TEMPLATE
+    document_template: str = DOCUMENT_TEMPLATE
     matryoshka: bool = False
+    dimensions: int | None = None  # Matryoshka width: the first N pooled values, renormalised
+    bidirectional: bool = False  # attend both ways in a decoder (GritLM embeds so)
+    skip_prompt: bool = False  # mean pooling leaves out the prompt's tokens (GritLM)
+    dense: str | None = None  # subfolder of a sentence-transformers Dense layer after pooling (Sentence-T5)
+    local_files_only: bool = False  # never download: weights must be a folder or in the HF cache
     gguf_file: str | None = None  # a GGUF file inside `model`; transformers dequantises it
     append_eos: bool = False  # some LLM embedders were trained with an EOS token to pool on
     batch_size: int = 64  # the most texts in one batch
@@ -48,7 +57,7 @@ class HFSettings:
 
 
 # Settings that change how texts are batched or placed, never a vector: not part of the revision.
-RUN_ONLY = ("batch_size", "token_budget", "device_map")
+RUN_ONLY = ("batch_size", "token_budget", "device_map", "local_files_only")
 
 
 def model_dtype(setting: str, device: torch.device) -> torch.dtype:
@@ -78,6 +87,32 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, how: Pooling) -> torch.Tensor
     raise ValueError(f"unknown pooling {how!r}")
 
 
+def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.Linear:
+    """The linear projection a sentence-transformers model applies after pooling (`<subfolder>/`)."""
+    import json
+
+    from huggingface_hub import hf_hub_download
+
+    def fetch(name: str) -> Path:
+        if Path(model).is_dir():
+            return Path(model) / subfolder / name
+        return Path(hf_hub_download(model, f"{subfolder}/{name}", local_files_only=local_files_only))
+
+    config = json.loads(fetch("config.json").read_text())
+    if not config.get("activation_function", "").endswith("Identity"):
+        raise ValueError(f"{model}/{subfolder}: only an identity activation is supported, "
+                         f"not {config.get('activation_function')}")
+    try:
+        from safetensors.torch import load_file
+
+        state = load_file(fetch("model.safetensors"))
+    except (OSError, FileNotFoundError):
+        state = torch.load(fetch("pytorch_model.bin"), map_location="cpu", weights_only=True)
+    layer = torch.nn.Linear(config["in_features"], config["out_features"], bias=config.get("bias", True))
+    layer.load_state_dict({k.removeprefix("linear."): v.float() for k, v in state.items()})
+    return layer.eval()
+
+
 def _weights_fingerprint(settings: HFSettings, config) -> str:
     """What identifies the weights: the hub commit, or the names and sizes of local files."""
     commit = getattr(config, "_commit_hash", None)
@@ -98,8 +133,12 @@ class HFEncoder(Encoder):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.progress = progress
         self.query_instruction = settings.query_instruction
+        self.instruction, self.query_template = settings.instruction, settings.query_template
+        self.document_template = settings.document_template
         self.matryoshka = settings.matryoshka
         extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        if settings.local_files_only:
+            extra["local_files_only"] = True
         self.tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
         self.dtype = model_dtype(settings.dtype, self.device)
         placement = {"device_map": settings.device_map} if settings.device_map else {}
@@ -117,6 +156,16 @@ class HFEncoder(Encoder):
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
+        self.dense = None
+        if settings.dense:
+            self.dense = load_dense(settings.model, settings.dense, settings.local_files_only).to(self.device)
+            self.dim = self.dense.out_features
+        if settings.dimensions is not None:
+            if not settings.matryoshka:
+                raise ValueError(f"{self.name} was not trained for Matryoshka widths: it has no --dimensions")
+            if not 1 <= settings.dimensions <= self.dim:
+                raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, not {settings.dimensions}")
+            self.dim = settings.dimensions
         # A local folder is named by its files' fingerprint, not its path (venvs move).
         named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)}
         named |= {"batch_size": None,
@@ -128,8 +177,9 @@ class HFEncoder(Encoder):
     def tokenise(self, texts: list[str]) -> list[list[int]]:
         ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,
                              max_length=self.settings.max_length - int(self.settings.append_eos))["input_ids"]
-        if self.settings.append_eos:
-            ids = [row + [self.tokenizer.eos_token_id] for row in ids]
+        if self.settings.append_eos:  # once: some tokenizers (Qwen3, E5-Mistral) already append it
+            eos = self.tokenizer.eos_token_id
+            ids = [row if row[-1:] == [eos] else row + [eos] for row in ids]
         return ids
 
     def batches(self, texts: list[str], batch_size: int, sort: bool = True, token_budget: int | None = None):
@@ -153,15 +203,33 @@ class HFEncoder(Encoder):
             inputs = self.tokenizer.pad({"input_ids": [ids[i] for i in chunk]}, padding=True, return_tensors="pt")
             yield chunk, inputs
 
-    def forward(self, inputs) -> torch.Tensor:
-        """One batch → pooled (and maybe normalised) float32 vectors on the CPU."""
+    def forward(self, inputs, skip: int = 0) -> torch.Tensor:
+        """One batch → pooled (and maybe normalised) float32 vectors on the CPU.
+
+        `skip`: how many leading real tokens (the prompt) mean pooling leaves out.
+        """
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        mask = inputs["attention_mask"]
         if self.tokenizer.padding_side == "left" and self._takes_positions:
             # Left padding would shift a decoder's positions; count them from the first real token.
-            inputs["position_ids"] = (inputs["attention_mask"].long().cumsum(-1) - 1).clamp(min=0)
+            inputs["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
+        if self.settings.bidirectional:
+            # A ready 4D mask replaces the decoder's causal one: every token sees every real token.
+            keys = mask.bool()[:, None, None, :]
+            inputs["attention_mask"] = keys.expand(-1, 1, mask.shape[1], -1)
         with torch.inference_mode(), self._autocast():
-            hidden = self.model(**inputs).last_hidden_state
-        vectors = pool(hidden.float(), inputs["attention_mask"], self.settings.pooling)
+            output = self.model(**inputs)
+        if self.settings.pooling == "pooler":
+            vectors = output.pooler_output.float()
+        else:
+            if skip:
+                mask = mask * (mask.long().cumsum(-1) > skip)
+            vectors = pool(output.last_hidden_state.float(), mask, self.settings.pooling)
+        if self.dense is not None:
+            with torch.inference_mode():
+                vectors = self.dense(vectors)
+        if self.settings.dimensions is not None:
+            vectors = vectors[:, :self.settings.dimensions]
         if self.settings.normalise:
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
         return vectors.cpu()
@@ -173,10 +241,11 @@ class HFEncoder(Encoder):
 
     def _encode(self, texts: list[str], kind: Kind, batch_size: int | None, sort: bool = True) -> np.ndarray:
         batch_size = batch_size or self.settings.batch_size
+        skip = len(self.tokenizer.tokenize(self.prompt_prefix(kind))) if self.settings.skip_prompt else 0
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with tqdm(total=len(texts), desc=f"{self.name} {kind}s", unit="text", disable=not self.progress,
                   leave=False) as bar:
             for positions, inputs in self.batches(texts, batch_size, sort=sort):
-                out[positions] = self.forward(inputs).numpy()
+                out[positions] = self.forward(inputs, skip).numpy()
                 bar.update(len(positions))
         return out
