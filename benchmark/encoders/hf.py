@@ -144,8 +144,10 @@ class HFEncoder(Encoder):
         placement = {"device_map": settings.device_map} if settings.device_map else {}
         model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
                                           dtype=self.dtype, **placement, **extra)
-        if getattr(model.config, "is_encoder_decoder", False):
-            model = model.get_encoder()  # T5-style: only the encoder makes the embedding
+        if getattr(model.config, "is_encoder_decoder", False) or hasattr(model, "decoder"):
+            # T5-style: only the encoder makes the embedding (also when the checkpoint is a
+            # T5EncoderModel, as Sentence-T5's is: AutoModel builds the whole T5 around it).
+            model = model.get_encoder()
         if settings.device_map:  # accelerate placed the layers; inputs go to the first one
             self.device = next(model.parameters()).device
             self.model = model.eval()
@@ -215,8 +217,10 @@ class HFEncoder(Encoder):
             inputs["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
         if self.settings.bidirectional:
             # A ready 4D mask replaces the decoder's causal one: every token sees every real token.
-            keys = mask.bool()[:, None, None, :]
-            inputs["attention_mask"] = keys.expand(-1, 1, mask.shape[1], -1)
+            keys = mask.bool()[:, None, None, :].expand(-1, 1, mask.shape[1], -1)
+            if getattr(self.model.config, "_attn_implementation", None) == "eager":  # eager adds the mask
+                keys = torch.zeros(keys.shape, device=keys.device).masked_fill(~keys, torch.finfo(torch.float32).min)
+            inputs["attention_mask"] = keys
         with torch.inference_mode(), self._autocast():
             output = self.model(**inputs)
         if self.settings.pooling == "pooler":
