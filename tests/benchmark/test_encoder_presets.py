@@ -92,11 +92,12 @@ def test_names_carry_the_switches():
         check(custom)
 
 
-def test_instruction_switch_reaches_minilm():
-    off = get_encoder("minilm", device="cpu", progress=False, instruction="off")
+def test_instruction_switch_reaches_minilm(minilm):
+    off = minilm  # the default: instruction off
     on = get_encoder("minilm", device="cpu", progress=False, instruction="on")
     custom = get_encoder("minilm", device="cpu", progress=False, instruction="Find products for this shopper")
     assert (off.name, on.name) == ("minilm", "minilm[instruction=on]") and off.revision != on.revision
+    assert not off.query_instruction and on.query_instruction
     assert on.describe()["instruction"] == QUERY_INSTRUCTION
     q_off, q_on, q_custom = (e.encode(QUERIES, kind="query") for e in (off, on, custom))
     # Queries change with the instruction (and with its text); documents do not.
@@ -104,19 +105,17 @@ def test_instruction_switch_reaches_minilm():
     np.testing.assert_allclose(q_on, off.encode(with_instruction(QUERIES), kind="item"), atol=1e-5)
     np.testing.assert_allclose(on.encode(ITEMS, kind="item"), off.encode(ITEMS, kind="item"), atol=1e-6)
     np.testing.assert_allclose(custom.encode(ITEMS, kind="item"), off.encode(ITEMS, kind="item"), atol=1e-6)
-    # The name rebuilds the same encoder.
-    assert get_encoder(on.name, device="cpu", progress=False).revision == on.revision
 
 
-def test_dimensions_truncate_and_renormalise_or_fail_clearly():
+def test_dimensions_truncate_and_renormalise_or_fail_clearly(minilm):
     with pytest.raises(EncoderUnavailable, match="not trained for Matryoshka"):
         get_encoder("minilm", device="cpu", progress=False, dimensions=128)
     with pytest.raises(EncoderUnavailable, match="between 32 and 1024"):
         check("qwen3-embedding-0.6b", dimensions=2048)
-    full = get_encoder("minilm", device="cpu", progress=False, matryoshka=True)
+    # MiniLM was not trained for it; `matryoshka=True` vouches for it to test the mechanics.
     short = get_encoder("minilm", device="cpu", progress=False, matryoshka=True, dimensions=96)
-    assert short.dim == 96 and short.name == "minilm[dimensions=96]" and short.revision != full.revision
-    vectors, reference = short.encode(ITEMS), full.encode(ITEMS)
+    assert short.dim == 96 and short.name == "minilm[dimensions=96]" and short.revision != minilm.revision
+    vectors, reference = short.encode(ITEMS), minilm.encode(ITEMS)
     assert vectors.shape == (3, 96)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     head = reference[:, :96] / np.linalg.norm(reference[:, :96], axis=1, keepdims=True)
@@ -247,26 +246,37 @@ def test_api_presets_send_width_and_instruction(api_server, monkeypatch):
         get_encoder("text-embedding-3-large", base_url=api_server.url)
 
 
-def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "benchmark", "run", *args, "--quiet"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_cli_missing_weights_and_key_are_one_line_errors(tmp_path, search_frames):
+def test_cli_missing_weights_is_one_line_error(tmp_path, search_frames):
     write_task(tmp_path, "search", "tiny", search_frames)
-    env = {k: v for k, v in os.environ.items() if k not in ("BLAIR_MODELS_DIR", "GEMINI_API_KEY", "BLAIR_DEBUG")}
+    env = {k: v for k, v in os.environ.items() if k not in ("BLAIR_MODELS_DIR", "BLAIR_DEBUG")}
     env["HF_HOME"] = str(tmp_path / "empty-hf-cache")
+    done = subprocess.run([sys.executable, "-m", "benchmark", "run", "--encoder", "qwen3-embedding-8b", "--task",
+                           "search", "--dataset", "tiny", "--out", str(tmp_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode != 0 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: qwen3-embedding-8b: weights of Qwen/Qwen3-Embedding-8B not found")
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_bad_switches_and_missing_key_are_one_line_errors(tmp_path, search_frames, capsys, monkeypatch):
+    from benchmark.__main__ import main
+    from parsing.cli import run_cli
+
+    write_task(tmp_path, "search", "tiny", search_frames)
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("BLAIR_DEBUG", raising=False)
     base = ["--task", "search", "--dataset", "tiny", "--out", str(tmp_path)]
     for args, message in [
-        (["--encoder", "qwen3-embedding-8b"], "weights of Qwen/Qwen3-Embedding-8B not found"),
         (["--encoder", "gemini-embedding-001"], "needs an API key in $GEMINI_API_KEY"),
         (["--encoder", "minilm", "--dimensions", "64"], "not trained for Matryoshka widths"),
+        (["--encoder", "qwen3-embedding-0.6b", "--dimensions", "4096"], "between 32 and 1024"),
+        (["--encoder", "minilm", "--instruction", " "], "--instruction is empty"),
         (["--baseline", "bm25", "--instruction", "on"], "apply to encoders"),
     ]:
-        done = run_cli(*args, *base, env=env)
-        lines = done.stderr.strip().splitlines()
-        assert done.returncode != 0 and len(lines) == 1 and lines[0].startswith("error:"), done.stderr
-        assert message in lines[0]
+        assert run_cli(main, ["run", *args, *base]) != 0
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], lines
     assert not (tmp_path / "results").exists()
 
 
