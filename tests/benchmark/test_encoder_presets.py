@@ -297,3 +297,30 @@ def test_cli_instruction_results_are_filed_apart(tmp_path, search_frames, capsys
     # Unchanged switches: served from the cache, not recomputed.
     assert main([*base, "--instruction", "on"]) == 0
     assert json.loads(capsys.readouterr().out)["created_at"] == results["on"]["created_at"]
+
+
+@pytest.mark.slow
+def test_dagster_config_switches_reach_vectors_and_results(tmp_path, search_frames):
+    import dagster as dg
+
+    from benchmark.embeddings import store_path
+    from pipelines.assets.benchmark import benchmark_results
+    from pipelines.assets.embeddings import item_embeddings
+    from pipelines.partitions import DATASETS_NAME
+    from pipelines.resources import DataRoot
+
+    write_task(tmp_path, "search", "tiny", search_frames)
+    switches = {"config": {"instruction": "on"}}
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(DATASETS_NAME, ["search.tiny"])
+        run = dg.materialize([item_embeddings, benchmark_results],
+                             partition_key=dg.MultiPartitionKey({"encoder": "minilm", "dataset": "search.tiny"}),
+                             resources={"data_root": DataRoot(path=str(tmp_path))}, instance=instance,
+                             run_config={"ops": {"item_embeddings": switches, "benchmark_results": switches}})
+    assert run.success
+    [emb] = run.asset_materializations_for_node("item_embeddings")
+    assert emb.metadata["encoder"].value == "minilm[instruction=on]"
+    assert store_path(tmp_path, "minilm[instruction=on]", "tiny").exists()
+    assert not store_path(tmp_path, "minilm", "tiny").exists()
+    [result] = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("*.json")]
+    assert result["encoder"] == "minilm[instruction=on]" and result["encoder_config"]["query_instruction"]
