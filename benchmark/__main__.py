@@ -121,9 +121,15 @@ def _report(args) -> int:
 
 
 def _encoders(args) -> int:
-    from benchmark.encoders import available
+    from benchmark.encoders.presets import PRESETS
+    from benchmark.encoders.registry import BASELINES, available
 
-    print("\n".join(available()))
+    for p in PRESETS:  # docs/ENCODERS.md has the full table
+        widths = f" dimensions={p.mrl[0]}-{p.mrl[1]}" if p.mrl else ""
+        print(f"{p.name:26} {p.model:42} pooling={p.pooling} instruction={'on' if p.instruction else 'off'} "
+              f"dim={p.dim}{widths}")
+    print("\n".join(name for name in available() if name not in {p.name for p in PRESETS} | set(BASELINES)))
+    print("\n".join(BASELINES))
     return 0
 
 
@@ -183,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one (encoder, task, dataset) and print its result JSON")
-    run.add_argument("--encoder", help="minilm, smollm2, random, hf:<model>[@pooling], api:<model>")
+    run.add_argument("--encoder", help="a preset (`python -m benchmark encoders`: minilm, qwen3-embedding-8b, ...), "
+                                       "random, hf:<model>[@pooling], api:<model>")
     run.add_argument("--instruction", metavar="on|off|TEXT",
                      help="query instruction: on (the protocol's), off, or its text (default: the encoder's preset)")
     run.add_argument("--dimensions", type=positive_int, metavar="N",

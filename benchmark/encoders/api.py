@@ -51,8 +51,10 @@ class APIEncoder(Encoder):
         self.document_template = settings.document_template
         self.matryoshka = settings.dimensions is not None if settings.matryoshka is None else settings.matryoshka
         # The revision names the model, endpoint and prompts, not the key.
-        named = ("model", "base_url", "dimensions", "normalise", "document_template")
-        if settings.query_instruction:
+        named = ("model", "base_url", "dimensions", "normalise")
+        if settings.document_template != DOCUMENT_TEMPLATE:
+            named += ("document_template",)
+        if settings.query_instruction:  # (left out when off, as vectors stored before it were made)
             named += ("query_instruction", "instruction", "query_template")
         self.revision = settings_hash({k: v for k, v in asdict(settings).items() if k in named})
         self._endpoint = Endpoint(self.name, settings.base_url, settings.api_key_env,

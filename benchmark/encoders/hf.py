@@ -58,6 +58,9 @@ class HFSettings:
 
 # Settings that change how texts are batched or placed, never a vector: not part of the revision.
 RUN_ONLY = ("batch_size", "token_budget", "device_map", "local_files_only")
+# Settings added after vectors were first stored: left out of the revision at their defaults, so
+# those vectors (made as the defaults make them) stay valid.
+LATER = ("instruction", "query_template", "document_template", "dimensions", "bidirectional", "skip_prompt", "dense")
 
 
 def model_dtype(setting: str, device: torch.device) -> torch.dtype:
@@ -169,7 +172,9 @@ class HFEncoder(Encoder):
                 raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, not {settings.dimensions}")
             self.dim = settings.dimensions
         # A local folder is named by its files' fingerprint, not its path (venvs move).
-        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)}
+        defaults = HFSettings(model=settings.model)
+        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)
+                 and not (k in LATER and v == getattr(defaults, k))}
         named |= {"batch_size": None,
                   "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
         if self.dtype != torch.float32:  # half-precision weights give (slightly) different vectors
