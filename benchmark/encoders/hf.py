@@ -49,6 +49,7 @@ class HFSettings:
     local_files_only: bool = False  # never download: weights must be a folder or in the HF cache
     gguf_file: str | None = None  # a GGUF file inside `model`; transformers dequantises it
     append_eos: bool = False  # some LLM embedders were trained with an EOS token to pool on
+    eos_token: str | None = None  # the token appended, when not the tokenizer's eos (Qwen3: <|endoftext|>)
     batch_size: int = 64  # the most texts in one batch
     token_budget: int = 16384  # the most padded tokens in one batch (rows × longest row)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"  # auto: bf16/fp16 on CUDA, fp32 on CPU
@@ -60,7 +61,8 @@ class HFSettings:
 RUN_ONLY = ("batch_size", "token_budget", "device_map", "local_files_only")
 # Settings added after vectors were first stored: left out of the revision at their defaults, so
 # those vectors (made as the defaults make them) stay valid.
-LATER = ("instruction", "query_template", "document_template", "dimensions", "bidirectional", "skip_prompt", "dense")
+LATER = ("instruction", "query_template", "document_template", "dimensions", "bidirectional", "skip_prompt", "dense",
+         "eos_token")
 
 
 def model_dtype(setting: str, device: torch.device) -> torch.dtype:
@@ -160,6 +162,10 @@ class HFEncoder(Encoder):
             # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
+        self._eos_id = (self.tokenizer.convert_tokens_to_ids(settings.eos_token) if settings.eos_token
+                        else self.tokenizer.eos_token_id)
+        if settings.append_eos and self._eos_id in (None, self.tokenizer.unk_token_id):
+            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token {settings.eos_token or ''} to append")
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
         self.dense = None
         if settings.dense:
@@ -185,7 +191,7 @@ class HFEncoder(Encoder):
         ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,
                              max_length=self.settings.max_length - int(self.settings.append_eos))["input_ids"]
         if self.settings.append_eos:  # once: some tokenizers (Qwen3, E5-Mistral) already append it
-            eos = self.tokenizer.eos_token_id
+            eos = self._eos_id
             ids = [row if row[-1:] == [eos] else row + [eos] for row in ids]
         return ids
 

@@ -18,6 +18,7 @@ Backend = Literal["hf", "api"]
 PLAIN = "{text}"  # a text encoded as it is
 E5_QUERY = QUERY_TEMPLATE  # "Instruct: {instruction}\nQuery: {query}" (E5-Mistral, SFR)
 QWEN3_QUERY = "Instruct: {instruction}\nQuery:{query}"  # Qwen3's card: no space after "Query:"
+QWEN3_EOS = {"eos_token": "<|endoftext|>"}  # the card pools on <|endoftext|>, named, not "the tokenizer's eos"
 GRITLM_QUERY = "<|user|>\n{instruction}\n<|embed|>\n{query}"
 GRITLM_DOCUMENT = "<|embed|>\n{text}"  # GritLM marks every embedded text, with or without instruction
 
@@ -57,13 +58,13 @@ PRESETS: tuple[Preset, ...] = (
            hf={"dense": "2_Dense"}),
     Preset("qwen3-embedding-0.6b", "hf", "Qwen/Qwen3-Embedding-0.6B", "last-token", 1024, 8192,
            instruction=True, query_template=QWEN3_QUERY, append_eos=True, mrl=(32, 1024),
-           card="https://huggingface.co/Qwen/Qwen3-Embedding-0.6B"),
+           card="https://huggingface.co/Qwen/Qwen3-Embedding-0.6B", hf=QWEN3_EOS),
     Preset("qwen3-embedding-4b", "hf", "Qwen/Qwen3-Embedding-4B", "last-token", 2560, 8192,
            instruction=True, query_template=QWEN3_QUERY, append_eos=True, mrl=(32, 2560),
-           card="https://huggingface.co/Qwen/Qwen3-Embedding-4B"),
+           card="https://huggingface.co/Qwen/Qwen3-Embedding-4B", hf=QWEN3_EOS),
     Preset("qwen3-embedding-8b", "hf", "Qwen/Qwen3-Embedding-8B", "last-token", 4096, 8192,
            instruction=True, query_template=QWEN3_QUERY, append_eos=True, mrl=(32, 4096),
-           card="https://huggingface.co/Qwen/Qwen3-Embedding-8B"),
+           card="https://huggingface.co/Qwen/Qwen3-Embedding-8B", hf=QWEN3_EOS),
     Preset("sfr-embedding-mistral", "hf", "Salesforce/SFR-Embedding-Mistral", "last-token", 4096, 4096,
            instruction=True, query_template=E5_QUERY, append_eos=True,
            card="https://huggingface.co/Salesforce/SFR-Embedding-Mistral"),

@@ -68,7 +68,8 @@ def test_every_preset_matches_the_docs_table():
         assert row["instruction"] == ("on" if preset.instruction else "off"), preset.name
         assert code(row["query (instruction on)"]) == preset.query_template, preset.name
         assert code(row["document"]) == preset.document_template, preset.name
-        assert row["EOS"] == ("yes" if preset.append_eos else "no"), preset.name
+        assert row["EOS"].split(" (")[0] == ("yes" if preset.append_eos else "no"), preset.name
+        assert preset.hf.get("eos_token", "") in row["EOS"], preset.name
         assert int(row["max length"]) == preset.max_length and int(row["dim"]) == preset.dim, preset.name
         widths = None if row["dimensions"] == "—" else tuple(int(w) for w in row["dimensions"].split("–"))
         assert widths == preset.mrl, preset.name
@@ -183,13 +184,32 @@ def test_dense_layer_and_single_eos(tiny):
     vectors = encoder.encode(ITEMS)
     assert encoder.dim == 6 and vectors.shape == (3, 6)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    eos = HFEncoder(HFSettings(model=tiny["llama"], pooling="last-token", append_eos=True), device="cpu",
-                    progress=False)
-    eos.tokenizer.eos_token = "[SEP]"  # MiniLM's tokenizer already ends every text with it: not again
-    ids = eos.tokenise(["usb cable"])[0]
-    assert ids[-1] == eos.tokenizer.sep_token_id and ids[-2] != eos.tokenizer.sep_token_id
-    eos.tokenizer.eos_token = "[MASK]"  # one the tokenizer does not add: appended
-    assert eos.tokenise(["usb cable"])[0] == ids + [eos.tokenizer.mask_token_id]
+    def eos(token):
+        settings = HFSettings(model=tiny["llama"], pooling="last-token", append_eos=True, eos_token=token)
+        return HFEncoder(settings, device="cpu", progress=False)
+
+    sep = eos("[SEP]")  # MiniLM's tokenizer already ends every text with it: not again
+    ids = sep.tokenise(["usb cable"])[0]
+    assert ids[-1] == sep.tokenizer.sep_token_id and ids[-2] != sep.tokenizer.sep_token_id
+    mask = eos("[MASK]")  # one the tokenizer does not add: appended
+    assert mask.tokenise(["usb cable"])[0] == ids + [mask.tokenizer.mask_token_id]
+    with pytest.raises(ValueError, match="no end-of-sequence token"):
+        eos(None)  # BERT's tokenizer has no eos of its own
+
+
+def test_presets_load_weights_from_the_models_folder(tiny, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("BLAIR_MODELS_DIR", str(tmp_path))
+    shutil.copytree(tiny["llama"], tmp_path / "GritLM" / "GritLM-7B")  # <dir>/<org>/<name>
+    shutil.copytree(tiny["t5"], tmp_path / "sentence-t5-large")  # <dir>/<name>
+    grit = get_encoder("gritlm-7b", device="cpu", progress=False, instruction="off")
+    assert grit.name == "gritlm-7b[instruction=off]" and grit.settings.model == str(tmp_path / "GritLM" / "GritLM-7B")
+    assert grit.settings.bidirectional and grit.settings.skip_prompt and grit.settings.pooling == "mean"
+    assert grit.prompt(["usb cable"], "query") == ["<|embed|>\nusb cable"] == grit.prompt(["usb cable"], "item")
+    assert grit.encode(["usb cable"], kind="query").shape == (1, 16)
+    st5 = get_encoder("sentence-t5-large", device="cpu", progress=False)
+    assert st5.dim == 6 and st5.encode(ITEMS).shape == (3, 6)
 
 
 class EmbeddingsServer:
