@@ -9,8 +9,8 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -212,41 +212,31 @@ def test_presets_load_weights_from_the_models_folder(tiny, tmp_path, monkeypatch
     assert st5.dim == 6 and st5.encode(ITEMS).shape == (3, 6)
 
 
-class EmbeddingsServer:
-    """An OpenAI-compatible /embeddings on 127.0.0.1 that honours `dimensions` (default width 12)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                width = body.get("dimensions", 12)
-                data = [{"index": i, "embedding": [float(len(t) % 7 + k + 1) for k in range(width)]}
-                        for i, t in enumerate(body["input"])]
-                raw = json.dumps({"data": data}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def api_server():
-    server = EmbeddingsServer()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    """An OpenAI-compatible /embeddings (a WSGI app on 127.0.0.1) that honours `dimensions` (default 12)."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    requests: list[dict] = []
+
+    def app(environ, start_response):
+        body = json.loads(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        requests.append(body)
+        width = body.get("dimensions", 12)
+        data = [{"index": i, "embedding": [float(len(t) % 7 + k + 1) for k in range(width)]}
+                for i, t in enumerate(body["input"])]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"data": data}).encode()]
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}/v1", requests=requests)
+    httpd.shutdown()
+    httpd.server_close()
 
 
 def test_api_presets_send_width_and_instruction(api_server, monkeypatch):
