@@ -97,6 +97,7 @@ def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.L
     import json
 
     from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
 
     def fetch(name: str) -> Path:
         if Path(model).is_dir():
@@ -111,7 +112,7 @@ def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.L
         from safetensors.torch import load_file
 
         state = load_file(fetch("model.safetensors"))
-    except (OSError, FileNotFoundError):
+    except (OSError, EntryNotFoundError):  # older sentence-transformers repos ship only the .bin
         state = torch.load(fetch("pytorch_model.bin"), map_location="cpu", weights_only=True)
     layer = torch.nn.Linear(config["in_features"], config["out_features"], bias=config.get("bias", True))
     layer.load_state_dict({k.removeprefix("linear."): v.float() for k, v in state.items()})
@@ -149,7 +150,7 @@ class HFEncoder(Encoder):
         placement = {"device_map": settings.device_map} if settings.device_map else {}
         model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
                                           dtype=self.dtype, **placement, **extra)
-        if getattr(model.config, "is_encoder_decoder", False) or hasattr(model, "decoder"):
+        if getattr(model.config, "is_encoder_decoder", False) or (hasattr(model, "encoder") and hasattr(model, "decoder")):
             # T5-style: only the encoder makes the embedding (also when the checkpoint is a
             # T5EncoderModel, as Sentence-T5's is: AutoModel builds the whole T5 around it).
             model = model.get_encoder()
@@ -165,7 +166,8 @@ class HFEncoder(Encoder):
         self._eos_id = (self.tokenizer.convert_tokens_to_ids(settings.eos_token) if settings.eos_token
                         else self.tokenizer.eos_token_id)
         if settings.append_eos and self._eos_id in (None, self.tokenizer.unk_token_id):
-            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token {settings.eos_token or ''} to append")
+            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token "
+                             f"{settings.eos_token or ''} to append")
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
         self.dense = None
         if settings.dense:
@@ -175,7 +177,8 @@ class HFEncoder(Encoder):
             if not settings.matryoshka:
                 raise ValueError(f"{self.name} was not trained for Matryoshka widths: it has no --dimensions")
             if not 1 <= settings.dimensions <= self.dim:
-                raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, not {settings.dimensions}")
+                raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, "
+                                 f"not {settings.dimensions}")
             self.dim = settings.dimensions
         # A local folder is named by its files' fingerprint, not its path (venvs move).
         defaults = HFSettings(model=settings.model)
@@ -230,7 +233,8 @@ class HFEncoder(Encoder):
             # A ready 4D mask replaces the decoder's causal one: every token sees every real token.
             keys = mask.bool()[:, None, None, :].expand(-1, 1, mask.shape[1], -1)
             if getattr(self.model.config, "_attn_implementation", None) == "eager":  # eager adds the mask
-                keys = torch.zeros(keys.shape, device=keys.device).masked_fill(~keys, torch.finfo(torch.float32).min)
+                keys = torch.zeros(keys.shape, dtype=self.dtype, device=keys.device).masked_fill(
+                    ~keys, torch.finfo(self.dtype).min)
             inputs["attention_mask"] = keys
         with torch.inference_mode(), self._autocast():
             output = self.model(**inputs)

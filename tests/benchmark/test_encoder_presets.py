@@ -86,7 +86,8 @@ def test_names_carry_the_switches():
     assert re.fullmatch(r"minilm\[instruction=text-[0-9a-f]{10}\]", custom)
     assert encoder_id("minilm", QUERY_INSTRUCTION) == "minilm[instruction=on]"
     assert parse_id("qwen3-embedding-8b[dimensions=256,instruction=off]") == ("qwen3-embedding-8b", "off", 256)
-    assert encoder_id("qwen3-embedding-8b[dimensions=256,instruction=off]") == "qwen3-embedding-8b[dimensions=256,instruction=off]"
+    named = "qwen3-embedding-8b[dimensions=256,instruction=off]"
+    assert encoder_id(named) == named
     with pytest.raises(EncoderUnavailable, match="unknown option"):
         parse_id("minilm[width=3]")
     with pytest.raises(EncoderUnavailable, match="give its text"):
@@ -175,7 +176,8 @@ def test_prompt_tokens_left_out_of_mean_pooling(tiny):
     skip = len(plain.tokenizer.tokenize(plain.prompt_prefix("query")))
     with torch.no_grad():
         states = plain.model(input_ids=torch.tensor([ids])).last_hidden_state[0]
-    np.testing.assert_allclose(skipping.encode(["usb cable"], kind="query")[0], states[skip:].mean(0).numpy(), atol=1e-5)
+    np.testing.assert_allclose(skipping.encode(["usb cable"], kind="query")[0], states[skip:].mean(0).numpy(),
+                               atol=1e-5)
     assert np.abs(plain.encode(["usb cable"], kind="query") - skipping.encode(["usb cable"], kind="query")).max() > 1e-4
 
 
@@ -301,7 +303,8 @@ def test_cli_instruction_results_are_filed_apart(tmp_path, search_frames, capsys
         assert main([*base, "--instruction", switch]) == 0
         results[switch] = json.loads(capsys.readouterr().out)
     assert results["off"]["encoder"] == "minilm" and results["on"]["encoder"] == "minilm[instruction=on]"
-    assert results["on"]["encoder_config"]["query_instruction"] and not results["off"]["encoder_config"]["query_instruction"]
+    assert results["on"]["encoder_config"]["query_instruction"]
+    assert not results["off"]["encoder_config"]["query_instruction"]
     stores = sorted(p.name for p in (tmp_path / "embeddings").iterdir())
     assert stores == ["encoder=minilm", f"encoder={path_name('minilm[instruction=on]')}"]
     # Unchanged switches: served from the cache, not recomputed.
