@@ -253,6 +253,14 @@ class HFEncoder(Encoder):
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
         return vectors.cpu()
 
+    def prompt_tokens(self, kind: Kind) -> int:
+        """How many leading tokens of every text of `kind` are the prompt, with the tokenizer's
+        leading special tokens (BOS): what GritLM's pooling leaves out."""
+        ids = self.tokenizer(self.prompt_prefix(kind), add_special_tokens=True)["input_ids"]
+        while ids and ids[-1] in self.tokenizer.all_special_ids:  # a closing EOS/[SEP] is not part of it
+            ids = ids[:-1]
+        return len(ids)
+
     def _autocast(self):
         if self.device.type != "cuda":
             return torch.autocast("cpu", enabled=False)
@@ -260,7 +268,7 @@ class HFEncoder(Encoder):
 
     def _encode(self, texts: list[str], kind: Kind, batch_size: int | None, sort: bool = True) -> np.ndarray:
         batch_size = batch_size or self.settings.batch_size
-        skip = len(self.tokenizer.tokenize(self.prompt_prefix(kind))) if self.settings.skip_prompt else 0
+        skip = self.prompt_tokens(kind) if self.settings.skip_prompt else 0
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with tqdm(total=len(texts), desc=f"{self.name} {kind}s", unit="text", disable=not self.progress,
                   leave=False) as bar:

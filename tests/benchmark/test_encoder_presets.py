@@ -173,10 +173,12 @@ def test_prompt_tokens_left_out_of_mean_pooling(tiny):
     plain = HFEncoder(settings, device="cpu", progress=False)
     skipping = HFEncoder(replace(settings, skip_prompt=True), device="cpu", progress=False)
     ids = plain.tokenizer(plain.prompt(["usb cable"], "query")[0])["input_ids"]
-    skip = len(plain.tokenizer.tokenize(plain.prompt_prefix("query")))
     with torch.no_grad():
         states = plain.model(input_ids=torch.tensor([ids])).last_hidden_state[0]
-    np.testing.assert_allclose(skipping.encode(["usb cable"], kind="query")[0], states[skip:].mean(0).numpy(),
+    # Pooled: the text's own tokens and the closing [SEP]; not [CLS] nor any token of the prompt.
+    own = len(plain.tokenizer.tokenize("usb cable")) + 1
+    assert own < len(ids) - 10
+    np.testing.assert_allclose(skipping.encode(["usb cable"], kind="query")[0], states[-own:].mean(0).numpy(),
                                atol=1e-5)
     assert np.abs(plain.encode(["usb cable"], kind="query") - skipping.encode(["usb cable"], kind="query")).max() > 1e-4
 
