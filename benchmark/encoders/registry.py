@@ -93,7 +93,7 @@ def _instruction_option(default_on: bool, instruction: str | None) -> str | None
     if instruction is None or _TAG.match(instruction):
         return instruction
     on, text = _instruction(default_on, instruction)
-    if (on, text) == (default_on, QUERY_INSTRUCTION) or (not on and not default_on):
+    if (on, text) == (default_on, QUERY_INSTRUCTION):
         return None
     if not on:
         return "off"
