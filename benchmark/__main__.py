@@ -1,6 +1,7 @@
 """Command line of the benchmark.
 
     python -m benchmark run --encoder minilm --task search --dataset SPEC --out DIR
+    python -m benchmark run --encoder qwen3-embedding-8b --instruction off --dimensions 1024 ...
     python -m benchmark run --baseline bm25 --task search --dataset SPEC --out DIR
     python -m benchmark report --results DIR [--mteb scores.csv]
     python -m benchmark encoders
@@ -31,16 +32,22 @@ positive_int = number(int, minimum=1)
 positive_float = number(float, above=0)
 
 
-def check_encoder(name: str) -> None:
+def check_encoder(name: str, instruction: str | None = None, dimensions: int | None = None) -> str:
+    """Validate an encoder and its switches before any work (weights present, key set); return its id."""
     from benchmark.protocol import BASELINE_TASKS
 
     if name in BASELINE_TASKS:
-        return
-    from benchmark.encoders.registry import BASELINES, PRESETS
+        if instruction is not None or dimensions is not None:
+            raise CliError(f"--instruction and --dimensions apply to encoders, not the {name} baseline")
+        return name
+    from benchmark.encoders.registry import EncoderUnavailable, check
 
-    if name in PRESETS or name in BASELINES or (name.startswith(("hf:", "api:")) and name.split(":", 1)[1]):
-        return
-    raise CliError(f"unknown encoder {name!r}; run `python -m benchmark encoders` for the names")
+    try:
+        return check(name, instruction, dimensions)
+    except KeyError:
+        raise CliError(f"unknown encoder {name!r}; run `python -m benchmark encoders` for the names") from None
+    except EncoderUnavailable as exc:
+        raise CliError(str(exc)) from None
 
 
 def _run(args) -> int:
@@ -72,11 +79,17 @@ def _run(args) -> int:
         dataset = resolve(args.dataset, args.task, args.root or args.out)
     except (UnknownDataset, FileNotFoundError) as exc:
         raise CliError(f"--dataset {args.dataset}: {exc}") from None
-    check_encoder(name)
+    identity = check_encoder(name, args.instruction, args.dimensions)
     from benchmark.runner import RunError, run_one
 
+    encoder = identity
+    if args.instruction not in (None, "on", "off"):  # a custom text is only hashed into the name: pass it along
+        from benchmark.encoders import get_encoder
+
+        encoder = get_encoder(name, device=args.device, progress=not args.quiet, instruction=args.instruction,
+                              dimensions=args.dimensions)
     try:
-        result = run_one(name, args.task, dataset, args.out, seed=args.seed, device=args.device,
+        result = run_one(encoder, args.task, dataset, args.out, seed=args.seed, device=args.device,
                          text=args.text, adaptor=args.adaptor, width=args.width, force=args.force,
                          task_options=options, progress=not args.quiet)
     except RunError as exc:
@@ -108,9 +121,15 @@ def _report(args) -> int:
 
 
 def _encoders(args) -> int:
-    from benchmark.encoders import available
+    from benchmark.encoders.presets import PRESETS
+    from benchmark.encoders.registry import BASELINES, available
 
-    print("\n".join(available()))
+    for p in PRESETS:  # docs/ENCODERS.md has the full table
+        widths = f" dimensions={p.mrl[0]}-{p.mrl[1]}" if p.mrl else ""
+        print(f"{p.name:26} {p.model:42} pooling={p.pooling} instruction={'on' if p.instruction else 'off'} "
+              f"dim={p.dim}{widths}")
+    print("\n".join(name for name in available() if name not in {p.name for p in PRESETS} | set(BASELINES)))
+    print("\n".join(BASELINES))
     return 0
 
 
@@ -170,7 +189,12 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one (encoder, task, dataset) and print its result JSON")
-    run.add_argument("--encoder", help="minilm, smollm2, random, hf:<model>[@pooling], api:<model>")
+    run.add_argument("--encoder", help="a preset (`python -m benchmark encoders`: minilm, qwen3-embedding-8b, ...), "
+                                       "random, hf:<model>[@pooling], api:<model>")
+    run.add_argument("--instruction", metavar="on|off|TEXT",
+                     help="query instruction: on (the protocol's), off, or its text (default: the encoder's preset)")
+    run.add_argument("--dimensions", type=positive_int, metavar="N",
+                     help="Matryoshka width of the encoder's vectors (models trained for it; API: the request's width)")
     run.add_argument("--baseline", choices=["random", "bm25", "sasrec"],
                      help="random vectors; BM25 (search); ID-only SASRec (seqrec)")
     run.add_argument("--task", required=True, choices=TASKS)

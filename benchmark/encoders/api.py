@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 import httpx
 import numpy as np
 
-from benchmark.encoders.base import Encoder, Kind, l2_normalise, settings_hash
+from benchmark.encoders.base import DOCUMENT_TEMPLATE, Encoder, Kind, l2_normalise, settings_hash
+from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 from benchmark.http_retry import Endpoint, RetriesSpent
 
 
@@ -28,6 +29,7 @@ class APISettings:
     base_url: str = "https://api.openai.com/v1"
     api_key_env: str = "OPENAI_API_KEY"  # the variable's name, never its value
     dimensions: int | None = None  # Matryoshka API models accept a width
+    matryoshka: bool | None = None  # a prefix of the vector is an embedding (default: when dimensions is set)
     batch_size: int = 128
     max_retries: int = 5
     backoff_s: float = 1.0  # first retry wait; doubles each time, at most 60 s
@@ -35,6 +37,9 @@ class APISettings:
     timeout_s: float = 60.0
     normalise: bool = True
     query_instruction: bool = False
+    instruction: str = QUERY_INSTRUCTION
+    query_template: str = QUERY_TEMPLATE
+    document_template: str = DOCUMENT_TEMPLATE
 
 
 class APIEncoder(Encoder):
@@ -42,10 +47,16 @@ class APIEncoder(Encoder):
         self.settings = settings
         self.name = name or f"api:{settings.model}"
         self.query_instruction = settings.query_instruction
-        self.matryoshka = settings.dimensions is not None
-        # The revision names the model and endpoint, not the key.
-        self.revision = settings_hash({k: v for k, v in asdict(settings).items()
-                                       if k in ("model", "base_url", "dimensions", "normalise")})
+        self.instruction, self.query_template = settings.instruction, settings.query_template
+        self.document_template = settings.document_template
+        self.matryoshka = settings.dimensions is not None if settings.matryoshka is None else settings.matryoshka
+        # The revision names the model, endpoint and prompts, not the key.
+        named = ("model", "base_url", "dimensions", "normalise")
+        if settings.document_template != DOCUMENT_TEMPLATE:
+            named += ("document_template",)
+        if settings.query_instruction:  # (left out when off, as vectors stored before it were made)
+            named += ("query_instruction", "instruction", "query_template")
+        self.revision = settings_hash({k: v for k, v in asdict(settings).items() if k in named})
         self._endpoint = Endpoint(self.name, settings.base_url, settings.api_key_env,
                                   requests_per_minute=settings.requests_per_minute, max_retries=settings.max_retries,
                                   backoff_s=settings.backoff_s, timeout_s=settings.timeout_s, client=client)

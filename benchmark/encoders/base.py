@@ -19,9 +19,13 @@ from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 Kind = Literal["item", "query"]
 KINDS = ("item", "query")
 
-def with_instruction(queries: Sequence[str], instruction: str = QUERY_INSTRUCTION) -> list[str]:
-    """Prefix each query with the protocol's instruction (items are never prefixed)."""
-    return [QUERY_TEMPLATE.format(instruction=instruction, query=q) for q in queries]
+DOCUMENT_TEMPLATE = "{text}"  # a document (item) as it is, unless a model's card asks for a marker
+
+
+def with_instruction(queries: Sequence[str], instruction: str = QUERY_INSTRUCTION,
+                     template: str = QUERY_TEMPLATE) -> list[str]:
+    """Write each query with the instruction in `template` (items never get the instruction)."""
+    return [template.format(instruction=instruction, query=q) for q in queries]
 
 
 def settings_hash(*parts) -> str:
@@ -40,8 +44,9 @@ class Encoder(ABC):
     """A frozen text encoder.
 
     Attributes every encoder sets: `name` (what results and paths call it), `revision` (the
-    cache key), `dim` (output width), `query_instruction` (whether queries get the protocol's
-    instruction), `matryoshka` (whether a prefix of the vector is itself an embedding, so the
+    cache key), `dim` (output width), `query_instruction` (whether queries get `instruction`
+    written in `query_template`; without it a query is written like a document, in
+    `document_template`), `matryoshka` (whether a prefix of the vector is itself an embedding, so the
     adaptor may truncate instead of PCA) and `keyed_by_id` (vectors depend on the item id, not
     its text: the random baseline).
     """
@@ -50,6 +55,9 @@ class Encoder(ABC):
     revision: str
     dim: int
     query_instruction: bool = False
+    instruction: str = QUERY_INSTRUCTION
+    query_template: str = QUERY_TEMPLATE
+    document_template: str = DOCUMENT_TEMPLATE
     matryoshka: bool = False
     keyed_by_id: bool = False
 
@@ -57,9 +65,7 @@ class Encoder(ABC):
         """Encode `texts` as `kind` into a float32 array [len(texts), dim], in input order."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-        texts = [str(t) for t in texts]
-        if kind == "query" and self.query_instruction:
-            texts = with_instruction(texts)
+        texts = self.prompt([str(t) for t in texts], kind)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.asarray(self._encode(texts, kind, batch_size), dtype=np.float32)
@@ -69,11 +75,29 @@ class Encoder(ABC):
             raise RuntimeError(f"{self.name}: non-finite values in {int((~np.isfinite(out)).any(1).sum())} vectors")
         return out
 
+    def prompt(self, texts: list[str], kind: Kind) -> list[str]:
+        """The texts as the encoder sees them: queries with the instruction when it is on."""
+        if kind == "query" and self.query_instruction:
+            return with_instruction(texts, self.instruction, self.query_template)
+        if self.document_template == DOCUMENT_TEMPLATE:
+            return texts
+        return [self.document_template.format(text=t) for t in texts]
+
+    def prompt_prefix(self, kind: Kind) -> str:
+        """What `prompt` puts before every text of `kind` (GritLM pools without it)."""
+        marker = "\x00"
+        return self.prompt([marker], kind)[0].split(marker)[0]
+
     @abstractmethod
     def _encode(self, texts: list[str], kind: Kind, batch_size: int | None) -> np.ndarray:
         """Encode already-prefixed texts."""
 
     def describe(self) -> dict:
         """The settings that go into a result file (never a secret)."""
-        return {"name": self.name, "revision": self.revision, "dim": self.dim,
-                "query_instruction": self.query_instruction, "matryoshka": self.matryoshka}
+        described = {"name": self.name, "revision": self.revision, "dim": self.dim,
+                     "query_instruction": self.query_instruction, "matryoshka": self.matryoshka}
+        if self.query_instruction:
+            described |= {"instruction": self.instruction, "query_template": self.query_template}
+        if self.document_template != DOCUMENT_TEMPLATE:
+            described["document_template"] = self.document_template
+        return described

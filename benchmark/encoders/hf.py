@@ -21,11 +21,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from benchmark.encoders.base import Encoder, Kind, settings_hash
+from benchmark.encoders.base import DOCUMENT_TEMPLATE, Encoder, Kind, settings_hash
+from benchmark.protocol import QUERY_INSTRUCTION, QUERY_TEMPLATE
 
 log = logging.getLogger(__name__)
 
-Pooling = Literal["cls", "mean", "last-token"]
+Pooling = Literal["cls", "pooler", "mean", "last-token"]  # pooler: the model's own pooler output (SimCSE)
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,18 @@ class HFSettings:
     max_length: int = 512
     normalise: bool = True
     query_instruction: bool = False  # instruction-tuned models: prefix queries (DESIGN §5)
+    instruction: str = QUERY_INSTRUCTION
+    query_template: str = QUERY_TEMPLATE
+    document_template: str = DOCUMENT_TEMPLATE
     matryoshka: bool = False
+    dimensions: int | None = None  # Matryoshka width: the first N pooled values, renormalised
+    bidirectional: bool = False  # attend both ways in a decoder (GritLM embeds so)
+    skip_prompt: bool = False  # mean pooling leaves out the prompt's tokens (GritLM)
+    dense: str | None = None  # subfolder of a sentence-transformers Dense layer after pooling (Sentence-T5)
+    local_files_only: bool = False  # never download: weights must be a folder or in the HF cache
     gguf_file: str | None = None  # a GGUF file inside `model`; transformers dequantises it
     append_eos: bool = False  # some LLM embedders were trained with an EOS token to pool on
+    eos_token: str | None = None  # the token appended, when not the tokenizer's eos (Qwen3: <|endoftext|>)
     batch_size: int = 64  # the most texts in one batch
     token_budget: int = 16384  # the most padded tokens in one batch (rows × longest row)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"  # auto: bf16/fp16 on CUDA, fp32 on CPU
@@ -48,7 +58,11 @@ class HFSettings:
 
 
 # Settings that change how texts are batched or placed, never a vector: not part of the revision.
-RUN_ONLY = ("batch_size", "token_budget", "device_map")
+RUN_ONLY = ("batch_size", "token_budget", "device_map", "local_files_only")
+# Settings added after vectors were first stored: left out of the revision at their defaults, so
+# those vectors (made as the defaults make them) stay valid.
+LATER = ("instruction", "query_template", "document_template", "dimensions", "bidirectional", "skip_prompt", "dense",
+         "eos_token")
 
 
 def model_dtype(setting: str, device: torch.device) -> torch.dtype:
@@ -78,6 +92,33 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, how: Pooling) -> torch.Tensor
     raise ValueError(f"unknown pooling {how!r}")
 
 
+def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.Linear:
+    """The linear projection a sentence-transformers model applies after pooling (`<subfolder>/`)."""
+    import json
+
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
+
+    def fetch(name: str) -> Path:
+        if Path(model).is_dir():
+            return Path(model) / subfolder / name
+        return Path(hf_hub_download(model, f"{subfolder}/{name}", local_files_only=local_files_only))
+
+    config = json.loads(fetch("config.json").read_text())
+    if not config.get("activation_function", "").endswith("Identity"):
+        raise ValueError(f"{model}/{subfolder}: only an identity activation is supported, "
+                         f"not {config.get('activation_function')}")
+    try:
+        from safetensors.torch import load_file
+
+        state = load_file(fetch("model.safetensors"))
+    except (OSError, EntryNotFoundError):  # older sentence-transformers repos ship only the .bin
+        state = torch.load(fetch("pytorch_model.bin"), map_location="cpu", weights_only=True)
+    layer = torch.nn.Linear(config["in_features"], config["out_features"], bias=config.get("bias", True))
+    layer.load_state_dict({k.removeprefix("linear."): v.float() for k, v in state.items()})
+    return layer.eval()
+
+
 def _weights_fingerprint(settings: HFSettings, config) -> str:
     """What identifies the weights: the hub commit, or the names and sizes of local files."""
     commit = getattr(config, "_commit_hash", None)
@@ -98,15 +139,21 @@ class HFEncoder(Encoder):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.progress = progress
         self.query_instruction = settings.query_instruction
+        self.instruction, self.query_template = settings.instruction, settings.query_template
+        self.document_template = settings.document_template
         self.matryoshka = settings.matryoshka
         extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        if settings.local_files_only:
+            extra["local_files_only"] = True
         self.tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
         self.dtype = model_dtype(settings.dtype, self.device)
         placement = {"device_map": settings.device_map} if settings.device_map else {}
         model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
                                           dtype=self.dtype, **placement, **extra)
-        if getattr(model.config, "is_encoder_decoder", False):
-            model = model.get_encoder()  # T5-style: only the encoder makes the embedding
+        if getattr(model.config, "is_encoder_decoder", False) or (hasattr(model, "encoder") and hasattr(model, "decoder")):
+            # T5-style: only the encoder makes the embedding (also when the checkpoint is a
+            # T5EncoderModel, as Sentence-T5's is: AutoModel builds the whole T5 around it).
+            model = model.get_encoder()
         if settings.device_map:  # accelerate placed the layers; inputs go to the first one
             self.device = next(model.parameters()).device
             self.model = model.eval()
@@ -116,9 +163,27 @@ class HFEncoder(Encoder):
             # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
+        self._eos_id = (self.tokenizer.convert_tokens_to_ids(settings.eos_token) if settings.eos_token
+                        else self.tokenizer.eos_token_id)
+        if settings.append_eos and self._eos_id in (None, self.tokenizer.unk_token_id):
+            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token "
+                             f"{settings.eos_token or ''} to append")
         self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
+        self.dense = None
+        if settings.dense:
+            self.dense = load_dense(settings.model, settings.dense, settings.local_files_only).to(self.device)
+            self.dim = self.dense.out_features
+        if settings.dimensions is not None:
+            if not settings.matryoshka:
+                raise ValueError(f"{self.name} was not trained for Matryoshka widths: it has no --dimensions")
+            if not 1 <= settings.dimensions <= self.dim:
+                raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, "
+                                 f"not {settings.dimensions}")
+            self.dim = settings.dimensions
         # A local folder is named by its files' fingerprint, not its path (venvs move).
-        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)}
+        defaults = HFSettings(model=settings.model)
+        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)
+                 and not (k in LATER and v == getattr(defaults, k))}
         named |= {"batch_size": None,
                   "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
         if self.dtype != torch.float32:  # half-precision weights give (slightly) different vectors
@@ -128,8 +193,9 @@ class HFEncoder(Encoder):
     def tokenise(self, texts: list[str]) -> list[list[int]]:
         ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,
                              max_length=self.settings.max_length - int(self.settings.append_eos))["input_ids"]
-        if self.settings.append_eos:
-            ids = [row + [self.tokenizer.eos_token_id] for row in ids]
+        if self.settings.append_eos:  # once: some tokenizers (Qwen3, E5-Mistral) already append it
+            eos = self._eos_id
+            ids = [row if row[-1:] == [eos] else row + [eos] for row in ids]
         return ids
 
     def batches(self, texts: list[str], batch_size: int, sort: bool = True, token_budget: int | None = None):
@@ -153,18 +219,47 @@ class HFEncoder(Encoder):
             inputs = self.tokenizer.pad({"input_ids": [ids[i] for i in chunk]}, padding=True, return_tensors="pt")
             yield chunk, inputs
 
-    def forward(self, inputs) -> torch.Tensor:
-        """One batch → pooled (and maybe normalised) float32 vectors on the CPU."""
+    def forward(self, inputs, skip: int = 0) -> torch.Tensor:
+        """One batch → pooled (and maybe normalised) float32 vectors on the CPU.
+
+        `skip`: how many leading real tokens (the prompt) mean pooling leaves out.
+        """
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        mask = inputs["attention_mask"]
         if self.tokenizer.padding_side == "left" and self._takes_positions:
             # Left padding would shift a decoder's positions; count them from the first real token.
-            inputs["position_ids"] = (inputs["attention_mask"].long().cumsum(-1) - 1).clamp(min=0)
+            inputs["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
+        if self.settings.bidirectional:
+            # A ready 4D mask replaces the decoder's causal one: every token sees every real token.
+            keys = mask.bool()[:, None, None, :].expand(-1, 1, mask.shape[1], -1)
+            if getattr(self.model.config, "_attn_implementation", None) == "eager":  # eager adds the mask
+                keys = torch.zeros(keys.shape, dtype=self.dtype, device=keys.device).masked_fill(
+                    ~keys, torch.finfo(self.dtype).min)
+            inputs["attention_mask"] = keys
         with torch.inference_mode(), self._autocast():
-            hidden = self.model(**inputs).last_hidden_state
-        vectors = pool(hidden.float(), inputs["attention_mask"], self.settings.pooling)
+            output = self.model(**inputs)
+        if self.settings.pooling == "pooler":
+            vectors = output.pooler_output.float()
+        else:
+            if skip:
+                mask = mask * (mask.long().cumsum(-1) > skip)
+            vectors = pool(output.last_hidden_state.float(), mask, self.settings.pooling)
+        if self.dense is not None:
+            with torch.inference_mode():
+                vectors = self.dense(vectors)
+        if self.settings.dimensions is not None:
+            vectors = vectors[:, :self.settings.dimensions]
         if self.settings.normalise:
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
         return vectors.cpu()
+
+    def prompt_tokens(self, kind: Kind) -> int:
+        """How many leading tokens of every text of `kind` are the prompt, with the tokenizer's
+        leading special tokens (BOS): what GritLM's pooling leaves out."""
+        ids = self.tokenizer(self.prompt_prefix(kind), add_special_tokens=True)["input_ids"]
+        while ids and ids[-1] in self.tokenizer.all_special_ids:  # a closing EOS/[SEP] is not part of it
+            ids = ids[:-1]
+        return len(ids)
 
     def _autocast(self):
         if self.device.type != "cuda":
@@ -173,10 +268,11 @@ class HFEncoder(Encoder):
 
     def _encode(self, texts: list[str], kind: Kind, batch_size: int | None, sort: bool = True) -> np.ndarray:
         batch_size = batch_size or self.settings.batch_size
+        skip = self.prompt_tokens(kind) if self.settings.skip_prompt else 0
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with tqdm(total=len(texts), desc=f"{self.name} {kind}s", unit="text", disable=not self.progress,
                   leave=False) as bar:
             for positions, inputs in self.batches(texts, batch_size, sort=sort):
-                out[positions] = self.forward(inputs).numpy()
+                out[positions] = self.forward(inputs, skip).numpy()
                 bar.update(len(positions))
         return out

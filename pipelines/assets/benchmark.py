@@ -9,7 +9,7 @@ import base64
 import dagster as dg
 
 from pipelines import metadata as md
-from pipelines.assets.embeddings import TASK_INPUTS, item_embeddings, split_key
+from pipelines.assets.embeddings import TASK_INPUTS, EncoderSwitches, item_embeddings, split_key
 from pipelines.automation import ON_CADENCE
 from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
 from pipelines.partitions import encoder_dataset_partitions
@@ -17,7 +17,7 @@ from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 
-class BenchmarkConfig(dg.Config):
+class BenchmarkConfig(EncoderSwitches):
     device: str | None = None
     seed: int | None = None  # protocol.SEED when unset
     text: str = "title"  # title | full
@@ -49,12 +49,13 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
                                               **where_it_ran()})
     options = {"max_epochs": config.max_epochs} if config.max_epochs and task != "search" else {}
     frames = read_task(data_root.root, task, dataset)
-    path = result_path(data_root.root, task, dataset, label(encoder, config.text))
+    path = result_path(data_root.root, task, dataset, label(config.encoder_id(encoder), config.text))
     stale = inputs_newer(task_dir(data_root.root, task, dataset), path)
     if stale:
         context.log.info(f"{task}/{dataset} changed since {path.name} was written: computing it again")
+    chosen = config.for_run(encoder, device=config.device, progress=False)  # the name, with its switches
     result = run_with_progress(
-        lambda: run_one(encoder, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
+        lambda: run_one(chosen, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
                         device=config.device, text=config.text, force=config.force or stale, task_options=options,
                         progress=False),
         context.log, f"{encoder} on {task}/{dataset} (epochs are logged as they end)")

@@ -37,7 +37,44 @@ def split_key(partition_key) -> tuple[str, str, str]:
     return keys["encoder"], task, dataset
 
 
-class EmbeddingsConfig(dg.Config):
+class EncoderSwitches(dg.Config):
+    """The encoder's two switches (`benchmark.encoders.registry`); they are part of its name, so
+    vectors and results of each setting are stored apart. Baselines ignore them."""
+
+    instruction: str | None = None  # on | off | the instruction's text; unset: the encoder preset's default
+    dimensions: int | None = None  # Matryoshka width (models trained for it; API models: the request's width)
+
+    def _applies(self, name: str) -> bool:
+        from benchmark.encoders.registry import BASELINES
+        from benchmark.protocol import BASELINE_TASKS
+
+        return name not in BASELINE_TASKS and name not in BASELINES
+
+    def encoder_id(self, name: str) -> str:
+        """The name the partition's vectors and results are filed under."""
+        from benchmark.encoders.registry import check
+
+        return check(name, self.instruction, self.dimensions) if self._applies(name) else name
+
+    def switches(self, name: str) -> dict:
+        """The keyword arguments of `get_encoder` that set the switches for encoder `name`."""
+        return {"instruction": self.instruction, "dimensions": self.dimensions} if self._applies(name) else {}
+
+    def encoder(self, name: str, **kwargs):
+        """The encoder, built with these switches."""
+        from benchmark.encoders import get_encoder
+
+        return get_encoder(name, **self.switches(name), **kwargs)
+
+    def for_run(self, name: str, **kwargs):
+        """What `run_one` takes: the encoder's name, or the built encoder when a custom instruction's
+        text is only hashed into that name."""
+        if self.instruction in (None, "on", "off") or not self._applies(name):
+            return self.encoder_id(name)
+        return self.encoder(name, **kwargs)
+
+
+class EmbeddingsConfig(EncoderSwitches):
     device: str | None = None  # cpu, cuda, cuda:1; default: cuda when available
     batch_size: int | None = None  # the encoder's own default when unset
     text: str = "title"  # title | full (DESIGN §4)
@@ -67,11 +104,12 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
         return dg.MaterializeResult(metadata={"skipped": f"{encoder_name} is a baseline without embeddings",
                                               **where_it_ran()})
     frames = read_task(data_root.root, task, dataset)
-    encoder = get_encoder(encoder_name, device=config.device, progress=False)
+    encoder = config.encoder(encoder_name, device=config.device, progress=False)
     store_key = dataset if config.text == "title" else f"{dataset}_{config.text}"
     # A fixed device means this process only, unless workers are asked for.
     fan_out = config.device is None or bool(config.workers)
-    factory = functools.partial(get_encoder, encoder_name, progress=False) if fan_out else None
+    factory = (functools.partial(get_encoder, encoder_name, progress=False, **config.switches(encoder_name))
+               if fan_out else None)
     vectors, stats = run_with_progress(
         lambda: embed_items(encoder, frames["items"], data_root.root, store_key,
                             text_column=TEXT_COLUMNS[config.text], batch_size=config.batch_size,
@@ -82,7 +120,7 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     return dg.MaterializeResult(metadata={
         **md.output(stats.path, stats.items),
         "items": stats.items, "encoded": stats.encoded, "reused": stats.reused, "resumed": stats.resumed,
-        "dim": int(vectors.shape[1]), "encoder_revision": encoder.revision, **where_it_ran(),
+        "dim": int(vectors.shape[1]), "encoder": encoder.name, "encoder_revision": encoder.revision, **where_it_ran(),
     })
 
 
