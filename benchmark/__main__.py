@@ -4,12 +4,18 @@
     python -m benchmark run --encoder qwen3-embedding-8b --instruction off --dimensions 1024 ...
     python -m benchmark run --baseline bm25 --task search --dataset SPEC --out DIR
     python -m benchmark report --results DIR [--mteb scores.csv]
+    python -m benchmark ablation table7|fig3 --encoder minilm --task cf --dataset SPEC --out DIR
+    python -m benchmark explain --results DIR --dataset SPEC [--query QID ...]
     python -m benchmark encoders
     python -m benchmark synthesize-queries --root R --categories C1,C2 --n N --llm smollm2|api:<model> --out DIR
 
 `run` prints the result JSON (cached unless --force). A dataset SPEC is a lake dataset name
 (under ROOT/gold/tasks/<task>/), a task folder, a RecBole atomic-file folder, or
-`<loader>:<source>`. `report` writes leaderboard.md, .html and .png and prints the table.
+`<loader>:<source>`. `report` writes leaderboard.md, .html and .png and prints the table. Results are keyed by every
+setting (benchmark.results); a capped run (fewer epochs, a smaller lr grid) is marked and never
+ranked as a full-protocol number. `ablation` runs both arms of the paper's Table 7 (PCA vs
+Matryoshka) or Fig. 3 (title vs title + description) and prints them side by side. `explain`
+shows a search query's relevant items and each encoder's top items (the paper's Table 11).
 `synthesize-queries` rephrases sampled 5-star reviews of the lake into complex queries with an
 LLM (the Amazon-C4 recipe) and writes DIR/test.csv and DIR/sampled_item_metadata_1M.jsonl,
 which `--dataset amazon_c4:DIR` reads. A bad command line or input prints one `error:` line.
@@ -50,7 +56,8 @@ def check_encoder(name: str, instruction: str | None = None, dimensions: int | N
         raise CliError(str(exc)) from None
 
 
-def _run(args) -> int:
+def _prepare(args):
+    """Check a run's arguments, then read its dataset: (encoder id or built encoder, (name, frames), task options)."""
     from benchmark.datasets import UnknownDataset, resolve
     from benchmark.protocol import BASELINE_TASKS
 
@@ -69,7 +76,7 @@ def _run(args) -> int:
     if args.lr:
         if args.task == "search":
             raise CliError("--lr applies to seqrec and cf only")
-        options["lr_grid" if args.task == "seqrec" else "lr"] = tuple(args.lr)
+        options["lr_grid"] = tuple(args.lr)
     if args.sampled is not None:
         if args.task != "seqrec":
             raise CliError("--sampled applies to seqrec only")
@@ -79,24 +86,68 @@ def _run(args) -> int:
         dataset = resolve(args.dataset, args.task, args.root or args.out)
     except (UnknownDataset, FileNotFoundError) as exc:
         raise CliError(f"--dataset {args.dataset}: {exc}") from None
-    identity = check_encoder(name, args.instruction, args.dimensions)
-    from benchmark.runner import RunError, run_one
-
-    encoder = identity
+    encoder = check_encoder(name, args.instruction, args.dimensions)
     if args.instruction not in (None, "on", "off"):  # a custom text is only hashed into the name: pass it along
         from benchmark.encoders import get_encoder
 
         encoder = get_encoder(name, device=args.device, progress=not args.quiet, instruction=args.instruction,
                               dimensions=args.dimensions)
+    return encoder, dataset, options
+
+
+def _guarded(call):
+    """Run `call()`, turning the runner's input errors into one-line CLI errors."""
+    from benchmark.runner import RunError
+
     try:
-        result = run_one(encoder, args.task, dataset, args.out, seed=args.seed, device=args.device,
-                         text=args.text, adaptor=args.adaptor, width=args.width, force=args.force,
-                         task_options=options, progress=not args.quiet)
+        return call()
     except RunError as exc:
         raise CliError(str(exc)) from None
     except KeyError as exc:  # KeyError's str() is the repr of its argument
         raise CliError(str(exc.args[0]) if exc.args else "unknown key") from None
+
+
+def _run(args) -> int:
+    from benchmark.runner import run_one
+
+    encoder, dataset, options = _prepare(args)
+    result = _guarded(lambda: run_one(encoder, args.task, dataset, args.out, seed=args.seed, device=args.device,
+                                      text=args.text, adaptor=args.adaptor, width=args.width, force=args.force,
+                                      task_options=options, progress=not args.quiet))
     print(json.dumps(result, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def _ablation(args) -> int:
+    from benchmark.ablations import ABLATIONS, ablation_markdown, run_ablation
+
+    args.baseline, args.sampled = None, None
+    encoder, dataset, options = _prepare(args)
+    extra = {"adaptor": args.adaptor} if args.which == "fig3" else {"text": args.text}
+    results = _guarded(lambda: run_ablation(args.which, encoder, args.task, dataset, args.out, seed=args.seed,
+                                            device=args.device, width=args.width, force=args.force,
+                                            task_options=options, progress=not args.quiet, **extra))
+    print(f"# {ABLATIONS[args.which][3]}\n\n{ablation_markdown(results, args.which)}")
+    for r in results:
+        print(f"{r['encoder']} {r['settings'][ABLATIONS[args.which][0]]}: key {r['key']}, {r['protocol']} protocol, "
+              f"{r['timings'].get('total_s')} s", file=sys.stderr)
+    return 0
+
+
+def _explain(args) -> int:
+    from benchmark.datasets import UnknownDataset, resolve
+    from benchmark.explain import explain
+
+    if not Path(args.results).is_dir():
+        raise CliError(f"no such folder: {args.results}")
+    try:
+        name, frames = resolve(args.dataset, "search", args.root or args.results)
+    except (UnknownDataset, FileNotFoundError) as exc:
+        raise CliError(f"--dataset {args.dataset}: {exc}") from None
+    try:
+        print(explain(args.results, name, frames, args.query, n=args.n, top=args.top), end="")
+    except LookupError as exc:
+        raise CliError(str(exc.args[0])) from None
     return 0
 
 
@@ -184,6 +235,28 @@ def _synthesize(args) -> int:
     return 0
 
 
+def _run_settings(parser) -> None:
+    """The arguments `run` and `ablation` share (an ablation sets one of them itself)."""
+    parser.add_argument("--instruction", metavar="on|off|TEXT",
+                        help="query instruction: on (the protocol's), off, or its text (default: the encoder's preset)")
+    parser.add_argument("--dimensions", type=positive_int, metavar="N",
+                        help="Matryoshka width of the encoder's vectors (models trained for it; API: the request's width)")
+    parser.add_argument("--task", required=True, choices=TASKS)
+    parser.add_argument("--dataset", required=True, help="SPEC: lake name, task folder, RecBole folder or loader:source")
+    parser.add_argument("--out", required=True, help="data root: results/ and embeddings/ land here")
+    parser.add_argument("--root", help="data root to read lake datasets from (default: --out)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
+    parser.add_argument("--text", choices=["title", "full"], default="title", help="item text (DESIGN §4)")
+    parser.add_argument("--adaptor", choices=["auto", "pca", "matryoshka", "none"], default="auto")
+    parser.add_argument("--width", type=positive_int, default=ADAPTOR_WIDTH, help="adaptor width")
+    parser.add_argument("--max-epochs", type=positive_int, help="cap training epochs (a capped run, never ranked)")
+    parser.add_argument("--lr", type=positive_float, action="append",
+                        help="learning rate(s) to try instead of the protocol's grid (a capped run)")
+    parser.add_argument("--force", action="store_true", help="recompute even if a result with the same key exists")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -191,33 +264,30 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run one (encoder, task, dataset) and print its result JSON")
     run.add_argument("--encoder", help="a preset (`python -m benchmark encoders`: minilm, qwen3-embedding-8b, ...), "
                                        "random, hf:<model>[@pooling], api:<model>")
-    run.add_argument("--instruction", metavar="on|off|TEXT",
-                     help="query instruction: on (the protocol's), off, or its text (default: the encoder's preset)")
-    run.add_argument("--dimensions", type=positive_int, metavar="N",
-                     help="Matryoshka width of the encoder's vectors (models trained for it; API: the request's width)")
     run.add_argument("--baseline", choices=["random", "bm25", "sasrec"],
                      help="random vectors; BM25 (search); ID-only SASRec (seqrec)")
-    run.add_argument("--task", required=True, choices=TASKS)
-    run.add_argument("--dataset", required=True, help="SPEC: lake name, task folder, RecBole folder or loader:source")
-    run.add_argument("--out", required=True, help="data root: results/ and embeddings/ land here")
-    run.add_argument("--root", help="data root to read lake datasets from (default: --out)")
-    run.add_argument("--seed", type=int, default=SEED)
-    run.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
-    run.add_argument("--text", choices=["title", "full"], default="title", help="item text (DESIGN §4)")
-    run.add_argument("--adaptor", choices=["auto", "pca", "matryoshka", "none"], default="auto")
-    run.add_argument("--width", type=positive_int, default=ADAPTOR_WIDTH, help="adaptor width")
-    run.add_argument("--max-epochs", type=positive_int, help="cap training epochs (smoke runs)")
-    run.add_argument("--lr", type=positive_float, action="append", help="learning rate(s) to try instead of the grid")
+    _run_settings(run)
     run.add_argument("--sampled", type=positive_int, metavar="N",
                      help="seqrec: also report test metrics against N sampled items the user never interacted with")
-    run.add_argument("--force", action="store_true", help="recompute even if the result exists")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.set_defaults(func=_run)
     report = sub.add_parser("report", help="aggregate results into the leaderboard")
     report.add_argument("--results", required=True, help="data root or its results/ folder")
     report.add_argument("--mteb", help="CSV (encoder,score) or JSON {encoder: score} of MTEB scores")
     report.add_argument("--to", help="where to write the report (default: --results)")
     report.set_defaults(func=_report)
+    ablation = sub.add_parser("ablation", help="run one of the paper's ablations (both arms) and print them side by side")
+    ablation.add_argument("which", choices=["table7", "fig3"], help="table7: PCA vs Matryoshka; fig3: title vs title + description")
+    ablation.add_argument("--encoder", required=True)
+    _run_settings(ablation)
+    ablation.set_defaults(func=_ablation)
+    explain = sub.add_parser("explain", help="a search query's relevant items and each encoder's top items (Table 11)")
+    explain.add_argument("--results", required=True, help="data root (or its results/ folder) of the search runs")
+    explain.add_argument("--dataset", required=True, help="the search set's SPEC, as for run")
+    explain.add_argument("--root", help="data root to read a lake dataset from (default: --results)")
+    explain.add_argument("--query", action="append", help="query id (repeatable; default: the first --n queries)")
+    explain.add_argument("--n", type=positive_int, default=3, help="how many queries when no --query is given")
+    explain.add_argument("--top", type=positive_int, default=3, help="items shown per encoder")
+    explain.set_defaults(func=_explain)
     encoders = sub.add_parser("encoders", help="list encoder names")
     encoders.set_defaults(func=_encoders)
     synth = sub.add_parser("synthesize-queries", help="complex queries from lake reviews with an LLM (Amazon-C4 recipe)")

@@ -14,6 +14,11 @@ paper's four subtask columns (seqrec, CF, short-query search, complex-query sear
 Context baselines (most-popular, EASE), which every CF result carries, are a separate table
 below: they use no text, so they show whether an encoder helps at all, and they take no part
 in the averages or the Borda count.
+Only full-protocol runs with the default settings are ranked (`ranked`): capped runs (an epoch
+cap or lr grid below the protocol's) and variants (another adaptor, width or seed) are listed
+in their own table with their deviations, and the paper's ablations (Table 7, Fig. 3) pair
+their runs side by side (`benchmark.ablations`). Where one (encoder, dataset) has several
+ranked results (an older key), the newest counts.
 Optional: Spearman correlation with user-supplied MTEB scores; Pearson correlation between
 every pair of search datasets (do short and complex queries rank encoders alike?).
 """
@@ -56,8 +61,20 @@ def subtask(result: dict) -> str:
     return "search_complex" if str(result.get("dataset", "")).startswith(COMPLEX_SEARCH_DATASETS) else "search_short"
 
 
-def scores_frame(results: Iterable[dict]) -> pd.DataFrame:
-    """Encoders × (subtask, dataset) main scores."""
+def ranked(result: dict) -> bool:
+    """A full-protocol run with the default settings (results written before runs were keyed
+    carry neither field and count as such)."""
+    return result.get("protocol", "full") == "full" and not result.get("variant")
+
+
+def capped(result: dict) -> bool:
+    """A capped run (fewer epochs or learning rates than the protocol) with the default settings."""
+    return result.get("protocol") == "capped" and not result.get("variant")
+
+
+def scores_frame(results: Iterable[dict], keep=ranked) -> pd.DataFrame:
+    """Encoders × (subtask, dataset) main scores of the results `keep` accepts (the newest of each)."""
+    results = sorted((r for r in results if keep(r)), key=lambda r: r.get("created_at") or "")
     rows = [(r["encoder"], subtask(r), r["dataset"], main_score(r)) for r in results if r.get("task") in MAIN_METRIC]
     long = pd.DataFrame(rows, columns=["encoder", "task", "dataset", "score"]).dropna(subset=["score"])
     if long.empty:
@@ -159,10 +176,21 @@ def search_detail(results: Iterable[dict]) -> str:
     """Per search set and encoder: NDCG@100 and Recall@100 (×100), as a Markdown table."""
     ndcg, recall = f"ndcg@{SEARCH_CUTOFF}", f"recall@{SEARCH_CUTOFF}"
     rows = sorted((subtask(r), r["dataset"], r["encoder"], (r.get("test") or {}).get(ndcg), (r.get("test") or {}).get(recall))
-                  for r in results if r.get("task") == "search")
+                  for r in results if r.get("task") == "search" and ranked(r))
     lines = [f"| Search set | Encoder | NDCG@{SEARCH_CUTOFF} | Recall@{SEARCH_CUTOFF} |", "|---|---|---|---|"]
     show = lambda v: "–" if v is None else f"{float(v) * 100:.2f}"  # noqa: E731
     lines += [f"| {TASK_NAMES[s]}: {d} | {e} | {show(n)} | {show(r)} |" for s, d, e, n, r in rows]
+    return "\n".join(lines) if rows else ""
+
+
+def unranked_detail(results: Iterable[dict]) -> str:
+    """Variant runs (full or capped), each with how it differs, as a Markdown table."""
+    rows = sorted((TASK_NAMES[subtask(r)], r["dataset"], r["encoder"], r.get("protocol", "full"),
+                   "; ".join(r.get("deviations") or []), ", ".join(r.get("variant") or []), main_score(r))
+                  for r in results if r.get("task") in MAIN_METRIC and r.get("variant"))
+    lines = ["| Task: dataset | Encoder | Protocol | Deviations | Variant | Main metric |", "|---|---|---|---|---|---|"]
+    lines += [f"| {t}: {d} | {e} | {p} | {dev or '–'} | {v or '–'} | {'–' if m is None else f'{m * 100:.2f}'} |"
+              for t, d, e, p, dev, v, m in rows]
     return "\n".join(lines) if rows else ""
 
 
@@ -175,7 +203,7 @@ def to_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
+def plot_tasks(table: pd.DataFrame, path: Path, title: str | None = None) -> Path:
     """Per-task bars: one group per task average, one bar per encoder."""
     import matplotlib
 
@@ -190,6 +218,8 @@ def plot_tasks(table: pd.DataFrame, path: Path) -> Path:
         ax.bar(x + i * width, [row[c] * 100 if not pd.isna(row[c]) else 0 for c in columns], width, label=str(encoder))
     ax.set_xticks(x + width * (len(table) - 1) / 2, [_header(c) for c in columns])
     ax.set_ylabel("main metric × 100")
+    if title:
+        ax.set_title(title, fontsize="small")
     ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     _save(fig, path)
@@ -237,7 +267,11 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
     scores = scores_frame(results)
     context = context_frame(results)
     table = aggregate(scores)
-    markdown = to_markdown(table)
+    markdown = to_markdown(table) if len(table) else "No full-protocol run with the default settings yet."
+    capped_table = aggregate(scores_frame(results, keep=capped))
+    capped_title = "Capped runs (fewer epochs or learning rates than the protocol): not full-protocol numbers"
+    if len(capped_table):
+        markdown += f"\n\n{capped_title}\n\n" + to_markdown(capped_table)
     notes = [f"Main metrics: " + ", ".join(f"{TASK_NAMES[t]} {m.upper()}" for t, m in MAIN_METRIC.items())
              + " (×100). Borda: one point per encoder beaten on a dataset; ties share points."]
     pearson = search_pearson(scores)
@@ -246,8 +280,9 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
                      + (f"{p['r']:.3f} (n={p['n']})" if p["r"] is not None else f"n/a (n={p['n']})"))
     files = {"markdown": out / "leaderboard.md", "html": out / "leaderboard.html"}
     images = []
-    if len(table):
-        files["plot"] = plot_tasks(table, out / "leaderboard.png")
+    if len(table) or len(capped_table):
+        files["plot"] = plot_tasks(table, out / "leaderboard.png") if len(table) else \
+            plot_tasks(capped_table, out / "leaderboard.png", title="capped runs: not full-protocol numbers")
         images.append("leaderboard.png")
     spearman = None
     if reference:
@@ -263,13 +298,22 @@ def write_report(results: Iterable[dict], out: str | Path, reference: dict[str, 
     if len(context):
         context_md = to_markdown(context).replace("| Encoder |", "| Context baseline |", 1)
         body += f"\n## {context_title}\n\n" + context_md + "\n"
+    from benchmark.ablations import ABLATIONS, ablation_markdown
+
+    for which, (*_, title) in ABLATIONS.items():
+        if table_md := ablation_markdown(results, which):
+            body += f"\n## Ablation — {title}\n\nMain metric ×100; a capped row is not a full-protocol number.\n\n{table_md}\n"
+    if unranked := unranked_detail(results):
+        body += ("\n## Variants (not ranked)\n\nRuns with other settings than the ranked defaults (adaptor, "
+                 "width, seed, task options); they take no part in the tables above.\n\n" + unranked + "\n")
     body += "".join(f"\n![{name}]({name})\n" for name in images)
     _write(files["markdown"], body)
     to_html = lambda frame: frame.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")  # noqa: E731
     page = ("<!doctype html><meta charset='utf-8'><title>Leaderboard</title><h1>Leaderboard</h1>" + to_html(table)
+            + (f"<h2>{html.escape(capped_title)}</h2>" + to_html(capped_table) if len(capped_table) else "")
             + (f"<h2>{context_title}</h2>" + to_html(context) if len(context) else "")
             + "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
             + "".join(f"<img src='{name}' alt='{name}'>" for name in images))
     _write(files["html"], page)
-    return {"table": table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson,
+    return {"table": table, "capped": capped_table, "markdown": markdown, "files": files, "spearman": spearman, "pearson": pearson,
             "context": context}

@@ -13,6 +13,8 @@ QUERY_INSTRUCTION = (
 QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {query}"
 
 SEED = 2024
+# Bump when a change to the protocol changes results: it is part of every result's cache key.
+PROTOCOL_VERSION = 2
 # Baselines that are not encoders, and the task each belongs to (random vectors fit every task).
 BASELINE_TASKS = {"bm25": "search", "sasrec": "seqrec"}
 ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
@@ -28,6 +30,7 @@ SEQREC_INNER = 256
 SEQREC_DROPOUT = 0.5
 SEQREC_TEMPERATURE = 0.07
 SEQREC_LR_GRID = (1e-3, 3e-4, 1e-4)
+SEQREC_MAX_EPOCHS = 200  # early stopping ends training first; a lower --max-epochs is a capped run
 SEQREC_PATIENCE = 10
 SEQREC_VALID_METRIC = ("ndcg", 10)
 SEQREC_ADAPTOR_DROPOUT = 0.2  # UniSRec's adaptor_dropout_prob
@@ -56,7 +59,8 @@ CF_TEMPERATURE = 0.15
 CF_PATIENCE = 20
 CF_VALID_METRIC = ("recall", 20)
 CF_BATCH = 1024
-CF_LR = 1e-3
+CF_LR_GRID = (1e-3, 3e-4, 1e-4)  # chosen on valid Recall@20, as for seqrec
+CF_MAX_EPOCHS = 500
 CF_REPORT = (("ndcg", 20), ("recall", 20))
 CF_SPLIT = (4, 3, 3)
 CF_MLP_HIDDEN = 256

@@ -1,31 +1,80 @@
-"""Result files: one JSON per (task, dataset, encoder) at `<root>/results/<task>/<dataset>/<encoder>.json`.
+"""Result files: one JSON per run key at `<root>/results/<task>/<dataset>/<encoder>--<key>.json`.
 
-Each holds the config, seed, chosen learning rate, validation and test metrics, timings,
-library versions and the git revision. `cached_result` lets a re-run skip what exists.
+A run's key (`settings_key`) hashes everything that changes its numbers: the task, the dataset
+and a fingerprint of its content, the encoder's settings and revision, the item text, the
+adaptor and width, the learning-rate grid, the epoch cap, the other task options, the seed and
+the protocol version. Runs whose keys differ never share a file; an identical key is served
+from the cache (`cached_result`). Each file holds those settings, the chosen learning rate,
+validation and test metrics, timings, library versions and the git revision. A search result
+has its per-query top-k beside it (`rankings_path`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from benchmark.embeddings import path_name
-from warehouse.atomic import atomic_path
+from warehouse.atomic import atomic_path, write_parquet
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS = ("seqrec", "cf", "search")
+KEY_SEPARATOR = "--"  # <encoder>--<key>.json (warehouse.catalog strips it to name the encoder)
 
 
-def result_path(root: str | Path, task: str, dataset: str, encoder: str) -> Path:
+def settings_key(settings: dict) -> str:
+    """A short, stable hash of a run's settings (JSON-able; key order does not matter)."""
+    blob = json.dumps(settings, sort_keys=True, default=_jsonable, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def dataset_fingerprint(frames: dict[str, pd.DataFrame]) -> str:
+    """A hash of a task dataset's content (every frame's columns, types and rows, in order): a
+    rebuilt or edited dataset gets a new run key, whatever SPEC named it."""
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        frame = frames[name]
+        digest.update(json.dumps([name, list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode())
+        # List cells (seqrec histories) are not hashable: hash their joined text instead.
+        flat = frame.assign(**{c: frame[c].map(_flat) for c in frame.columns if frame[c].dtype == object})
+        digest.update(pd.util.hash_pandas_object(flat, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "\x1f".join(map(str, value))
+    return value
+
+
+def result_path(root: str | Path, task: str, dataset: str, encoder: str, key: str | None) -> Path:
+    """The result file of a run key; without a key (numbers imported from elsewhere, e.g. a
+    paper's tables) `<encoder>.json`."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-    return Path(root) / "results" / task / path_name(dataset) / f"{path_name(encoder)}.json"
+    name = path_name(encoder) + (f"{KEY_SEPARATOR}{key}" if key else "")
+    return Path(root) / "results" / task / path_name(dataset) / f"{name}.json"
 
 
-def cached_result(root: str | Path, task: str, dataset: str, encoder: str) -> dict | None:
-    path = result_path(root, task, dataset, encoder)
+def path_of(root: str | Path, result: dict) -> Path:
+    """Where `result` (with task, dataset, encoder and, for a run, its key) is filed."""
+    return result_path(root, result["task"], result["dataset"], result["encoder"], result.get("key"))
+
+
+def rankings_path(result_file: Path) -> Path:
+    """The per-query rankings beside a search result file."""
+    return result_file.with_name(result_file.name.removesuffix(".json") + ".rankings.parquet")
+
+
+def cached_result(root: str | Path, task: str, dataset: str, encoder: str, key: str) -> dict | None:
+    path = result_path(root, task, dataset, encoder, key)
     if not path.exists():
         return None
     try:
@@ -34,9 +83,12 @@ def cached_result(root: str | Path, task: str, dataset: str, encoder: str) -> di
         return None  # an unreadable file is recomputed (writes are atomic, so this is rare)
 
 
-def write_result(root: str | Path, result: dict) -> Path:
-    """Write `result` (needs task, dataset, encoder) atomically; returns the path."""
-    path = result_path(root, result["task"], result["dataset"], result["encoder"])
+def write_result(root: str | Path, result: dict, rankings: pa.Table | None = None) -> Path:
+    """Write `result` (needs task, dataset, encoder; a run also its key) atomically, and its rankings first
+    when given (a result file present means its rankings are too); returns the result's path."""
+    path = path_of(root, result)
+    if rankings is not None:
+        write_parquet(rankings, rankings_path(path))
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(result, indent=2, sort_keys=True, default=_jsonable) + "\n")
     return path

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import torch
 
 from benchmark.baselines import BM25
@@ -51,20 +52,32 @@ def evaluate(topk: np.ndarray, relevant: list[dict[int, float]], k: int = SEARCH
 
 
 def rank_dense(query_vectors: np.ndarray, item_vectors: np.ndarray, k: int = SEARCH_CUTOFF,
-               device: str | None = None) -> np.ndarray:
-    """Top-k item indices by cosine (L2-normalised dot product) over the whole pool."""
-    _, indices = score_topk(torch.from_numpy(l2_normalise(query_vectors)), torch.from_numpy(l2_normalise(item_vectors)),
-                            k, device=device)
-    return indices.numpy()
+               device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, item indices) of the top k by cosine (L2-normalised dot product) over the whole pool."""
+    scores, indices = score_topk(torch.from_numpy(l2_normalise(query_vectors)),
+                                 torch.from_numpy(l2_normalise(item_vectors)), k, device=device)
+    return scores.float().numpy(), indices.numpy()
 
 
-def rank_bm25(queries: list[str], documents: list[str], k: int = SEARCH_CUTOFF, chunk: int = 256) -> np.ndarray:
-    """Top-k item indices by BM25 over the whole pool, with the same tie rule as dense ranking."""
+def rank_bm25(queries: list[str], documents: list[str], k: int = SEARCH_CUTOFF,
+              chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, item indices) of the top k by BM25 over the whole pool, with the dense tie rule."""
     index = BM25().fit(documents)
     k = min(k, len(documents))
-    out = [topk_block(torch.from_numpy(index.scores(queries[s:s + chunk])), k)[1].numpy()
-           for s in range(0, len(queries), chunk)]
-    return np.concatenate(out) if out else np.empty((0, k), dtype=np.int64)
+    blocks = [topk_block(torch.from_numpy(index.scores(queries[s:s + chunk])), k)
+              for s in range(0, len(queries), chunk)]
+    if not blocks:
+        return np.empty((0, k), dtype=np.float32), np.empty((0, k), dtype=np.int64)
+    return (np.concatenate([b[0].float().numpy() for b in blocks]), np.concatenate([b[1].numpy() for b in blocks]))
+
+
+def rankings_table(query_ids: list[str], item_ids: np.ndarray, scores: np.ndarray, topk: np.ndarray) -> pa.Table:
+    """Long table of each query's top k: query_id, rank (1 = best), item_id, score."""
+    n, k = topk.shape
+    return pa.table({"query_id": pa.array(np.repeat(np.asarray(query_ids, dtype=object), k), pa.string()),
+                     "rank": pa.array(np.tile(np.arange(1, k + 1, dtype=np.int16), n)),
+                     "item_id": pa.array(item_ids[topk.reshape(-1)], pa.string()),
+                     "score": pa.array(scores.reshape(-1).astype(np.float32))})
 
 
 def run_search(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None = None, encoder=None, *,
@@ -72,24 +85,26 @@ def run_search(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None 
                k: int = SEARCH_CUTOFF) -> dict:
     """Evaluate one encoder (item vectors given, queries encoded here) or the BM25 baseline.
 
-    Returns {"test": {...}, "n_queries", "n_items", left-out counts, "timings"}.
+    Returns {"test": {...}, "n_queries", "n_items", left-out counts, "timings", "rankings"}, where
+    "rankings" is the `rankings_table` of every scored query's top k (not part of the result JSON).
     """
     started = time.perf_counter()
-    _, texts, relevant, left_out = relevance_lists(frames)
+    query_ids, texts, relevant, left_out = relevance_lists(frames)
     documents = frames["items"][text_column].fillna("").astype(str).tolist()
     timings = {}
     if baseline == "bm25":
-        topk = rank_bm25(texts, documents, k)
+        scores, topk = rank_bm25(texts, documents, k)
     elif baseline is None:
         t0 = time.perf_counter()
         query_vectors = encoder.encode(texts, kind="query")
         timings["encode_queries_s"] = round(time.perf_counter() - t0, 3)
-        topk = rank_dense(query_vectors, item_vectors, k, device=device)
+        scores, topk = rank_dense(query_vectors, item_vectors, k, device=device)
     else:
         raise ValueError(f"unknown search baseline {baseline!r}")
     t0 = time.perf_counter()
     metrics = evaluate(topk, relevant, k)
     timings["evaluate_s"] = round(time.perf_counter() - t0, 3)
     timings["search_s"] = round(time.perf_counter() - started, 3)
+    rankings = rankings_table(query_ids, frames["items"]["item_id"].astype(str).to_numpy(dtype=object), scores, topk)
     return {"test": metrics, "n_queries": len(texts), "n_items": len(documents), **left_out,
-            "cutoff": k, "text": text_column, "timings": timings}
+            "cutoff": k, "text": text_column, "timings": timings, "rankings": rankings}

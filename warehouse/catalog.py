@@ -121,7 +121,7 @@ def _view_sql(root: Path) -> dict[str, str]:
         views["results"] = (
             "SELECT split_part(replace(filename, '\\', '/'), '/', -3) AS task,"
             " split_part(replace(filename, '\\', '/'), '/', -2) AS dataset,"
-            " regexp_replace(split_part(replace(filename, '\\', '/'), '/', -1), '\\.json$', '') AS encoder,"
+            " regexp_replace(split_part(replace(filename, '\\', '/'), '/', -1), '(--[0-9a-f]{12})?\\.json$', '') AS encoder,"
             f" json AS result FROM read_json_objects({rel(results / '*' / '*' / '*.json')}, filename=true)")
     else:
         views["results"] = _empty("task VARCHAR, dataset VARCHAR, encoder VARCHAR, result JSON")

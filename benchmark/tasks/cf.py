@@ -87,11 +87,14 @@ def context_baselines(train_items, valid_items, test_items, train_valid, n_items
 
 
 def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: int = protocol.SEED,
-           device: str | None = None, lr: float | tuple[float, ...] = protocol.CF_LR, max_epochs: int = 500,
+           device: str | None = None, lr_grid: float | tuple[float, ...] = protocol.CF_LR_GRID,
+           max_epochs: int = protocol.CF_MAX_EPOCHS,
            batch_size: int = protocol.CF_BATCH, progress: bool = True, variant: str = protocol.CF_VARIANT,
            context: bool = True) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 cf) with `item_vectors` [n_items, d] aligned with
-    `frames["items"]` (already adapted). `lr` may be one value or a grid chosen on valid Recall@20.
+    `frames["items"]` (already adapted). `lr_grid` (one value or several) is searched as the paper
+    does: each rate trains from the same seed, the best valid Recall@20 wins, and "per_lr" records
+    every rate's best valid Recall@20.
     `variant` names a configuration of `protocol.CF_VARIANTS`; `context` adds most-popular and
     EASE on the same split under "context"."""
     dev = pick_device(device)
@@ -131,7 +134,7 @@ def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: i
     def validate(model) -> float:
         return evaluate(model, valid_items, train_items, dev)[f"recall@{CUTOFF}"]
 
-    grid = (lr,) if isinstance(lr, (int, float)) else tuple(lr)
+    grid = (lr_grid,) if isinstance(lr_grid, (int, float)) else tuple(lr_grid)
     per_lr, best = {}, None
     for rate in grid:
         generator = seed_everything(seed)
@@ -152,11 +155,13 @@ def run_cf(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray, *, seed: i
         "test": test,
         "epochs": result.epochs,
         "best_epoch": result.best_epoch,
+        "stopped": result.stopped,
         "valid_curve": [round(x, 5) for x in result.history],  # valid metric after each epoch
         "train_seconds": round(result.fit_seconds, 3),
         "seconds_per_epoch": round(result.step_seconds / max(result.epochs, 1), 4),
         "pairs_per_second": round(result.examples / result.step_seconds, 1) if result.step_seconds else None,
         "per_lr": per_lr,
+        "valid_metric": f"recall@{CUTOFF}",
         "seed": seed,
         "device": str(dev) if dev.type == "cpu" else torch.cuda.get_device_name(dev),
         "ranking": "full",

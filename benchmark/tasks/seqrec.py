@@ -123,7 +123,7 @@ def report(ranks: np.ndarray) -> dict[str, float]:
 
 
 def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None, *, seed: int = protocol.SEED,
-               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = 200,
+               device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = protocol.SEQREC_MAX_EPOCHS,
                batch_size: int | None = None, id_only: bool = False, progress: bool = True,
                sampled_negatives: int | None = None, examples: str = protocol.SEQREC_EXAMPLES,
                sasrec_loss: str = "bce", sasrec_density: str = "dense", max_seconds: float | None = None) -> dict:

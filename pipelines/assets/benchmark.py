@@ -21,8 +21,11 @@ class BenchmarkConfig(EncoderSwitches):
     device: str | None = None
     seed: int | None = None  # protocol.SEED when unset
     text: str = "title"  # title | full
-    force: bool = False  # recompute even when the result file is newer than the task inputs
-    max_epochs: int | None = None  # cap training (smoke runs); the protocol's early stopping otherwise
+    force: bool = False  # recompute even when a result with the same key exists
+    max_epochs: int | None = None  # cap training (a capped run, never ranked); the protocol's early stopping otherwise
+    lr: list[float] | None = None  # learning rates to try instead of the protocol's grid (a capped run)
+    adaptor: str = "auto"  # auto | pca | matryoshka | none (recommendation tasks)
+    width: int | None = None  # adaptor width; protocol.ADAPTOR_WIDTH when unset
 
 
 @dg.asset(
@@ -34,46 +37,40 @@ class BenchmarkConfig(EncoderSwitches):
     op_tags=GPU_OP_TAGS,
     automation_condition=ON_CADENCE,
     description="One benchmark result per encoder × task dataset: seqrec (UniSRec-style), cf (AlphaRec-style) "
-                "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>.json.",
+                "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>--<key>.json (the key "
+                "hashes every setting and the dataset's content, so a rebuilt dataset computes again).",
 )
 def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig,
                       data_root: DataRoot) -> dg.MaterializeResult:
-    from benchmark.protocol import SEED
-    from benchmark.results import result_path
-    from benchmark.runner import BASELINE_TASKS, label, run_one
-    from warehouse.tasks import read_task, task_dir
+    from benchmark.protocol import ADAPTOR_WIDTH, SEED
+    from benchmark.results import path_of
+    from benchmark.runner import BASELINE_TASKS, run_one
+    from warehouse.tasks import read_task
 
     encoder, task, dataset = split_key(context.partition_key)
     if encoder in BASELINE_TASKS and BASELINE_TASKS[encoder] != task:
         return dg.MaterializeResult(metadata={"skipped": f"{encoder} applies to {BASELINE_TASKS[encoder]} only",
                                               **where_it_ran()})
-    options = {"max_epochs": config.max_epochs} if config.max_epochs and task != "search" else {}
+    options = {}
+    if task != "search":
+        options = {k: v for k, v in (("max_epochs", config.max_epochs), ("lr_grid", config.lr)) if v}
     frames = read_task(data_root.root, task, dataset)
-    path = result_path(data_root.root, task, dataset, label(config.encoder_id(encoder), config.text))
-    stale = inputs_newer(task_dir(data_root.root, task, dataset), path)
-    if stale:
-        context.log.info(f"{task}/{dataset} changed since {path.name} was written: computing it again")
     chosen = config.for_run(encoder, device=config.device, progress=False)  # the name, with its switches
     result = run_with_progress(
         lambda: run_one(chosen, task, (dataset, frames), data_root.root, seed=config.seed or SEED,
-                        device=config.device, text=config.text, force=config.force or stale, task_options=options,
+                        device=config.device, text=config.text, adaptor=config.adaptor,
+                        width=config.width or ADAPTOR_WIDTH, force=config.force, task_options=options,
                         progress=False),
         context.log, f"{encoder} on {task}/{dataset} (epochs are logged as they end)")
     metadata = {f"test/{k}": float(v) for k, v in (result.get("test") or {}).items() if isinstance(v, (int, float))}
     metadata.update({f"valid/{k}": float(v) for k, v in (result.get("valid") or {}).items()
                      if isinstance(v, (int, float))})
     metadata["lr"] = result.get("lr")
+    metadata["protocol"] = result.get("protocol", "full")
+    metadata["key"] = result.get("key")
     metadata["seconds"] = (result.get("timings") or {}).get("total_s")
-    metadata.update(md.output(path))
+    metadata.update(md.output(path_of(data_root.root, result)))
     return dg.MaterializeResult(metadata=metadata | where_it_ran())
-
-
-def inputs_newer(folder, result) -> bool:
-    """True when a task input file was written after the result file (a rebuilt dataset)."""
-    if not result.exists():
-        return False
-    written = result.stat().st_mtime_ns
-    return any(p.stat().st_mtime_ns > written for p in folder.glob("*.parquet"))
 
 
 class LeaderboardConfig(dg.Config):

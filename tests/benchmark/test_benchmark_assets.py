@@ -43,8 +43,10 @@ def test_materialize_embeddings_results_and_leaderboard(tmp_path, search_frames)
         [emb] = [m for m in run.asset_materializations_for_node("item_embeddings")]
         assert emb.metadata["items"].value == 5 and emb.metadata["encoded"].value == 5
         assert store_path(tmp_path, "random", "tiny").exists()
-        result = json.loads((tmp_path / "results/search/tiny/random.json").read_text())
+        [path] = (tmp_path / "results/search/tiny").glob("random--*.json")  # <encoder>--<run key>.json
+        result = json.loads(path.read_text())
         [res] = run.asset_materializations_for_node("benchmark_results")
+        assert res.metadata["key"].value == result["key"] and res.metadata["protocol"].value == "full"
         assert res.metadata["test/ndcg@100"].value == result["test"]["ndcg@100"]
 
         board = dg.materialize([leaderboard, leaderboard_has_main_metrics], resources=resources, instance=instance)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmark.__main__ import main
-from benchmark.results import result_path
+from benchmark.results import path_of
 from warehouse.tasks import write_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def test_search_run_is_cached(lake, capsys):
     assert first["encoder"] == "random" and first["dataset"] == "tiny" and first["seed"] == 2024
     assert 0 <= first["test"]["ndcg@100"] <= 1 and first["n_queries"] == 3
     assert set(first["versions"]) >= {"torch", "transformers", "numpy", "python", "git"}
-    assert result_path(lake, "search", "tiny", "random").exists()
+    assert path_of(lake, first).exists() and path_of(lake, first).name == f"random--{first['key']}.json"
     again = run_cli(capsys, *args)
     assert again["created_at"] == first["created_at"]  # read from the cache, not recomputed
     forced = run_cli(capsys, *args, "--force")
@@ -61,7 +61,7 @@ def test_cf_on_a_recbole_folder_then_report(tmp_path, capsys):
     source = write_recbole(tmp_path / "toy_recbole")
     out = tmp_path / "out"
     result = run_cli(capsys, "--encoder", "random", "--task", "cf", "--dataset", str(source), "--out", str(out),
-                     "--max-epochs", "2")
+                     "--max-epochs", "2", "--lr", "1e-3")
     assert result["dataset"] == "toy" and result["lr"] > 0
     assert set(result["test"]) >= {"ndcg@20"} and set(result["valid"]) >= {"recall@20"}
     assert result["adaptor"]["adaptor"] == "pca-whiten" and result["adaptor"]["width"] == 23  # 24 items → rank 23
@@ -71,7 +71,10 @@ def test_cf_on_a_recbole_folder_then_report(tmp_path, capsys):
     report = subprocess.run([sys.executable, "-m", "benchmark", "report", "--results", str(out)], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert report.returncode == 0, report.stderr
-    assert "| random |" in report.stdout and "CF: toy" in report.stdout
+    # A 2-epoch run is capped: shown under its own heading, never as a full-protocol number.
+    assert result["protocol"] == "capped" and result["deviations"][0] == "max_epochs 2 < protocol 500"
+    assert "Capped runs" in report.stdout and "| random |" in report.stdout.split("Capped runs")[1]
+    assert "CF: toy" in report.stdout
     assert (out / "leaderboard.html").exists() and (out / "leaderboard.png").exists()
 
 
@@ -95,7 +98,8 @@ def test_seqrec_text_model_and_id_only_sasrec(tmp_path, capsys):
     assert ids["encoder"] == "sasrec" and ids["model"] == "sasrec" and "embeddings" not in ids
     assert set(text["test"]) == set(ids["test"]) >= {"ndcg@10", "recall@10", "recall@50"}
     assert (out / "embeddings/encoder=random/dataset=toy_full/part-0.parquet").exists()
-    assert (out / "results/seqrec/toy/random_full.json").exists() and (out / "results/seqrec/toy/sasrec.json").exists()
+    assert path_of(out, text).name.startswith("random_full--") and path_of(out, ids).name.startswith("sasrec--")
+    assert path_of(out, text).exists() and path_of(out, ids).exists()
 
 
 def test_loader_specs(tmp_path, capsys):
