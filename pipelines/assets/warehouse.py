@@ -18,7 +18,7 @@ VIEWS = ("reviews", "meta", "rating_only", "splits", "stats", "quarantine", "tas
           "task_inputs", "outside_task_inputs", "benchmark_results"],
     group_name="warehouse", pool="duckdb_writer", kinds={"duckdb"}, automation_condition=AFTER_ANY_PARENT,
     description="`<data_root>/warehouse.duckdb`: views reviews, meta, rating_only, splits, stats, quarantine, "
-                "task_sizes and results over the Parquet lake and `results/<task>/<dataset>/<encoder>.json`.",
+                "task_sizes and results over the Parquet lake and `results/<task>/<dataset>/<encoder>--<key>.json`.",
 )
 def warehouse_db(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.MaterializeResult:
     from warehouse import catalog
