@@ -52,7 +52,7 @@ def _package_folder(module: str) -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
-def _weights(preset: Preset) -> str:
+def weights(preset: Preset) -> str:
     """Where the preset's weights are: a pip package, $BLAIR_MODELS_DIR, or the HF cache (no download)."""
     if preset.model.startswith("pip:"):
         module = preset.model[len("pip:"):]
@@ -167,7 +167,7 @@ def check(name: str, instruction: str | None = None, dimensions: int | None = No
         if not os.environ.get(variable):
             raise EncoderUnavailable(f"{preset.name} needs an API key in ${variable}")
     else:
-        _weights(preset)
+        weights(preset)
     return encoder_id(base, instruction, dimensions)
 
 
@@ -184,7 +184,7 @@ def _preset_encoder(preset: Preset, identity: str, instruction: str | None, dime
         return APIEncoder(replace(settings, **overrides), name=identity)
     from benchmark.encoders.hf import HFEncoder
 
-    settings = HFSettings(model=_weights(preset), pooling=preset.pooling, max_length=preset.max_length,
+    settings = HFSettings(model=weights(preset), pooling=preset.pooling, max_length=preset.max_length,
                           query_instruction=on, instruction=text, query_template=preset.query_template,
                           document_template=preset.document_template, append_eos=preset.append_eos,
                           matryoshka=preset.mrl is not None, dimensions=width,

