@@ -9,7 +9,8 @@ Three rules, evaluated by the daemon that `make dev` starts (the default automat
   once any parent partition has been updated and none is still running.
 - `ON_CADENCE` (embeddings → results → leaderboard, expensive): at most once per `BENCHMARK_CRON`
   tick, and only when a parent was updated since the asset last ran or the partition was never
-  built (dataset partitions are added by a sensor after their task inputs exist).
+  built. `ON_CADENCE_WITH_INPUTS` (the task dataset × encoder partitions) also waits until the
+  partition's task inputs exist: a category or loader never built has nothing to embed.
 
 The crawl itself (`raw_archive`) is started by the `daily_recrawl` schedule or by hand.
 """
@@ -32,3 +33,6 @@ ON_CADENCE = (
     & (AC.missing() | AC.any_deps_updated().since_last_handled())
     & _QUIET
 ).with_label(f"on cron {BENCHMARK_CRON} after a parent update")
+
+ON_CADENCE_WITH_INPUTS = (ON_CADENCE & ~AC.any_deps_missing()).with_label(
+    f"on cron {BENCHMARK_CRON} after a parent update, once its task inputs exist")

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets.embeddings import lake_dataset_keys
 from pipelines.crawl_target import SandboxStorefront
 from pipelines.definitions import defs
-from pipelines.partitions import DATASETS_NAME, ENCODERS
+from pipelines.partitions import ENCODERS, LAKE_TASKS, benchmark_key, lake_dataset
 from pipelines.pools import apply_pool_limits
 from pipelines.resources import DataRoot
 
@@ -40,6 +39,7 @@ SEQREC_ALL = os.environ.get("BLAIR_DEMO_SEQREC", "first") == "all"
 SYNTH_N = int(os.environ.get("BLAIR_DEMO_SYNTH_N", "8"))
 SYNTH_MAX_NEW_TOKENS = 64
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+SEARCH_LOADER = "sandbox"  # the outside_task_inputs loader of the sandbox's search truth
 # The sandbox is ours and local: crawl it as fast as it serves.
 FAST_CRAWL = {"crawl_delay_s": 0.0, "min_delay_s": 0.0, "concurrency": 16, "per_host_concurrency": 16}
 
@@ -79,13 +79,13 @@ class Demo:
             self.run_job("demo_crawl", partition_key=category, run_config=crawl)
         for category in categories:
             self.run_job("demo_lake", partition_key=category)
-        self.run_job("demo_datasets", partition_key="sandbox",
+        self.run_job("demo_datasets", partition_key=SEARCH_LOADER,
                      run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
         synth = {"ops": {"complex_queries": {"config": {"n": SYNTH_N, "max_new_tokens": SYNTH_MAX_NEW_TOKENS}}}}
         self.run_job("demo_synth", run_config=synth)
         self.run_job("demo_catalog", selection=["lake_stats"])
-        datasets = lake_dataset_keys(self.root)
-        self.instance.add_dynamic_partitions(DATASETS_NAME, datasets)
+        # The benchmark partitions that read what was just built: each category's task inputs, the search set.
+        datasets = sorted([lake_dataset(t, c) for c in categories for t in LAKE_TASKS] + [SEARCH_LOADER])
         seqrec = [d for d in datasets if d.startswith("seqrec.")]
         if not SEQREC_ALL and seqrec:
             datasets = [d for d in datasets if d not in seqrec[1:]]
@@ -93,8 +93,7 @@ class Demo:
         bench = {"ops": {"benchmark_results": {"config": {"max_epochs": MAX_EPOCHS}}}}
         for dataset in datasets:
             for encoder in ENCODERS:
-                key = dg.MultiPartitionKey({"encoder": encoder, "dataset": dataset})
-                self.run_job("demo_benchmark", partition_key=key, run_config=bench)
+                self.run_job("demo_benchmark", partition_key=benchmark_key(dataset, encoder), run_config=bench)
         # Last, so the warehouse's views see every table and result.
         self.run_job("demo_catalog", selection=["leaderboard", "warehouse_db"])
         self.report()

@@ -44,6 +44,6 @@ def where_it_ran() -> dict[str, dg.MetadataValue]:
 
 
 def gpu_job(selection) -> dg.UnresolvedAssetJobDefinition:
-    """The embedding and benchmark steps of one encoder × dataset partition, on the GPU workers."""
+    """The embedding and benchmark steps of one task dataset × encoder partition, on the GPU workers."""
     return dg.define_asset_job(GPU_JOB, selection=selection, executor_def=gpu_executor,
                                description="item_embeddings → benchmark_results through Celery's `gpu` queue.")

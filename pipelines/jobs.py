@@ -1,7 +1,7 @@
 """Named jobs: the demo's runs appear under these in the UI (Overview, Runs) and can be re-executed.
 
 Dagster runs one partitions definition per job, so the demo is one job per partitioning: the crawl
-(per category), the lake (per category), the benchmark (encoder × dataset) and the whole-lake
+(per category), the lake (per category), the benchmark (task dataset × encoder) and the whole-lake
 assets (unpartitioned). Each is `demo_<stage>`.
 """
 from __future__ import annotations
@@ -25,6 +25,6 @@ demo_synth = dg.define_asset_job("demo_synth", selection=["complex_queries", "co
 demo_catalog = dg.define_asset_job("demo_catalog", selection=["lake_stats", "warehouse_db", "leaderboard"], tags=TAGS,
                                    description="Demo: whole-lake statistics, the DuckDB warehouse, the leaderboard.")
 demo_benchmark = dg.define_asset_job("demo_benchmark", selection=["item_embeddings", "benchmark_results"], tags=TAGS,
-                                     description="Demo: embeddings and one benchmark result (encoder × dataset).")
+                                     description="Demo: embeddings and one benchmark result (task dataset × encoder).")
 
 jobs = [demo_sandbox, demo_crawl, demo_lake, demo_datasets, demo_synth, demo_catalog, demo_benchmark]

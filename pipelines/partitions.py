@@ -1,4 +1,4 @@
-"""Dagster partitions: per category (and batch, encoder × dataset), never per user or item."""
+"""Dagster partitions: per category (and loader, task dataset × encoder), never per user or item."""
 from __future__ import annotations
 
 import os
@@ -7,19 +7,49 @@ import warnings
 import dagster as dg
 
 from parsing.categories import CATEGORIES, safe_category
+from warehouse.loaders import LOADERS
 
 _extra = [safe_category(c) for c in os.environ.get("BLAIR_CATEGORIES", "").split(",") if c]
 category_partitions = dg.StaticPartitionsDefinition(sorted(set(CATEGORIES) | set(_extra)))
+loader_partitions = dg.StaticPartitionsDefinition(sorted(LOADERS))  # outside datasets, one per loader
 
-# Benchmark: encoder × dataset. Datasets are dynamic (keys `<task>.<dataset>`, e.g.
-# `search.sandbox`), registered by the sensor in pipelines/assets/embeddings.py or by the demo.
+# Benchmark: one partition per task dataset × encoder, keyed `<dataset>:<encoder>`. The dataset part
+# names the upstream partition that writes it: `<task>.<category>` for the lake's task inputs (each
+# category writes LAKE_TASKS), the loader's name for an outside dataset (e.g. `sandbox:minilm`). The
+# keys are static so that built-in StaticPartitionMappings can say exactly which benchmark partitions
+# read each category or loader: rebuilding one category marks only its own partitions stale. (Dagster
+# maps a single-dimension parent onto a multi-partitioned child only through an identical dimension,
+# which a category and a task dataset are not; custom mappings are invisible to the UI and the daemon.)
 ENCODERS = [e.strip() for e in os.environ.get("BLAIR_ENCODERS", "minilm,random").split(",") if e.strip()]
-DATASETS_NAME = "benchmark_datasets"
-dataset_partitions = dg.DynamicPartitionsDefinition(name=DATASETS_NAME)
-encoder_dataset_partitions = dg.MultiPartitionsDefinition({
-    "encoder": dg.StaticPartitionsDefinition(ENCODERS),
-    "dataset": dataset_partitions,
-})
+LAKE_TASKS = ("seqrec", "cf")  # what task_inputs writes for a category (warehouse.task_inputs)
+KEY_SEPARATOR = ":"
+
+
+def benchmark_key(dataset: str, encoder: str) -> str:
+    return f"{dataset}{KEY_SEPARATOR}{encoder}"
+
+
+def split_benchmark_key(key: str) -> tuple[str, str]:
+    """`<dataset>:<encoder>` → (dataset part, encoder)."""
+    dataset, _, encoder = key.rpartition(KEY_SEPARATOR)
+    return dataset, encoder
+
+
+def lake_dataset(task: str, category: str) -> str:
+    return f"{task}.{category}"
+
+
+def _keys(datasets) -> list[str]:
+    return [benchmark_key(d, e) for d in datasets for e in ENCODERS]
+
+
+_LAKE_KEYS = {c: _keys(lake_dataset(t, c) for t in LAKE_TASKS) for c in category_partitions.get_partition_keys()}
+_OUTSIDE_KEYS = {name: _keys([name]) for name in loader_partitions.get_partition_keys()}
+benchmark_partitions = dg.StaticPartitionsDefinition(
+    sorted(k for keys in (*_LAKE_KEYS.values(), *_OUTSIDE_KEYS.values()) for k in keys))
+# Which benchmark partitions read each upstream partition (built-in, so the UI and the daemon see it).
+FROM_TASK_INPUTS = dg.StaticPartitionMapping(_LAKE_KEYS)
+FROM_OUTSIDE_TASK_INPUTS = dg.StaticPartitionMapping(_OUTSIDE_KEYS)
 
 
 def category_check(name: str, asset: str, description: str, blocking: bool = False) -> dg.AssetCheckSpec:

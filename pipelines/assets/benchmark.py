@@ -1,4 +1,4 @@
-"""Benchmark results (encoder × task dataset, `gpu` pool) and the leaderboard built from them.
+"""Benchmark results (task dataset × encoder, `gpu` pool) and the leaderboard built from them.
 
 Thin: `benchmark.runner.run_one` trains/evaluates and writes the result JSON (cached unless
 `force`); `benchmark.leaderboard.write_report` aggregates every result file in the lake.
@@ -10,9 +10,9 @@ import dagster as dg
 
 from pipelines import metadata as md
 from pipelines.assets.embeddings import TASK_INPUTS, EncoderSwitches, item_embeddings, split_key
-from pipelines.automation import ON_CADENCE
+from pipelines.automation import ON_CADENCE, ON_CADENCE_WITH_INPUTS
 from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
-from pipelines.partitions import encoder_dataset_partitions
+from pipelines.partitions import benchmark_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
@@ -29,14 +29,14 @@ class BenchmarkConfig(EncoderSwitches):
 
 
 @dg.asset(
-    partitions_def=encoder_dataset_partitions,
+    partitions_def=benchmark_partitions,
     deps=[item_embeddings, *TASK_INPUTS],
     group_name="benchmark",
     kinds={"pytorch", "json"},
     pool="gpu",
     op_tags=GPU_OP_TAGS,
-    automation_condition=ON_CADENCE,
-    description="One benchmark result per encoder × task dataset: seqrec (UniSRec-style), cf (AlphaRec-style) "
+    automation_condition=ON_CADENCE_WITH_INPUTS,
+    description="One benchmark result per task dataset × encoder: seqrec (UniSRec-style), cf (AlphaRec-style) "
                 "or zero-shot search, as JSON under results/<task>/<dataset>/<encoder>--<key>.json (the key "
                 "hashes every setting and the dataset's content, so a rebuilt dataset computes again).",
 )
@@ -47,7 +47,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     from benchmark.runner import BASELINE_TASKS, run_one
     from warehouse.tasks import read_task
 
-    encoder, task, dataset = split_key(context.partition_key)
+    encoder, task, dataset = split_key(context)
     if encoder in BASELINE_TASKS and BASELINE_TASKS[encoder] != task:
         return dg.MaterializeResult(metadata={"skipped": f"{encoder} applies to {BASELINE_TASKS[encoder]} only",
                                               **where_it_ran()})

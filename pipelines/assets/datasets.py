@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.partitions import loader_partitions
 from pipelines.resources import DataRoot
 from warehouse.atomic import write_parquet
 from warehouse.layout import bronze
@@ -32,7 +33,6 @@ PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 80
 CHECK_NAME = "task_frames_not_empty"
 
-loader_partitions = dg.StaticPartitionsDefinition(sorted(LOADERS))
 
 
 def source_env_var(name: str) -> str:

@@ -1,40 +1,43 @@
-"""Item embeddings, partitioned by encoder × (task, dataset), in the `gpu` pool.
+"""Item embeddings, one partition per task dataset × encoder (pipelines/partitions.py), in the `gpu` pool.
 
-Thin: `benchmark.embeddings.embed_items` does the work and keeps the Parquet store. Datasets
-are a dynamic dimension (keys `<task>.<dataset>`, e.g. `search.sandbox`); the sensor below
-adds a key for every task folder it finds under `<root>/gold/tasks/`.
+Thin: `benchmark.embeddings.embed_items` does the work and keeps the Parquet store. A partition
+`seqrec.All_Beauty:minilm` reads the lake's task inputs of that category; `sandbox:minilm` reads
+what the `sandbox` loader of `outside_task_inputs` last wrote (its materialisation names the task
+and dataset, which a loader's config may change).
 """
 
 import functools
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines import metadata as md
-from pipelines.automation import ON_CADENCE
+from pipelines.automation import ON_CADENCE_WITH_INPUTS
 from pipelines.executors import GPU_OP_TAGS, where_it_ran
-from pipelines.partitions import DATASETS_NAME, dataset_partitions, encoder_dataset_partitions
+from pipelines.partitions import (FROM_OUTSIDE_TASK_INPUTS, FROM_TASK_INPUTS, benchmark_partitions,
+                                  split_benchmark_key)
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
-# What a benchmark partition reads: the lake's task inputs (per category) and the outside datasets
-# (per loader). Dataset keys are `<task>.<dataset>`, which no built-in Dagster partition mapping
-# relates to a category or a loader name, so every partition depends on all of theirs; the assets
-# themselves redo only what changed (stored vectors are reused, results are recomputed only when
-# their inputs are newer).
-TASK_INPUTS = [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
-               for name in ("task_inputs", "outside_task_inputs")]
+OUTSIDE = "outside_task_inputs"
+# What a benchmark partition reads: its category's task inputs or its loader's outside dataset, and
+# nothing else, so rebuilding one category marks only that category's partitions stale.
+TASK_INPUTS = [dg.AssetDep("task_inputs", partition_mapping=FROM_TASK_INPUTS),
+               dg.AssetDep(OUTSIDE, partition_mapping=FROM_OUTSIDE_TASK_INPUTS)]
 
 
-def dataset_key(task: str, dataset: str) -> str:
-    return f"{task}.{dataset}"
-
-
-def split_key(partition_key) -> tuple[str, str, str]:
-    """A multi-partition key → (encoder, task, dataset)."""
-    keys = partition_key.keys_by_dimension
-    task, _, dataset = keys["dataset"].partition(".")
-    return keys["encoder"], task, dataset
+def split_key(context: dg.AssetExecutionContext) -> tuple[str, str, str]:
+    """This run's partition → (encoder, task, dataset)."""
+    dataset_part, encoder = split_benchmark_key(context.partition_key)
+    task, lake, category = dataset_part.partition(".")
+    if lake:
+        return encoder, task, category
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(OUTSIDE), asset_partitions=[dataset_part]), limit=1).records
+    if not records:
+        raise dg.Failure(f"the {dataset_part} outside dataset was never loaded: materialise "
+                         f"{OUTSIDE} [{dataset_part}] first", allow_retries=False)
+    metadata = records[0].asset_materialization.metadata
+    return encoder, metadata["task"].value, metadata["dataset"].value
 
 
 class EncoderSwitches(dg.Config):
@@ -82,13 +85,13 @@ class EmbeddingsConfig(EncoderSwitches):
 
 
 @dg.asset(
-    partitions_def=encoder_dataset_partitions,
+    partitions_def=benchmark_partitions,
     deps=TASK_INPUTS,
     group_name="benchmark",
     kinds={"pytorch", "parquet"},
     pool="gpu",
     op_tags=GPU_OP_TAGS,
-    automation_condition=ON_CADENCE,
+    automation_condition=ON_CADENCE_WITH_INPUTS,
     description="Frozen-encoder vectors of every item of a task dataset, stored as Parquet keyed by item id "
                 "and text hash (a re-run encodes only new or changed texts).",
 )
@@ -99,7 +102,7 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     from benchmark.runner import BASELINE_TASKS, TEXT_COLUMNS
     from warehouse.tasks import read_task
 
-    encoder_name, task, dataset = split_key(context.partition_key)
+    encoder_name, task, dataset = split_key(context)
     if encoder_name in BASELINE_TASKS:
         return dg.MaterializeResult(metadata={"skipped": f"{encoder_name} is a baseline without embeddings",
                                               **where_it_ran()})
@@ -124,24 +127,4 @@ def item_embeddings(context: dg.AssetExecutionContext, config: EmbeddingsConfig,
     })
 
 
-def lake_dataset_keys(root) -> list[str]:
-    """Dataset partition keys (`<task>.<dataset>`) for every task folder under `<root>/gold/tasks/`."""
-    tasks = Path(root) / "gold" / "tasks"
-    if not tasks.is_dir():
-        return []
-    return sorted(dataset_key(p.parent.name, p.name) for p in tasks.glob("*/*")
-                  if p.is_dir() and not p.name.startswith("."))
-
-
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Adds a dataset partition for every task folder in the lake.")
-def benchmark_datasets_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot) -> dg.SensorResult:
-    found = lake_dataset_keys(data_root.root)
-    known = set(context.instance.get_dynamic_partitions(DATASETS_NAME))
-    new = [k for k in found if k not in known]
-    requests = [dataset_partitions.build_add_request(new)] if new else []
-    return dg.SensorResult(dynamic_partitions_requests=requests)
-
-
 assets = [item_embeddings]
-sensors = [benchmark_datasets_sensor]

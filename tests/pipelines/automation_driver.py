@@ -3,8 +3,8 @@
 `Driver.tick()` evaluates every automation condition (`dg.evaluate_automation_conditions`, the
 same evaluation the `blair_automation` sensor runs), then executes what it requested: one run per
 (graph level, partition), parents first, as the daemon's backfill would order them. `settle()`
-ticks until nothing more is requested. The schedule and the dataset sensor are evaluated with
-Dagster's test contexts and their requests executed the same way.
+ticks until nothing more is requested. The schedule is evaluated with Dagster's test
+context and its requests executed the same way.
 """
 from __future__ import annotations
 
@@ -74,12 +74,3 @@ class Driver:
             assert job.execute_in_process(instance=self.instance, partition_key=request.partition_key,
                                           tags=request.tags).success
         return [r.partition_key for r in data.run_requests or []]
-
-    def run_sensor(self, name: str) -> None:
-        """Evaluate a sensor and apply the dynamic partitions it asks for."""
-        sensor = self.defs.resolve_sensor_def(name)
-        with dg.build_sensor_context(instance=self.instance, resources=self.resources,
-                                     definitions=self.defs) as context:
-            data = sensor.evaluate_tick(context)
-        for request in data.dynamic_partitions_requests or []:
-            self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))

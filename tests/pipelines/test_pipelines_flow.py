@@ -81,7 +81,6 @@ def first_build(tmp_path_factory):
         # The first crawl, started by hand (one category: each Spark step costs tens of seconds here).
         assert crawl.execute_in_process(instance=instance, partition_key=CATEGORY).success
         driver.settle(FIRST_CRAWL)
-        driver.run_sensor("benchmark_datasets_sensor")
         driver.settle(FIRST_CADENCE)
         yield driver, root / "data"
 
