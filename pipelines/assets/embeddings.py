@@ -28,8 +28,8 @@ TASK_INPUTS = [dg.AssetDep("task_inputs", partition_mapping=FROM_TASK_INPUTS),
 def split_key(context: dg.AssetExecutionContext) -> tuple[str, str, str]:
     """This run's partition → (encoder, task, dataset)."""
     dataset_part, encoder = split_benchmark_key(context.partition_key)
-    task, lake, category = dataset_part.partition(".")
-    if lake:
+    task, dot, category = dataset_part.partition(".")
+    if dot:  # a lake dataset, `<task>.<category>`
         return encoder, task, category
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(OUTSIDE), asset_partitions=[dataset_part]), limit=1).records
