@@ -4,6 +4,7 @@ unrelated category's or the sandbox search set's."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 import pandas as pd
@@ -13,7 +14,7 @@ from dagster._core.definitions.data_version import DATA_VERSION_TAG, CachingStal
 from dagster._core.loader import LoadingContextForTest
 
 from pipelines.definitions import build_definitions
-from pipelines.partitions import benchmark_key, lake_dataset
+from pipelines.partitions import benchmark_key, lake_dataset, split_benchmark_key
 from pipelines.resources import DataRoot
 from warehouse.tasks import write_task
 
@@ -70,6 +71,24 @@ def test_one_task_inputs_partition_marks_only_its_own_embeddings_stale(built):
     upstream_materialized(instance, "task_inputs", CHANGED)  # the category is rebuilt
     assert statuses(defs, instance, keys) == {"changed": StaleStatus.STALE, "unrelated": StaleStatus.FRESH,
                                               "sandbox": StaleStatus.FRESH}
+
+
+def test_the_sunday_run_rebuilds_the_changed_category_and_leaves_the_others(built):
+    """What the daemon asks for at the next benchmark tick: the rebuilt category's partitions, never an
+    unrelated one that is built and whose inputs did not change."""
+    defs, instance, keys = built
+    now = datetime.now(timezone.utc)
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=now)
+    upstream_materialized(instance, "task_inputs", CHANGED)
+    after_tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
+                                                   evaluation_time=now + timedelta(days=7, minutes=5))
+    [embeddings] = [r for r in after_tick.results if r.key == dg.AssetKey("item_embeddings")]
+    requested = set(after_tick.get_requested_partitions(embeddings.key)) if embeddings.true_subset.size else set()
+    assert keys["changed"] in requested
+    assert not requested & {keys["unrelated"], keys["sandbox"]}
+    # Never-built partitions are asked for only where their inputs exist (not for the other 32 categories).
+    with_inputs = {lake_dataset(t, c) for t in ("seqrec", "cf") for c in (CHANGED, UNRELATED)} | {"sandbox"}
+    assert {split_benchmark_key(key)[0] for key in requested} <= with_inputs, requested
 
 
 def test_a_reloaded_outside_dataset_marks_only_its_own_embeddings_stale(built):
