@@ -9,9 +9,11 @@ from datetime import datetime, timedelta, timezone
 import dagster as dg
 import pandas as pd
 import pytest
-# The resolver behind the UI's "stale" badge (not exported at the top level of dagster 1.13).
-from dagster._core.definitions.data_version import DATA_VERSION_TAG, CachingStaleStatusResolver, StaleStatus
-from dagster._core.loader import LoadingContextForTest
+# The webserver's own request context, whose stale-status loader gives the UI's "stale" badge (these
+# helpers are not exported at the top level of dagster 1.13).
+from dagster._core.definitions.data_version import DATA_VERSION_TAG, StaleStatus
+from dagster._core.test_utils import in_process_test_workspace
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import benchmark_key, lake_dataset, split_benchmark_key
@@ -56,20 +58,24 @@ def built(tmp_path):
         yield defs, instance, keys
 
 
-def statuses(defs, instance, keys) -> dict[str, StaleStatus]:
-    resolver = CachingStaleStatusResolver(instance, defs.resolve_asset_graph(), LoadingContextForTest(instance))
-    return {name: resolver.get_status(dg.AssetKey("item_embeddings"), key) for name, key in keys.items()}
+def statuses(instance, keys) -> dict[str, StaleStatus]:
+    """Stale status as the UI shows it: the code location loaded as `dagster dev` loads it (its snapshot,
+    the graph the webserver and the daemon use), read through the webserver's request context."""
+    location = LoadableTargetOrigin(module_name="pipelines.definitions", attribute="defs")
+    with in_process_test_workspace(instance, location) as context:
+        resolver = context.stale_status_loader
+        return {name: resolver.get_status(dg.AssetKey("item_embeddings"), key) for name, key in keys.items()}
 
 
 def test_embeddings_are_fresh_once_built(built):
     defs, instance, keys = built
-    assert set(statuses(defs, instance, keys).values()) == {StaleStatus.FRESH}
+    assert set(statuses(instance, keys).values()) == {StaleStatus.FRESH}
 
 
 def test_one_task_inputs_partition_marks_only_its_own_embeddings_stale(built):
     defs, instance, keys = built
     upstream_materialized(instance, "task_inputs", CHANGED)  # the category is rebuilt
-    assert statuses(defs, instance, keys) == {"changed": StaleStatus.STALE, "unrelated": StaleStatus.FRESH,
+    assert statuses(instance, keys) == {"changed": StaleStatus.STALE, "unrelated": StaleStatus.FRESH,
                                               "sandbox": StaleStatus.FRESH}
 
 
@@ -94,7 +100,7 @@ def test_the_sunday_run_rebuilds_the_changed_category_and_leaves_the_others(buil
 def test_a_reloaded_outside_dataset_marks_only_its_own_embeddings_stale(built):
     defs, instance, keys = built
     upstream_materialized(instance, "outside_task_inputs", "sandbox", task="search", dataset="sandbox")
-    assert statuses(defs, instance, keys) == {"changed": StaleStatus.FRESH, "unrelated": StaleStatus.FRESH,
+    assert statuses(instance, keys) == {"changed": StaleStatus.FRESH, "unrelated": StaleStatus.FRESH,
                                               "sandbox": StaleStatus.STALE}
 
 
