@@ -22,7 +22,7 @@ def tracked(*patterns: str) -> list[Path]:
 
 def code_files() -> list[Path]:
     """Everything that may cite a document: code, tests, the Makefile, the README and the docs."""
-    return tracked("*.py", "*.md", "Makefile", "*.toml")
+    return [p for p in tracked("*.py", "*.md", "Makefile", "*.toml") if p != Path(__file__).resolve()]
 
 
 def citations(files: list[Path]) -> set[tuple[str, str, str]]:
