@@ -4,6 +4,13 @@ Models, tasks and reports import these; nothing else hard-codes a protocol numbe
 """
 from __future__ import annotations
 
+# The data rules' numbers are defined with the data (warehouse/settings.py, DESIGN §4); the
+# models and older callers use them under these names.
+from warehouse.settings import CF_SPLIT  # noqa: F401
+from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY  # noqa: F401
+from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M  # noqa: F401
+from warehouse.settings import SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES  # noqa: F401
+
 QUERY_INSTRUCTION = (
     "Given a user query describing a need, retrieve relevant entities (such as products, "
     "services, or media items) that satisfy the intent and constraints."
@@ -20,8 +27,6 @@ BASELINE_TASKS = {"bm25": "search", "sasrec": "seqrec"}
 ADAPTOR_WIDTH = 128  # PCA-whitening (or Matryoshka) width for recommendation tasks
 
 # Sequential recommendation (UniSRec-style)
-SEQREC_MAX_HISTORY = 50
-SEQREC_MAX_HISTORY_ML1M = 200
 SEQREC_EXPERTS = 8
 SEQREC_LAYERS = 2
 SEQREC_HEADS = 2
@@ -62,7 +67,6 @@ CF_BATCH = 1024
 CF_LR_GRID = (1e-3, 3e-4, 1e-4)  # chosen on valid Recall@20, as for seqrec
 CF_MAX_EPOCHS = 500
 CF_REPORT = (("ndcg", 20), ("recall", 20))
-CF_SPLIT = (4, 3, 3)
 CF_MLP_HIDDEN = 256
 CF_NEGATIVES = 256  # uniform negatives per pair (the reference AlphaRec code)
 # Named CF configurations (benchmark.models.alpharec): "paper" is the paper's text (one linear
@@ -80,7 +84,6 @@ EASE_MAX_ITEMS = 10_000  # EASE inverts an items x items matrix: skipped (and sa
 
 # Product search (zero-shot)
 SEARCH_CUTOFF = 100
-SEARCH_SAME_CATEGORY_NEGATIVES = 50
 # Search datasets whose queries are complex (the paper's fourth subtask column); the others are
 # short-query sets (ESCI, the sandbox). A name counts when it starts with one of these, so a
 # synthesised set named `amazon_c4_<something>` is complex too; a result's `subtask` field wins.

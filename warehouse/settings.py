@@ -8,18 +8,28 @@ AMAZON_LAUNCH_MS = 804556800000  # 1995-07-01T00:00:00Z
 # A fixed upper bound (not "now"), so the same inputs always give the same flags.
 LATEST_PLAUSIBLE_MS = 4102444800000  # 2100-01-01T00:00:00Z
 
+# The numbers of the data rules (DESIGN §4), each defined here only: the lake build
+# (LakeSettings), the outside-dataset loaders, the sandbox and the benchmark import them.
+T1_MS = 1628643414042  # timestamp split: ts < t1 train
+T2_MS = 1658002729837  # t1 <= ts < t2 valid, ts >= t2 test
+MAX_HISTORY = 50  # seqrec: keep the last 50 history items
+MAX_HISTORY_ML1M = 200  # ... and 200 for MovieLens-1M
+DATA_SEED = 2024  # every seeded draw of the data: the CF split order, the search pools' negatives
+CF_SPLIT = (4, 3, 3)  # CF pairs: train : valid : test
+SAME_CATEGORY_NEGATIVES = 50  # ESCI / Amazon-C4 search pools: same-category items per (query, item)
+
 
 @dataclass(frozen=True)
 class LakeSettings:
     """Rules of the silver/gold build. Change them only knowingly: they define the benchmark."""
 
     cores: tuple[int, ...] = (0, 5)
-    t1: int = 1628643414042  # timestamp split: ts < t1 train
-    t2: int = 1658002729837  # t1 <= ts < t2 valid, ts >= t2 test
-    max_history: int = 50  # seqrec: keep the last 50 history items
+    t1: int = T1_MS
+    t2: int = T2_MS
+    max_history: int = MAX_HISTORY
     cf_core: int = 0  # which k-core the CF pairs come from (0 keeps the small sandbox non-empty)
-    cf_seed: int = 2024
-    cf_ratio: tuple[int, int, int] = (4, 3, 3)
+    cf_seed: int = DATA_SEED
+    cf_ratio: tuple[int, int, int] = CF_SPLIT
     min_rating: float = 1.0
     max_rating: float = 5.0
     min_timestamp_ms: int = AMAZON_LAUNCH_MS

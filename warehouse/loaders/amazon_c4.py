@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES, SEED
+from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lines import json_lines
 from warehouse.loaders.pool import same_category_pool

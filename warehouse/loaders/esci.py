@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES, SEED
+from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame, join_text
 from warehouse.loaders.lake_items import category_members, has_meta, lake_texts
 from warehouse.loaders.pool import same_category_pool

@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from benchmark.protocol import CF_SPLIT, SEED
+from warehouse.settings import CF_SPLIT, DATA_SEED as SEED
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.protocol import SEQREC_MAX_HISTORY_ML1M
+from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.quarantine import Quarantine

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES, SEED
+from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
 
 
 def pair_rng(seed: int, query_id: str, item_id: str) -> np.random.Generator:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.protocol import SEQREC_MAX_HISTORY
+from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.lines import json_lines
