@@ -26,11 +26,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsing.schemas import REVIEW_SCHEMA
+from warehouse.settings import T1_MS, T2_MS
 
 CATEGORY = "Bench"
 CORES = 2
 CHUNK = 1_000_000
-T1, T2 = 1628643414042, 1658002729837
 
 
 def generate(root: Path, n: int, seed: int = 0) -> Path:
@@ -161,7 +161,7 @@ def run_duckdb(bronze: Path, out: Path) -> tuple[float, int]:
         if new == size:
             break
         size = new
-    con.execute(DUCKDB_SPLITS.format(out=out, t1=T1, t2=T2))
+    con.execute(DUCKDB_SPLITS.format(out=out, t1=T1_MS, t2=T2_MS))
     elapsed = time.perf_counter() - started
     con.close()
     return elapsed, size

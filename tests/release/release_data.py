@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-T1, T2 = 1628643414042, 1658002729837
+from warehouse.settings import T1_MS as T1, T2_MS as T2
 
 
 def review(user: str, item: str, ts: int, rating: float = 4.0, text: str = "fine") -> dict:

@@ -9,6 +9,8 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
+from warehouse.settings import T1_MS
+
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 INTERNAL = {"seq", "user_seq", "flags", "category"}
 LOADER = """
@@ -113,7 +115,7 @@ def test_the_card_has_configs_info_statistics_provenance_and_terms(released, two
     assert {s["name"]: s["num_examples"] for s in info["0core_timestamp_Toys_and_Games"]["splits"]} == \
         {split: s["rows"] for split, s in released["loaded"]["0core_timestamp_Toys_and_Games"].items()}
     for section in ("## Statistics (Table 1)", "## Benchmark datasets (Table 3)", "## Provenance", "## Terms",
-                    "## Changes since the previous build", "New categories: All_Beauty", "t1 = 1628643414042"):
+                    "## Changes since the previous build", "New categories: All_Beauty", f"t1 = {T1_MS}"):
         assert section in text, section
     provenance = json.loads((released["out"] / "provenance.json").read_text())
     assert provenance["categories"]["All_Beauty"] == two_builds["second"]

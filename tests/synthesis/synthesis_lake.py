@@ -8,8 +8,7 @@ import pyarrow.parquet as pq
 
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 from warehouse.layout import partition, silver
-
-T2 = 1658002729837
+from warehouse.settings import T2_MS as T2
 PRODUCTS = {  # parent_asin: (category, title, store)
     "B0SHAMPOO1": ("All_Beauty", "Lunaria Argan Oil Repair Shampoo for Dry Hair", "Lunaria"),
     "B0SHAMPOO2": ("All_Beauty", "PureGlow Tea Tree Clarifying Shampoo", "PureGlow"),

@@ -5,7 +5,7 @@ import json
 import random
 from pathlib import Path
 
-T1, T2 = 1628643414042, 1658002729837
+from warehouse.settings import T1_MS as T1, T2_MS as T2
 CATEGORY = "Toys_and_Games"
 
 

@@ -1,4 +1,5 @@
-"""An independent plain-Python version of DESIGN §4 for the lake tests (it imports nothing of warehouse/).
+"""An independent plain-Python version of DESIGN §4 for the lake tests (it imports no code of warehouse/,
+only the numbers of the rules from warehouse.settings).
 
 It follows the official scripts' semantics (hyp1231/AmazonReviews2023 benchmark_scripts and
 seq_rec_results/dataset/process_amazon_2023.py): users in order of first appearance, each
@@ -13,7 +14,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-T1, T2 = 1628643414042, 1658002729837
+# The rules are re-implemented here; their numbers are the spec's, taken from their one home.
+from warehouse.settings import T1_MS as T1, T2_MS as T2
 REVIEW_FIELDS = {"rating": (int, float), "title": str, "text": str, "images": list, "asin": str,
                  "parent_asin": str, "user_id": str, "timestamp": int, "helpful_vote": int,
                  "verified_purchase": bool}
