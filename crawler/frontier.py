@@ -297,10 +297,6 @@ class Frontier:
             "SELECT reason, COUNT(*) FROM requests WHERE state=? GROUP BY reason ORDER BY 2 DESC", (FAILED,)
         ).fetchall())
 
-    def state_of(self, url: str) -> str | None:
-        row = self.conn.execute("SELECT state FROM requests WHERE fp=?", (fingerprint(url),)).fetchone()
-        return row[0] if row else None
-
     # -- small persistent values and stats ---------------------------------------------
     def get(self, key: str, default=None):
         row = self.conn.execute("SELECT v FROM kv WHERE k=?", (key,)).fetchone()

@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 OnStart = Callable[[str, float, float], None]  # (host, unix time of the start, interval)
 
 
-class RobotsDisallowed(Exception):
-    """The URL is disallowed by robots.txt: it is never requested."""
-
-
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:

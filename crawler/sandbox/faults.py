@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 # Draw order; also the names logged as a request's `fault` and the CLI options (--fault-p503 ...).
 FAULT_KINDS = ("p503", "p429", "slow", "drop", "truncate", "captcha", "wrong_type", "oversize")
@@ -43,10 +43,6 @@ class Faults:
     @property
     def any(self) -> bool:
         return any(getattr(self, k) > 0 for k in FAULT_KINDS)
-
-    @classmethod
-    def parameter_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
 
 
 class FaultDrawer:

@@ -279,9 +279,3 @@ class SandboxServer:
                 del row["logged"]
                 self._log_file.write(json.dumps(row) + "\n")
                 self._log_file.flush()
-
-    def clear_log(self) -> None:
-        with self._log_lock:
-            self.request_log.clear()
-            self.pauses.clear()
-            self._pause_end.clear()
