@@ -70,7 +70,7 @@ def _check_sandbox(args: argparse.Namespace) -> None:
         return
     if not (args.sandbox / "manifest.json").is_file() and not (args.sandbox / "site" / "manifest.json").is_file():
         raise CliError(f"--sandbox {args.sandbox} is not a generated sandbox (no manifest.json; "
-                       "make one with python -m crawler.sandbox generate)")
+                       "make one with python -m sandbox generate)")
 
 
 @contextlib.contextmanager
@@ -78,7 +78,7 @@ def _maybe_sandbox(args: argparse.Namespace):
     if not args.sandbox:
         yield None
         return
-    from crawler.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     with SandboxServer(Path(args.sandbox), port=args.sandbox_port, crawl_delay=args.sandbox_crawl_delay) as server:
         yield server.base_url

@@ -78,7 +78,7 @@ class UrlListAdapter:
 def _sandbox(tmp: Path, profile: str, **sizes: int) -> Path:
     out = tmp / "sandbox"
     overrides = [arg for name, n in sizes.items() for arg in (f"--{name}", str(n))]
-    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", profile, "--seed", "1",
+    subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", profile, "--seed", "1",
                     "--out", str(out), *overrides], check=True, capture_output=True)
     return out
 
@@ -86,7 +86,7 @@ def _sandbox(tmp: Path, profile: str, **sizes: int) -> Path:
 @contextlib.contextmanager
 def _serve(data: Path):
     """The storefront in its own process, so the client under test does not share its GIL."""
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.sandbox", "serve", "--data", str(data), "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--data", str(data), "--port", "0",
                              "--crawl-delay", "0"], stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()

@@ -20,8 +20,8 @@ import torch
 
 from benchmark import embeddings
 from benchmark.encoders import get_encoder
-from crawler.sandbox.generate import generate_marketplace
-from crawler.sandbox.profiles import PROFILES
+from sandbox.generate import generate_marketplace
+from sandbox.profiles import PROFILES
 
 
 def titles(n: int) -> list[str]:

@@ -67,12 +67,12 @@ def real_pages() -> list[bytes]:
 def sandbox_pages(limit: int) -> tuple[list[bytes], str]:
     """Generate the tiny sandbox, serve it, and fetch up to `limit` product pages."""
     try:
-        from crawler.sandbox.server import SandboxServer
+        from sandbox.server import SandboxServer
     except ImportError as error:
         return [], f"sandbox unavailable: {error}"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sandbox"
-        done = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny",
+        done = subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny",
                                "--seed", "1", "--out", str(out)], capture_output=True, text=True, cwd=REPO)
         if done.returncode != 0:
             return [], f"sandbox generate failed: {done.stderr[-300:]}"

@@ -84,7 +84,7 @@ class SandboxStorefront(CrawlTarget):
 
     @contextmanager
     def storefront(self, data_root: Path) -> Iterator[str]:
-        from crawler.sandbox.server import SandboxServer
+        from sandbox.server import SandboxServer
 
         with SandboxServer(data_root / "sandbox", port=self.port, crawl_delay=self.crawl_delay_s) as server:
             yield server.base_url

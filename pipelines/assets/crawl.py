@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from crawler.engine import Engine
-from crawler.sandbox.output import generate
+from sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
 from pipelines import metadata as md
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env

@@ -1,6 +1,6 @@
 """A small storefront of our own (real HTTP on 127.0.0.1, CONTRACTS §1 layouts) for engine tests
 that need exact control: a timeline that grows between runs, a redirect off-site, a page of the
-wrong type. The sandbox (`crawler.sandbox`) is used for the done-when tests."""
+wrong type. The sandbox (`sandbox`) is used for the done-when tests."""
 from __future__ import annotations
 
 import json

@@ -23,7 +23,7 @@ from crawler.settings import CrawlSettings
 from parsing.categories import CATEGORIES
 from parsing.links import timeline_page
 
-sandbox = pytest.importorskip("crawler.sandbox.server", reason="the sandbox storefront is not there yet")
+sandbox = pytest.importorskip("sandbox.server", reason="the sandbox storefront is not there yet")
 SandboxServer = sandbox.SandboxServer
 Faults = sandbox.Faults
 
@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sandbox") / "tiny"
-    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", str(SEED),
+    subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", str(SEED),
                     "--out", str(out)], check=True, cwd=REPO)
     return out
 

@@ -32,11 +32,9 @@ DAGSTER_ROOMS = ("pipelines",)
 
 
 def room_of(module: str) -> str | None:
-    """The room a dotted module belongs to (`crawler.sandbox.x` is the sandbox's), or None if not ours."""
-    parts = module.split(".")
-    if parts[:2] == ["crawler", "sandbox"] or parts[0] == "sandbox":
-        return "sandbox"
-    return parts[0] if parts[0] in ROOMS else None
+    """The room (top-level package) a dotted module belongs to, or None if it is not ours."""
+    top = module.split(".")[0]
+    return top if top in ROOMS else None
 
 
 def is_dagster(module: str) -> bool:
@@ -75,7 +73,7 @@ def allowed(importer_room: str, module: str) -> bool:
 
 
 def sources(root: Path) -> list[Path]:
-    return sorted(p for room in (*ROOMS, "sandbox") if (root / room).is_dir() for p in (root / room).rglob("*.py")
+    return sorted(p for room in ROOMS if (root / room).is_dir() for p in (root / room).rglob("*.py")
                   if not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
@@ -126,7 +124,7 @@ def test_the_walk_sees_the_imports_it_judges():
 
 def copy_rooms(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    for room in (*ROOMS, "sandbox"):
+    for room in ROOMS:
         if (REPO / room).is_dir():
             shutil.copytree(REPO / room, root / room, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return root
@@ -141,17 +139,16 @@ def plant(root: Path, rel: str, source: str) -> None:
 def test_a_planted_forbidden_import_fails_the_check(tmp_path):
     root = copy_rooms(tmp_path)
     assert violations(root) == []
-    sandbox = "sandbox" if (root / "sandbox").is_dir() else "crawler/sandbox"
     planted = {
         "warehouse/planted_a.py": "from benchmark.protocol import SEED\n",
         "warehouse/loaders/planted_b.py": "from ...benchmark import protocol\n",
         "parsing/planted_c.py": "import warehouse.layout\n",
         "benchmark/planted_d.py": "import dagster as dg\n",
         "crawler/planted_e.py": "from pipelines.resources import DataRoot\n",
-        "warehouse/planted_f.py": f"from {sandbox.replace('/', '.')}.profiles import PROFILES\n",
-        f"{sandbox}/planted_g.py": "from crawler.frontier import Frontier\n",
+        "warehouse/planted_f.py": "from sandbox.profiles import PROFILES\n",
+        "sandbox/planted_g.py": "from crawler.frontier import Frontier\n",
         "benchmark/planted_h.py": "import importlib\nm = importlib.import_module('pipelines.demo')\n",
-        "crawler/planted_i.py": f"from {sandbox.replace('/', '.')} import server\n",
+        "crawler/planted_i.py": "from sandbox import server\n",
     }
     for rel, source in planted.items():
         plant(root, rel, source)

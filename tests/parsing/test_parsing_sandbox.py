@@ -18,8 +18,8 @@ from parsing.errors import UnparsablePage
 from parsing.links import next_page_url, product_links, review_list_page, timeline_page
 from parsing.product import parse_product
 
-pytest.importorskip("crawler.sandbox.server")
-from crawler.sandbox.server import SandboxServer  # noqa: E402
+pytest.importorskip("sandbox.server")
+from sandbox.server import SandboxServer  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DAY_MS = 86_400_000
@@ -28,7 +28,7 @@ DAY_MS = 86_400_000
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     out = tmp_path_factory.mktemp("sandbox") / "tiny"
-    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "1",
+    subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "1",
                     "--out", str(out)], check=True, cwd=REPO, capture_output=True)
     items = [json.loads(line) for line in (out / "site" / "items.jsonl").read_text().splitlines()]
     reviews = [json.loads(line) for line in (out / "site" / "reviews.jsonl").read_text().splitlines()]
@@ -133,7 +133,7 @@ def test_full_crawl_parses_into_the_ground_truth_release(tmp_path):
     from parsing.schemas import from_table
 
     data = tmp_path / "sandbox"
-    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "1",
+    subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "1",
                     "--out", str(data)], check=True, cwd=REPO, capture_output=True)
     crawl = tmp_path / "crawl"
     with SandboxServer(data, crawl_delay=0.0) as server:

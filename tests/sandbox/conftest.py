@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sandbox.output import generate
+from sandbox.output import generate
 
 SEED = 7
 

@@ -1,4 +1,4 @@
-"""`python -m crawler.sandbox generate` then `serve` in a subprocess, as scripts use them."""
+"""`python -m sandbox generate` then `serve` in a subprocess, as scripts use them."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_generate_then_serve_with_faults_and_a_log(tmp_path):
     out = tmp_path / "site"
-    done = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "4",
+    done = subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "4",
                            "--out", str(out), "--items", "60"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     manifest = json.loads(done.stdout)
@@ -23,7 +23,7 @@ def test_generate_then_serve_with_faults_and_a_log(tmp_path):
     assert (out / "truth" / "meta_All_Beauty.jsonl").is_file() and (out / "site" / "manifest.json").is_file()
 
     log = tmp_path / "requests.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.sandbox", "serve", "--data", str(out), "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--data", str(out), "--port", "0",
                              "--crawl-delay", "2", "--fault-p503", "0.5", "--fault-seed", "3", "--retry-after-s", "4",
                              "--log", str(log)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -64,7 +64,7 @@ def test_bad_command_lines_fail_with_one_line(tmp_path):
     (tmp_path / "A_FILE").write_text("not a folder")
     for argv in BAD_COMMAND_LINES:
         argv = [str(tmp_path / a) if a in ("OUT", "A_FILE", "NOWHERE") else a for a in argv]
-        done = subprocess.run([sys.executable, "-m", "crawler.sandbox", *argv], cwd=REPO, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "sandbox", *argv], cwd=REPO, capture_output=True,
                               text=True, timeout=60)
         lines = done.stderr.strip().splitlines()
         assert done.returncode != 0, argv
@@ -75,7 +75,7 @@ def test_bad_command_lines_fail_with_one_line(tmp_path):
 def test_a_later_snapshot_grows_the_marketplace(tmp_path):
     counts = []
     for day in ("2022-06-30", "2023-06-30"):
-        done = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "1",
+        done = subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "1",
                                "--until", day, "--out", str(tmp_path / day)], cwd=REPO, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0, done.stderr

@@ -8,8 +8,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from crawler.sandbox.faults import FAULT_KINDS, Faults, RateLimiter
-from crawler.sandbox.server import SandboxServer
+from sandbox.faults import FAULT_KINDS, Faults, RateLimiter
+from sandbox.server import SandboxServer
 
 PAGE = "/s?i=All_Beauty"
 

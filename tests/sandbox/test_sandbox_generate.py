@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sandbox.generate import generate_marketplace
-from crawler.sandbox.output import generate
-from crawler.sandbox.profiles import PROFILES, T1_MS, T2_MS
-from crawler.sandbox.vocabulary import PRODUCT_NEEDS
+from sandbox.generate import generate_marketplace
+from sandbox.output import generate
+from sandbox.profiles import PROFILES, T1_MS, T2_MS
+from sandbox.vocabulary import PRODUCT_NEEDS
 from parsing.categories import file_name_form
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA, validate_records
 

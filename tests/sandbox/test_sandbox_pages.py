@@ -10,7 +10,7 @@ import pytest
 from lxml import html as lxml_html
 from protego import Protego
 
-from crawler.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 CRAWL_DELAY = 0.5
 

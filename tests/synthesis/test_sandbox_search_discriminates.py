@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 
 from benchmark.runner import run_one
-from crawler.sandbox.generate import generate_marketplace
-from crawler.sandbox.output import write_truth
-from crawler.sandbox.profiles import PROFILES
+from sandbox.generate import generate_marketplace
+from sandbox.output import write_truth
+from sandbox.profiles import PROFILES
 from warehouse.loaders.sandbox_search import load_sandbox_search
 
 

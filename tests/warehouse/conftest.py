@@ -12,8 +12,8 @@ from lake_data import write_synthetic
 
 
 def sandbox_truth(out: Path) -> Path | None:
-    """The sandbox ground truth (crawler.sandbox), or None when that generator is not available."""
-    run = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "1",
+    """The sandbox ground truth (sandbox), or None when that generator is not available."""
+    run = subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "1",
                           "--out", str(out)], capture_output=True, text=True, timeout=120)
     truth = out / "truth"
     return truth if run.returncode == 0 and truth.is_dir() else None

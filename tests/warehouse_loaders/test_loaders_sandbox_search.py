@@ -57,7 +57,7 @@ def test_sandbox_search_on_generator_output(tmp_path):
     """The real generator's truth (tiny profile): every query kept, the pool = its categories' items."""
     repo = Path(__file__).resolve().parents[2]
     out = tmp_path / "sandbox"
-    subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "1",
+    subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "1",
                     "--out", str(out)], cwd=repo, check=True, capture_output=True, timeout=120)
     truth = out / "truth"
     queries = [json.loads(line) for line in (truth / "search_queries.jsonl").read_text().splitlines()]

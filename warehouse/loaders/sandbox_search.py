@@ -1,6 +1,6 @@
-"""The sandbox's product-search set (crawler/sandbox ground truth) → search frames.
+"""The sandbox's product-search set (sandbox ground truth) → search frames.
 
-Format (written by `python -m crawler.sandbox generate --out DIR`):
+Format (written by `python -m sandbox generate --out DIR`):
 `DIR/truth/search_queries.jsonl`: `{"query_id", "query", "category", "relevant": [parent_asin, ...]}`;
 `DIR/truth/meta_{Cat}.jsonl`: official item metadata records (DESIGN §3).
 

@@ -14,9 +14,9 @@ from itertools import accumulate
 from parsing.categories import display_name
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 
-from crawler.sandbox.profiles import Profile
-from crawler.sandbox.render import day_words
-from crawler.sandbox.vocabulary import (ATTRIBUTE_PARAPHRASES, AUDIENCE_PARAPHRASES, FIRST_NAMES, LAST_INITIALS,
+from sandbox.profiles import Profile
+from sandbox.render import day_words
+from sandbox.vocabulary import (ATTRIBUTE_PARAPHRASES, AUDIENCE_PARAPHRASES, FIRST_NAMES, LAST_INITIALS,
                                         PRODUCT_NEEDS, TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
                                         CategoryVocabulary, ProductType)
 

@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.sandbox import render
+from sandbox import render
 
 _DP = re.compile(r"^(?:/[^/]+)?/(?:dp|gp/product)/([A-Z0-9]{10})(?:/.*)?$")
 _REVIEWS = re.compile(r"^(?:/[^/]+)?/product-reviews/([A-Z0-9]{10})(?:/.*)?$")

@@ -20,9 +20,9 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from crawler.sandbox import render
-from crawler.sandbox.faults import FaultDrawer, Faults, RateLimiter
-from crawler.sandbox.site import Page, Site
+from sandbox import render
+from sandbox.faults import FaultDrawer, Faults, RateLimiter
+from sandbox.site import Page, Site
 
 _REASONS = {200: "OK", 304: "Not Modified", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
             503: "Service Unavailable"}

@@ -1,8 +1,8 @@
-"""Command line: `python -m crawler.sandbox generate|serve`.
+"""Command line: `python -m sandbox generate|serve`.
 
-    python -m crawler.sandbox generate --profile tiny --seed 0 --out data/sandbox
-    python -m crawler.sandbox generate --profile tiny --seed 0 --until 2022-12-31 --out data/sandbox
-    python -m crawler.sandbox serve --data data/sandbox --port 8080 --fault-p503 0.05 --rate-limit 20
+    python -m sandbox generate --profile tiny --seed 0 --out data/sandbox
+    python -m sandbox generate --profile tiny --seed 0 --until 2022-12-31 --out data/sandbox
+    python -m sandbox serve --data data/sandbox --port 8080 --fault-p503 0.05 --rate-limit 20
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from parsing.cli import ArgumentParser, CliError, number, run_cli
 
-from crawler.sandbox.faults import FAULT_KINDS, Faults
-from crawler.sandbox.output import generate
-from crawler.sandbox.profiles import PROFILES
+from sandbox.faults import FAULT_KINDS, Faults
+from sandbox.output import generate
+from sandbox.profiles import PROFILES
 
 
 def _day_ms(text: str) -> int:
@@ -36,7 +36,7 @@ _probability = number(float, minimum=0, maximum=1)
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = ArgumentParser(prog="python -m crawler.sandbox", description=__doc__,
+    ap = ArgumentParser(prog="python -m sandbox", description=__doc__,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(manifest, indent=2))
         return 0
 
-    from crawler.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     if not (Path(args.data) / "site" / "manifest.json").is_file() and not (Path(args.data) / "manifest.json").is_file():
         raise CliError(f"--data {args.data} holds no generated marketplace (run `generate --out {args.data}` first)")

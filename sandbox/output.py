@@ -17,8 +17,8 @@ from typing import Iterable
 
 from parsing.categories import safe_category
 
-from crawler.sandbox.generate import Marketplace, generate_marketplace, snapshot
-from crawler.sandbox.profiles import PROFILES, T1_MS, T2_MS, Profile
+from sandbox.generate import Marketplace, generate_marketplace, snapshot
+from sandbox.profiles import PROFILES, T1_MS, T2_MS, Profile
 
 
 def _dump(obj) -> str:
