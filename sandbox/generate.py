@@ -17,8 +17,8 @@ from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 from sandbox.profiles import Profile
 from sandbox.render import day_words
 from sandbox.vocabulary import (ATTRIBUTE_PARAPHRASES, AUDIENCE_PARAPHRASES, FIRST_NAMES, LAST_INITIALS,
-                                        PRODUCT_NEEDS, TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
-                                        CategoryVocabulary, ProductType)
+                                PRODUCT_NEEDS, TITLE_NEGATIVE, TITLE_NEUTRAL, TITLE_POSITIVE, VOCABULARIES,
+                                CategoryVocabulary, ProductType)
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -21,13 +21,13 @@ from pathlib import Path
 import dagster as dg
 
 from crawler.engine import Engine
-from sandbox.output import generate
 from parsing.categories import CATEGORIES, safe_category
 from pipelines import metadata as md
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
 from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
+from sandbox.output import generate
 
 
 class SandboxConfig(dg.Config):

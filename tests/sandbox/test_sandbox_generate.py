@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from parsing.categories import file_name_form
+from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA, validate_records
 from sandbox.generate import generate_marketplace
 from sandbox.output import generate
 from sandbox.profiles import PROFILES, T1_MS, T2_MS
 from sandbox.vocabulary import PRODUCT_NEEDS
-from parsing.categories import file_name_form
-from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA, validate_records
 
 
 def _files(root: Path) -> dict[str, bytes]:
