@@ -133,9 +133,9 @@ def _log_to_stderr() -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from crawler.frontier import Frontier
+    from crawler.frontier import Frontier, frontier_path
 
-    db = args.out / "raw" / "crawl.sqlite"
+    db = frontier_path(args.out)
     if not db.is_file():
         raise CliError(f"{args.out} holds no crawl (no {db})")
     try:

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin
 
-from crawler.frontier import FAILED, Frontier, Request
+from crawler.frontier import COMPLETED, FAILED, Frontier, Request
 from crawler.settings import CrawlSettings
 from parsing.categories import safe_category
 from parsing.links import is_blocked, next_page_url, product_links, review_list_page, timeline_page
@@ -146,7 +146,7 @@ class AmazonAdapter:
             return self._select_users()
         if phase == "users":
             self._set_phase("done")
-            self.frontier.put(f"completed_at:{self.job}", time.time())
+            self.frontier.put(f"{COMPLETED}{self.job}", time.time())
         return []
 
     def _job_categories(self, table: str) -> list[str]:

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from crawler.amazon import AmazonAdapter
 from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_body
 from crawler.fetch import Fetcher, Response, make_client
-from crawler.frontier import Frontier, Request, fingerprint
+from crawler.frontier import FRONTIER_FILE, RAW_DIR, Frontier, Request, fingerprint
 from crawler.politeness import Politeness
 from crawler.selfcheck import check_archive
 from crawler.settings import CrawlSettings
@@ -55,7 +55,7 @@ class CrawlLocked(RuntimeError):
 class Engine:
     def __init__(self, settings: CrawlSettings, out_dir: Path | str, adapter_cls=AmazonAdapter):
         self.settings = settings
-        self.raw = Path(out_dir) / "raw"
+        self.raw = Path(out_dir) / RAW_DIR
         self.adapter_cls = adapter_cls
         self.run_id = new_run_id()
         self.stats = Stats()
@@ -74,7 +74,7 @@ class Engine:
             return await self._crawl(started)
 
     async def _crawl(self, started: float) -> dict:
-        self.frontier = Frontier(self.raw / "crawl.sqlite")
+        self.frontier = Frontier(self.raw / FRONTIER_FILE)
         self.archive = Archive(self.raw, self.run_id, self.settings.manifest_part_lines)
         self.adapter = self.adapter_cls(self.settings, self.frontier)
         self.politeness = Politeness(self.settings, seed=self.settings.seed, last_start=self.frontier.host_start,

@@ -19,6 +19,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 QUEUED, IN_FLIGHT, DONE, FAILED = "queued", "in_flight", "done", "failed"
+RAW_DIR = "raw"  # the archive's folder in a crawl's output folder (CONTRACTS §3)
+FRONTIER_FILE = "crawl.sqlite"
+COMPLETED = "completed_at:"  # kv key prefix: + a job (category) → unix time its crawl last finished
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -53,6 +56,21 @@ CREATE TABLE IF NOT EXISTS hosts (  -- politeness across restarts: each host's l
 );
 CREATE TABLE IF NOT EXISTS stats (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 """
+
+
+def frontier_path(out_dir: Path | str) -> Path:
+    """The frontier of the crawl whose output folder is `out_dir`: `<out>/raw/crawl.sqlite`."""
+    return Path(out_dir) / RAW_DIR / FRONTIER_FILE
+
+
+def completed_jobs(out_dir: Path | str) -> list[str]:
+    """Jobs (categories) whose crawl has finished at least once, read-only; [] when nothing was crawled."""
+    db = frontier_path(out_dir)
+    if not db.exists():
+        return []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        keys = [k for (k,) in conn.execute("SELECT k FROM kv WHERE k LIKE ?", (COMPLETED + "%",))]
+    return [k.split(":", 1)[1] for k in keys]
 
 
 # A URL that is already in canonical form, checked by one regex: an adapter builds most of its

@@ -13,7 +13,6 @@ in its metadata and its failure-rate check are this run's, not the archive's.
 import json
 import os
 import shutil
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from crawler.engine import Engine
+from crawler.frontier import completed_jobs
 from parsing.categories import CATEGORIES, safe_category
 from pipelines import metadata as md
 from pipelines.crawl_target import CrawlTarget, crawl_target_from_env
@@ -179,14 +179,8 @@ recrawl_job = dg.define_asset_job("raw_archive_recrawl", selection=[raw_archive]
 
 
 def crawled_categories(root: Path) -> list[str]:
-    """Categories whose crawl has finished at least once (read from the frontier, read-only)."""
-    db = root / "raw" / "crawl.sqlite"
-    if not db.exists():
-        return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        keys = [k for (k,) in conn.execute("SELECT k FROM kv WHERE k LIKE 'completed_at:%'")]
-    cats = [k.split(":", 1)[1] for k in keys]
-    return sorted(c for c in cats if c in category_partitions.get_partition_keys())
+    """Categories whose crawl has finished at least once (the crawler reads its frontier, read-only)."""
+    return sorted(c for c in completed_jobs(root) if c in category_partitions.get_partition_keys())
 
 
 @dg.schedule(job=recrawl_job, cron_schedule="0 3 * * *", execution_timezone="UTC",
