@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmark.encoders.base import Encoder
+from warehouse import layout
 from warehouse.atomic import write_parquet
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def path_name(name: str) -> str:
 
 
 def store_path(root: str | Path, encoder: str, dataset: str) -> Path:
-    return Path(root) / "embeddings" / f"encoder={path_name(encoder)}" / f"dataset={path_name(dataset)}" / "part-0.parquet"
+    return layout.embeddings(root) / f"encoder={path_name(encoder)}" / f"dataset={path_name(dataset)}" / "part-0.parquet"
 
 
 def text_sha1(text: str) -> str:

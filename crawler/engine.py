@@ -30,13 +30,13 @@ from tqdm import tqdm
 from crawler.amazon import AmazonAdapter
 from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_body
 from crawler.fetch import Fetcher, Response, make_client
-from crawler.frontier import FRONTIER_FILE, RAW_DIR, Frontier, Request, fingerprint
+from crawler.frontier import FRONTIER_FILE, Frontier, Request, fingerprint
 from crawler.politeness import Politeness
 from crawler.selfcheck import check_archive
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats, format_stats
 from parsing.errors import PageError
-from parsing.raw_archive import BodyError
+from parsing.raw_archive import RAW_DIR, BodyError
 
 log = logging.getLogger(__name__)
 

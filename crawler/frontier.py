@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from parsing.raw_archive import RAW_DIR
+
 QUEUED, IN_FLIGHT, DONE, FAILED = "queued", "in_flight", "done", "failed"
-RAW_DIR = "raw"  # the archive's folder in a crawl's output folder (CONTRACTS §3)
 FRONTIER_FILE = "crawl.sqlite"
 COMPLETED = "completed_at:"  # kv key prefix: + a job (category) → unix time its crawl last finished
 

@@ -16,6 +16,8 @@ from typing import Iterator
 
 from isal import igzip, isal_zlib
 
+RAW_DIR = "raw"  # the archive's folder in a crawl's output folder (and in the data root)
+
 
 class BodyError(Exception):
     """The manifest points at a body that is missing, corrupt, or not the bytes it hashed."""
@@ -28,10 +30,10 @@ class BodyError(Exception):
 def resolve_raw_dir(path: str | Path) -> Path:
     """Accept the crawl's output folder or its `raw/` folder; return the one with `manifest/`."""
     path = Path(path)
-    for candidate in (path, path / "raw"):
+    for candidate in (path, path / RAW_DIR):
         if (candidate / "manifest").is_dir():
             return candidate
-    raise FileNotFoundError(f"no raw archive (a manifest/ folder) in {path} or {path / 'raw'}")
+    raise FileNotFoundError(f"no raw archive (a manifest/ folder) in {path} or {path / RAW_DIR}")
 
 
 # A manifest line's fields and the types they may have (None: absent); CONTRACTS §3.

@@ -85,8 +85,9 @@ class SandboxStorefront(CrawlTarget):
     @contextmanager
     def storefront(self, data_root: Path) -> Iterator[str]:
         from sandbox.server import SandboxServer
+        from warehouse import layout
 
-        with SandboxServer(data_root / "sandbox", port=self.port, crawl_delay=self.crawl_delay_s) as server:
+        with SandboxServer(layout.sandbox(data_root), port=self.port, crawl_delay=self.crawl_delay_s) as server:
             yield server.base_url
 
     def describe(self) -> str:

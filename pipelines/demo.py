@@ -27,6 +27,7 @@ from pipelines.definitions import defs
 from pipelines.partitions import ENCODERS, LAKE_TASKS, benchmark_key, lake_dataset
 from pipelines.pools import apply_pool_limits
 from pipelines.resources import DataRoot
+from warehouse import layout
 
 PROFILE = os.environ.get("BLAIR_DEMO_PROFILE", "default")
 USERS_PER_CATEGORY = int(os.environ.get("BLAIR_DEMO_USERS", "400"))
@@ -66,7 +67,7 @@ class Demo:
         return result
 
     def categories(self) -> list[str]:
-        truth = self.root / "sandbox" / "truth"
+        truth = layout.sandbox(self.root) / "truth"
         return sorted(p.name[len("meta_"):-len(".jsonl")] for p in truth.glob("meta_*.jsonl"))
 
     def run(self) -> None:
@@ -80,7 +81,7 @@ class Demo:
         for category in categories:
             self.run_job("demo_lake", partition_key=category)
         self.run_job("demo_datasets", partition_key=SEARCH_LOADER,
-                     run_config={"ops": {"outside_task_inputs": {"config": {"source": str(self.root / "sandbox")}}}})
+                     run_config={"ops": {"outside_task_inputs": {"config": {"source": str(layout.sandbox(self.root))}}}})
         synth = {"ops": {"complex_queries": {"config": {"n": SYNTH_N, "max_new_tokens": SYNTH_MAX_NEW_TOKENS}}}}
         self.run_job("demo_synth", run_config=synth)
         self.run_job("demo_catalog", selection=["lake_stats"])
@@ -99,18 +100,18 @@ class Demo:
         self.report()
 
     def report(self) -> None:
-        leaderboard = self.root / "reports" / "leaderboard.md"
+        leaderboard = layout.reports(self.root) / "leaderboard.md"
         leaderboard = leaderboard if leaderboard.exists() else None
         print()
         _say("outputs:")
         for label, path in [
-            ("sandbox + ground truth", self.root / "sandbox"),
-            ("raw archive", self.root / "raw"),
+            ("sandbox + ground truth", layout.sandbox(self.root)),
+            ("raw archive", layout.raw(self.root)),
             ("bronze / silver / gold Parquet", self.root),
-            ("official CSV/JSONL exports", self.root / "exports"),
-            ("DuckDB warehouse", self.root / "warehouse.duckdb"),
-            ("benchmark results", self.root / "results"),
-            ("leaderboard (md, html, png)", self.root / "reports"),
+            ("official CSV/JSONL exports", layout.exports(self.root)),
+            ("DuckDB warehouse", layout.warehouse_db(self.root)),
+            ("benchmark results", layout.results(self.root)),
+            ("leaderboard (md, html, png)", layout.reports(self.root)),
         ]:
             print(f"  {label:32s} {path}")
         if leaderboard:

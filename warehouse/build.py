@@ -51,7 +51,7 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
             report["imported"] = [str(r) for r in imported]
         if callable(spark):
             spark = spark()
-        bronze_root = Path(bronze) if bronze else root / "bronze"
+        bronze_root = Path(bronze) if bronze else layout.bronze(root)
         categories = categories or bronze_categories(bronze_root)
         build_id = _unused_build_id(root)
         report["categories"] = categories

@@ -25,7 +25,7 @@ from warehouse import layout, versions
 from warehouse.atomic import atomic_path
 from warehouse.lock import writer_lock
 
-DB_NAME = "warehouse.duckdb"
+DB_NAME = layout.WAREHOUSE_DB
 # Storage format of the catalog file: DuckDB 2.0 writes version 69 by default, which the duckdb
 # CLI 1.5 (requirements.lock) cannot open; v1.4.0 is read by both.
 STORAGE_VERSION = "v1.4.0"
@@ -40,7 +40,7 @@ class QueryRefused(ValueError):
 
 
 def db_path(root: str | Path) -> Path:
-    return Path(root) / DB_NAME
+    return layout.warehouse_db(root)
 
 
 def _q(path: Path | str) -> str:
@@ -79,7 +79,7 @@ def _view_sql(root: Path) -> dict[str, str]:
         _empty("main_category VARCHAR, title VARCHAR, average_rating DOUBLE, rating_number BIGINT,"
                " features VARCHAR[], description VARCHAR[], price DOUBLE, store VARCHAR, categories VARCHAR[],"
                " parent_asin VARCHAR, category VARCHAR"))
-    gold = base / "gold" / "benchmark"
+    gold = layout.benchmarks(base)
     only, parts = [], []
     for core in sorted(gold.glob("*core")) if gold.is_dir() else []:
         k = int(core.name[:-4])
@@ -103,20 +103,19 @@ def _view_sql(root: Path) -> dict[str, str]:
         table = layout.stats(base) / f"{name}.parquet"
         views[name] = f"SELECT * FROM read_parquet({rel(table)})" if table.exists() else _empty(columns)
     quarantine = []
-    for stage, top in (("bronze", root), ("silver", base)):
-        folder = top / stage / "quarantine"
+    for stage, folder in (("bronze", layout.bronze(root, "quarantine")), ("silver", layout.silver(base, "quarantine"))):
         if _has_parquet(folder):
             quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, filename AS file FROM "
                               f"read_parquet({rel(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
     views["quarantine"] = " UNION ALL ".join(quarantine) or _empty(
         "stage VARCHAR, source VARCHAR, kind VARCHAR, reason VARCHAR, excerpt VARCHAR, file VARCHAR")
-    tasks = base / "gold" / "tasks"
+    tasks = layout.tasks(base)
     task_parts = [f"SELECT '{f.parent.parent.name}' AS task, '{f.parent.name}' AS dataset, '{f.stem}' AS file,"
                   f" count(*) AS rows FROM read_parquet({rel(f)})"
                   for f in sorted(tasks.glob("*/*/*.parquet"))] if tasks.is_dir() else []
     views["task_sizes"] = " UNION ALL ".join(task_parts) or _empty(
         "task VARCHAR, dataset VARCHAR, file VARCHAR, rows BIGINT")
-    results = root / "results"
+    results = layout.results(root)
     if list(results.glob("*/*/*.json")) if results.is_dir() else []:
         views["results"] = (
             "SELECT split_part(replace(filename, '\\', '/'), '/', -3) AS task,"

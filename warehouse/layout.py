@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parsing.categories import safe_category
+from parsing.raw_archive import RAW_DIR
 
 SPLITS = ("train", "valid", "test")
 # Gold benchmark tables: the split variants and whether they carry a `history` column.
@@ -15,6 +16,52 @@ VARIANTS = ("rating_only", "last_out", "last_out_w_his", "timestamp", "timestamp
 # `<root>/silver` and `<root>/gold` are relative symlinks through `lake/current`, so every path
 # below resolves to the current version (warehouse.versions keeps them).
 VERSIONED = ("silver", "gold")
+WAREHOUSE_DB = "warehouse.duckdb"
+
+
+def raw(root: str | Path) -> Path:
+    """The crawl's raw archive (CONTRACTS §3), written by the crawler."""
+    return Path(root) / RAW_DIR
+
+
+def sandbox(root: str | Path) -> Path:
+    """The offline storefront's marketplace (`site/`) and ground truth (`truth/`)."""
+    return Path(root) / "sandbox"
+
+
+def exports(root: str | Path) -> Path:
+    """The official file formats (JSONL, CSV) for sharing."""
+    return Path(root) / "exports"
+
+
+def tasks(root: str | Path) -> Path:
+    """Task inputs: `<task>/<dataset>/` (CONTRACTS §5)."""
+    return Path(root) / "gold" / "tasks"
+
+
+def embeddings(root: str | Path) -> Path:
+    """Item vectors: `encoder=<name>/dataset=<ds>/` (CONTRACTS §6)."""
+    return Path(root) / "embeddings"
+
+
+def results(root: str | Path) -> Path:
+    """Benchmark results: `<task>/<dataset>/<encoder>.json` (CONTRACTS §6)."""
+    return Path(root) / "results"
+
+
+def reports(root: str | Path) -> Path:
+    """The leaderboard and its figures."""
+    return Path(root) / "reports"
+
+
+def synthesis(root: str | Path) -> Path:
+    """Complex-query sets synthesised from the lake's reviews, one folder per dataset."""
+    return Path(root) / "synthesis"
+
+
+def warehouse_db(root: str | Path) -> Path:
+    """The DuckDB catalog: views over the lake."""
+    return Path(root) / WAREHOUSE_DB
 
 
 def lake(root: str | Path) -> Path:
@@ -26,20 +73,27 @@ def current(root: str | Path) -> Path:
     return lake(root) / "current"
 
 
-def bronze(root: str | Path, kind: str) -> Path:
-    """`kind` is "reviews", "meta" or "quarantine"."""
-    return Path(root) / "bronze" / kind
+def bronze(root: str | Path, kind: str | None = None) -> Path:
+    """`kind` is "reviews", "meta" or "quarantine"; None: the bronze folder itself."""
+    folder = Path(root) / "bronze"
+    return folder / kind if kind else folder
 
 
-def silver(root: str | Path, kind: str) -> Path:
-    """`kind` is "reviews", "meta" or "quarantine"."""
-    return Path(root) / "silver" / kind
+def silver(root: str | Path, kind: str | None = None) -> Path:
+    """`kind` is "reviews", "meta" or "quarantine"; None: the silver folder itself."""
+    folder = Path(root) / "silver"
+    return folder / kind if kind else folder
+
+
+def benchmarks(root: str | Path) -> Path:
+    """Gold benchmark tables: `<k>core/<variant>/`."""
+    return Path(root) / "gold" / "benchmark"
 
 
 def benchmark(root: str | Path, k: int, variant: str) -> Path:
     if variant not in VARIANTS:
         raise ValueError(f"unknown benchmark variant {variant!r}")
-    return Path(root) / "gold" / "benchmark" / f"{int(k)}core" / variant
+    return benchmarks(root) / f"{int(k)}core" / variant
 
 
 def stats(root: str | Path) -> Path:

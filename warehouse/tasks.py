@@ -30,7 +30,7 @@ for _task in ("seqrec", "cf"):
 def task_dir(root: str | Path, task: str, dataset: str) -> Path:
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-    return Path(root) / "gold" / "tasks" / task / safe_category(dataset)
+    return layout.tasks(root) / task / safe_category(dataset)
 
 
 def write_task(root: str | Path, task: str, dataset: str, frames: dict[str, pd.DataFrame]) -> Path:

@@ -45,7 +45,7 @@ def published(root: str | Path) -> list[str]:
 def has_lake(root: str | Path) -> bool:
     """True when `root` holds a built lake (a published version, or silver of the older layout)."""
     root = Path(root)
-    return current_dir(root) is not None or (root / "silver").is_dir()
+    return current_dir(root) is not None or layout.silver(root).is_dir()
 
 
 def _link_tree(src: Path, dst: Path) -> None:

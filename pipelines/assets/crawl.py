@@ -28,6 +28,7 @@ from pipelines.partitions import category_check, category_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 from sandbox.output import generate
+from warehouse import layout
 
 
 class SandboxConfig(dg.Config):
@@ -58,7 +59,7 @@ def _count_lines(path: Path) -> int:
                 "(`<data_root>/sandbox/{site,truth}`). Generated once per data root; kept when present.",
 )
 def sandbox_site(context: dg.AssetExecutionContext, config: SandboxConfig, data_root: DataRoot) -> dg.MaterializeResult:
-    target = data_root.root / "sandbox"
+    target = layout.sandbox(data_root.root)
     until = until_ms(config.until)
     on_disk = target / "site" / "manifest.json"
     if (target / "truth").is_dir() and on_disk.is_file() and json.loads(on_disk.read_text()).get("until_ms") == until:

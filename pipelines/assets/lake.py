@@ -151,7 +151,7 @@ def gold_benchmark(context: dg.AssetExecutionContext, data_root: DataRoot, spark
     counts = _spark_build(context, root, spark, lake_jobs.gold_benchmark, category)
     passed, split_meta = checks.split_boundaries(root, category)
     yield dg.MaterializeResult(metadata={
-        **md.output(root / "gold" / "benchmark", sum(counts.values())),
+        **md.output(layout.benchmarks(root), sum(counts.values())),
         **{f"rows_{k}": v for k, v in sorted(counts.items())},
         "split_sizes": dg.MetadataValue.json(split_meta["sizes"]),
     })
@@ -194,7 +194,7 @@ def task_inputs(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Ma
                   "gold_benchmark")
     sizes = build_task_inputs(data_root.root, category, LakeSettings())
     return dg.MaterializeResult(metadata={
-        **md.output(data_root.root / "gold" / "tasks"),
+        **md.output(layout.tasks(data_root.root)),
         **{f"{task}_{name}": n for task, by in sizes.items() for name, n in by.items()},
         "sizes": dg.MetadataValue.json(sizes),
     })
@@ -212,7 +212,7 @@ def exports(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.Materi
     category = safe_category(context.partition_key)
     require_input(layout.benchmark(data_root.root, 0, "rating_only"), category, "gold benchmark splits",
                   "gold_benchmark")
-    out = data_root.root / "exports"
+    out = layout.exports(data_root.root)
     rows = {**export_csv(data_root.root, out, category), **export_jsonl(data_root.root, out, category)}
     return dg.MaterializeResult(metadata={
         **md.output(out, sum(rows.values())), "files": len(rows), "rows": dg.MetadataValue.json(rows),

@@ -97,10 +97,10 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
     category = safe_category(context.partition_key)
     root = data_root.root
     try:
-        raw = resolve_raw_dir(root / "raw")
+        raw = resolve_raw_dir(layout.raw(root))
     except FileNotFoundError as error:
-        raise dg.Failure(f"no raw archive under {root / 'raw'}: materialise raw_archive first") from error
-    bronze_dir = root / "bronze"
+        raise dg.Failure(f"no raw archive under {layout.raw(root)}: materialise raw_archive first") from error
+    bronze_dir = layout.bronze(root)
     report = ensure_bronze(raw, bronze_dir, config.force, context.log)
 
     shared = {

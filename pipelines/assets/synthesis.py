@@ -30,7 +30,9 @@ class ComplexQueriesConfig(dg.Config):
 
 
 def synthesis_dir(data_root: DataRoot, dataset: str):
-    return data_root.root / "synthesis" / dataset
+    from warehouse import layout
+
+    return layout.synthesis(data_root.root) / dataset
 
 
 @dg.asset(
