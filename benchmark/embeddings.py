@@ -28,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmark.encoders.base import Encoder
+from parsing.atomic import write_parquet
 from warehouse import layout
-from warehouse.atomic import write_parquet
 
 log = logging.getLogger(__name__)
 REVISION_KEY = b"blair.encoder_revision"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from parsing.atomic import atomic_path
 from warehouse import layout, versions
-from warehouse.atomic import atomic_path
 from warehouse.lock import writer_lock
 
 DB_NAME = layout.WAREHOUSE_DB

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from parsing.atomic import atomic_path, write_parquet
 from warehouse import layout
-from warehouse.atomic import atomic_path, write_parquet
 
 ROWS = "rows"  # the snapshot folder inside manifests/<build>/
 INTERNAL = frozenset({"seq", "user_seq", "category"})

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from parsing.atomic import atomic_path
 from parsing.categories import safe_category
 from parsing.schemas import from_table
 from warehouse import layout
-from warehouse.atomic import atomic_path
 from warehouse.lock import writer_lock
 from warehouse.settings import LakeSettings
 from warehouse.task_inputs import read_benchmark

@@ -18,10 +18,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from parsing.atomic import atomic_path
 from parsing.categories import CATEGORIES, safe_category
 from parsing.schemas import SCHEMAS, to_table, validate_records
 from warehouse import layout
-from warehouse.atomic import atomic_path
 from warehouse.releases import map_meta, map_review
 
 log = logging.getLogger(__name__)

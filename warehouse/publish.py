@@ -1,7 +1,7 @@
 """Move Spark's staged output into the lake one category at a time, and record a build manifest.
 
 Spark writes a table to `<root>/.staging/<build>/...`; each finished `category=<Cat>` folder is
-then renamed onto the table (warehouse.atomic.replace_dir), replacing that category only. In a
+then renamed onto the table (parsing.atomic.replace_dir), replacing that category only. In a
 build, `<root>` is the version being built (warehouse.versions): readers see none of it until
 the whole version is published.
 Spark's file names carry a random id and parquet-mr's footers vary between JVMs; files are
@@ -25,8 +25,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from parsing.atomic import atomic_path, replace_dir
 from warehouse import layout
-from warehouse.atomic import atomic_path, replace_dir
 
 _SPARK_PART = re.compile(r"^part-(\d+)-.*\.parquet$")
 REPO = Path(__file__).resolve().parents[1]

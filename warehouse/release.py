@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from parsing.atomic import atomic_path, write_parquet
 from parsing.schemas import META_SCHEMA, REVIEW_SCHEMA
 from warehouse import diff as build_diff
 from warehouse import layout, stats, versions
-from warehouse.atomic import atomic_path, write_parquet
 from warehouse.publish import code_version
 from warehouse.settings import LakeSettings
 from warehouse.task_inputs import ORDER

@@ -31,8 +31,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType
 
+from parsing.atomic import write_parquet
 from warehouse import layout, tasks
-from warehouse.atomic import write_parquet
 from warehouse.jobs import read_table
 from warehouse.settings import LakeSettings
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from parsing.atomic import atomic_path, write_parquet
 from parsing.categories import safe_category
 from warehouse import layout
-from warehouse.atomic import atomic_path, write_parquet
 
 TASKS = ("seqrec", "cf", "search")
 SPLITS = layout.SPLITS

@@ -29,7 +29,7 @@ from benchmark.synthesis.filters import clean_answer, failure_reason
 from benchmark.synthesis.llm import LLM, Answer
 from benchmark.synthesis.prompt import PROMPT, build_prompt, prompt_hash
 from benchmark.synthesis.sampling import MIN_REVIEW_CHARS, Review, read_meta, sample_reviews
-from warehouse.atomic import atomic_path
+from parsing.atomic import atomic_path
 from warehouse.loaders.frames import join_text
 from warehouse.loaders.quarantine import EXCERPT_CHARS
 
