@@ -20,14 +20,13 @@ import pyarrow.parquet as pq
 
 from parsing.atomic import atomic_path
 from parsing.categories import CATEGORIES, safe_category
+from parsing.quarantine import QUARANTINE_SCHEMA
 from parsing.schemas import SCHEMAS, to_table, validate_records
 from warehouse import layout
 from warehouse.releases import map_meta, map_review
 
 log = logging.getLogger(__name__)
 
-QUARANTINE_SCHEMA = pa.schema([("source", pa.string()), ("kind", pa.string()),
-                               ("reason", pa.string()), ("excerpt", pa.string())])
 BATCH = 50_000
 _BY_LOWER = {c.lower(): c for c in CATEGORIES}
 
