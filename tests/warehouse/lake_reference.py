@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 # The rules are re-implemented here; their numbers are the spec's, taken from their one home.
-from warehouse.settings import T1_MS as T1, T2_MS as T2
+from warehouse.settings import CF_SPLIT, DATA_SEED, T1_MS as T1, T2_MS as T2
 REVIEW_FIELDS = {"rating": (int, float), "title": str, "text": str, "images": list, "asin": str,
                  "parent_asin": str, "user_id": str, "timestamp": int, "helpful_vote": int,
                  "verified_purchase": bool}
@@ -149,10 +149,10 @@ def seqrec(inters0: list[tuple], meta: dict[str, str], max_len: int = 50) -> dic
     return out
 
 
-def cf(inters0: list[tuple], meta: dict[str, str], seed: int = 2024) -> dict[str, list[tuple]]:
+def cf(inters0: list[tuple], meta: dict[str, str], seed: int = DATA_SEED) -> dict[str, list[tuple]]:
     pairs = sorted({(x[0], x[1]) for x in inters0 if x[1] in meta})
     pairs.sort(key=lambda p: hashlib.sha256(f"{seed}|{p[0]}|{p[1]}".encode()).hexdigest())
-    a, b = len(pairs) * 4 // 10, len(pairs) * 3 // 10
+    a, b = len(pairs) * CF_SPLIT[0] // sum(CF_SPLIT), len(pairs) * CF_SPLIT[1] // sum(CF_SPLIT)
     return {"train": pairs[:a], "valid": pairs[a:a + b], "test": pairs[a + b:]}
 
 
