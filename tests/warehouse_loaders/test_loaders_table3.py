@@ -165,7 +165,7 @@ def test_table3_of_the_search_datasets(shared_fixtures, tmp_path):
     kept = [c for c in conversations if c["upvotes"] > MIN_UPVOTES]
 
     sandbox = tmp_path / "sandbox"           # the sandbox's own search set, generated here
-    done = subprocess.run([sys.executable, "-m", "crawler.sandbox", "generate", "--profile", "tiny", "--seed", "3",
+    done = subprocess.run([sys.executable, "-m", "sandbox", "generate", "--profile", "tiny", "--seed", "3",
                            "--out", str(sandbox)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     load_sandbox_search(sandbox, root=root)
