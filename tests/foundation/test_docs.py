@@ -3,21 +3,15 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from repo_files import REPO, tracked
+
 DOCS = REPO / "docs"
 # "DESIGN §4", "CONTRACTS §5b", "docs/CONTRACTS.md §6": a section of one of our documents.
 SECTION = re.compile(r"\b(DESIGN|CONTRACTS|FIELD_POLICY|ENVIRONMENT)(?:\.md)? §(\d+[a-z]?)")
 DOC_PATH = re.compile(r"\bdocs/([A-Za-z_]+\.md)")
 ENV_NAME = re.compile(r"^BLAIR_[A-Z0-9_]*$")
-
-
-def tracked(*patterns: str) -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "--", *patterns], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout.split()
-    return [REPO / p for p in out if (REPO / p).is_file()]
 
 
 def code_files() -> list[Path]:

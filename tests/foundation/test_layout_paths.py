@@ -3,10 +3,8 @@ for `something / "gold"` (or any other top-level folder of the data root) outsid
 from __future__ import annotations
 
 import ast
-import subprocess
-from pathlib import Path
+from repo_files import REPO, tracked
 
-REPO = Path(__file__).resolve().parents[2]
 # The top-level names of the data root (DESIGN §3).
 TOP = {"raw", "bronze", "silver", "gold", "lake", "manifests", "sandbox", "exports", "embeddings", "results",
        "reports", "synthesis", "warehouse.duckdb"}
@@ -50,8 +48,7 @@ def excepted(rel: str) -> bool:
 
 
 def test_data_root_paths_come_from_the_layout():
-    files = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True, text=True,
-                           check=True).stdout.split()
+    files = [str(p.relative_to(REPO)) for p in tracked("*.py")]
     offenders = [f"{rel}:{line}: {expr}" for rel in files
                  if not rel.startswith("tests/") and rel != LAYOUT and not excepted(rel) and (REPO / rel).is_file()
                  for line, expr in hand_built((REPO / rel).read_text(encoding="utf-8"))]
