@@ -14,14 +14,14 @@ import pyarrow.parquet as pq
 
 from benchmark.embeddings import path_name
 from benchmark.results import rankings_path
+from warehouse import layout
 
 TITLE_CHARS = 60  # a cell shows this much of an item's title
 
 
 def search_runs(results_root: str | Path, dataset: str) -> dict[str, Path]:
     """Encoder label → rankings file of its preferred search run on `dataset`."""
-    base = Path(results_root)
-    base = base / "results" if (base / "results").is_dir() else base
+    base = layout.results(results_root) if layout.results(results_root).is_dir() else Path(results_root)
     chosen: dict[str, tuple[tuple, Path]] = {}
     for path in sorted((base / "search" / path_name(dataset)).glob("*.json")):
         rankings = rankings_path(path)
