@@ -27,7 +27,7 @@ demo: $(VENV_STAMP)
 test: $(VENV_STAMP)
 	$(PY) -m pytest -q
 
-# The UI and the daemon: schedules, the dataset sensor and the automation sensor run while it is up.
+# The UI and the daemon: the schedules and the automation sensor run while it is up.
 dev: $(VENV_STAMP)
 	$(PY) -m pipelines.pools
 	.venv/bin/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmark.protocol import CF_REPORT, COMPLEX_SEARCH_DATASETS, SEARCH_CUTOFF, SEQREC_REPORT
-from warehouse.atomic import atomic_path
+from parsing.atomic import atomic_path
 
 TASK_ORDER = ("seqrec", "cf", "search_short", "search_complex")  # the paper's four subtask columns
 TASK_NAMES = {"seqrec": "Seq. rec.", "cf": "CF", "search": "Search", "search_short": "Short search",

@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from benchmark.embeddings import path_name
-from warehouse.atomic import atomic_path, write_parquet
+from parsing.atomic import atomic_path, write_parquet
+from warehouse import layout
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS = ("seqrec", "cf", "search")
@@ -60,7 +61,7 @@ def result_path(root: str | Path, task: str, dataset: str, encoder: str, key: st
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
     name = path_name(encoder) + (f"{KEY_SEPARATOR}{key}" if key else "")
-    return Path(root) / "results" / task / path_name(dataset) / f"{name}.json"
+    return layout.results(root) / task / path_name(dataset) / f"{name}.json"
 
 
 def path_of(root: str | Path, result: dict) -> Path:
@@ -126,8 +127,8 @@ def environment() -> dict:
 def iter_results(root: str | Path) -> Iterator[dict]:
     """Every result JSON under `<root>/results` (a results folder itself is accepted too)."""
     base = Path(root)
-    if (base / "results").is_dir():
-        base = base / "results"
+    if layout.results(base).is_dir():
+        base = layout.results(base)
     for path in sorted(base.glob("*/*/*.json")):
         try:
             yield json.loads(path.read_text())

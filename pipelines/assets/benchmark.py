@@ -15,6 +15,7 @@ from pipelines.executors import GPU_OP_TAGS, gpu_job, where_it_ran
 from pipelines.partitions import benchmark_partitions
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
+from warehouse import layout
 
 
 class BenchmarkConfig(EncoderSwitches):
@@ -92,7 +93,7 @@ def leaderboard(context: dg.AssetExecutionContext, config: LeaderboardConfig,
 
     results = list(iter_results(data_root.root))
     reference = read_reference(config.mteb_scores) if config.mteb_scores else None
-    report = write_report(results, data_root.root / "reports", reference)
+    report = write_report(results, layout.reports(data_root.root), reference)
     metadata = {"results": len(results), "encoders": len(report["table"]),
                 "table": dg.MetadataValue.md(report["markdown"]),
                 **md.output(report["files"]["markdown"], len(report["table"]))}

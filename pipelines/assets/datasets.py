@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from parsing.atomic import write_parquet
 from pipelines.partitions import loader_partitions
 from pipelines.resources import DataRoot
-from warehouse.atomic import write_parquet
 from warehouse.layout import bronze
 from warehouse.loaders import LOADERS
 from warehouse.loaders.__main__ import value

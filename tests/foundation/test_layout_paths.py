@@ -13,9 +13,6 @@ LAYOUT = "warehouse/layout.py"
 EXCEPTIONS = {
     "warehouse/release.py": "paths inside a release folder (--out), which mirrors the Hub layout, not the data root",
     "perf/": "benchmarks build their own scratch trees and keep perf/results",
-    # Left for after the parallel benchmark work lands (they own these files today):
-    "benchmark/results.py": "results/<task>/<dataset>/<encoder>.json: to move to layout.results",
-    "pipelines/assets/benchmark.py": "reports/: to move to layout.reports",
 }
 
 
