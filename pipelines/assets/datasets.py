@@ -24,8 +24,7 @@ from parsing.atomic import write_parquet
 from pipelines.partitions import loader_partitions
 from pipelines.resources import DataRoot
 from warehouse.layout import bronze
-from warehouse.loaders import LOADERS
-from warehouse.loaders.__main__ import value
+from warehouse.loaders import LOADERS, option_value
 from warehouse.loaders.recbole import dataset_name, find_atomic
 from warehouse.tasks import FILES, task_dir
 
@@ -50,7 +49,7 @@ def loader_kwargs(name: str, config: OutsideDatasetConfig, source: Path) -> dict
     """The keywords for `LOADERS[name]`, always with an explicit `dataset` so the output path is known."""
     loader = LOADERS[name]
     accepted = inspect.signature(loader).parameters
-    kwargs = {key: value(text) for key, text in config.options.items()}
+    kwargs = {key: option_value(text) for key, text in config.options.items()}
     if config.task:
         kwargs["task"] = config.task
     unknown = sorted((set(kwargs) - set(accepted)) | ({"source_path", "root", "dataset"} & set(kwargs)))

@@ -37,4 +37,11 @@ LOADERS = {
     "sandbox": load_sandbox_search,
 }
 
-__all__ = ["LOADERS", *(loader.__name__ for loader in LOADERS.values())]
+
+
+def option_value(text: str) -> int | str:
+    """A loader keyword given as text (`--set KEY=VALUE`, Dagster's options): integers as int."""
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+__all__ = ["LOADERS", "option_value", *(loader.__name__ for loader in LOADERS.values())]

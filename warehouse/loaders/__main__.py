@@ -13,11 +13,7 @@ import sys
 from pathlib import Path
 
 from parsing.cli import ArgumentParser, CliError, run_cli
-from warehouse.loaders import LOADERS
-
-
-def value(text: str):
-    return int(text) if text.lstrip("-").isdigit() else text
+from warehouse.loaders import LOADERS, option_value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         key, sep, text = item.partition("=")
         if not sep or not key:
             parser.error(f"--set wants KEY=VALUE, not {item!r}")
-        kwargs[key] = value(text)
+        kwargs[key] = option_value(text)
     accepted = inspect.signature(loader).parameters
     unknown = sorted(set(kwargs) - set(accepted) | ({"source_path", "root"} & set(kwargs)))
     if unknown:
