@@ -24,10 +24,11 @@ import dagster as dg
 
 from pipelines.crawl_target import SandboxStorefront
 from pipelines.definitions import defs
-from pipelines.partitions import ENCODERS, LAKE_TASKS, benchmark_key, lake_dataset
+from pipelines.partitions import ENCODERS, LAKE_TASKS, SYNTHESIS_DATASETS, benchmark_key, lake_dataset
 from pipelines.pools import apply_pool_limits
 from pipelines.resources import DataRoot
 from warehouse import layout
+from warehouse.tasks import task_dir
 
 PROFILE = os.environ.get("BLAIR_DEMO_PROFILE", "default")
 USERS_PER_CATEGORY = int(os.environ.get("BLAIR_DEMO_USERS", "400"))
@@ -83,10 +84,12 @@ class Demo:
         self.run_job("demo_datasets", partition_key=SEARCH_LOADER,
                      run_config={"ops": {"outside_task_inputs": {"config": {"source": str(layout.sandbox(self.root))}}}})
         synth = {"ops": {"complex_queries": {"config": {"n": SYNTH_N, "max_new_tokens": SYNTH_MAX_NEW_TOKENS}}}}
-        self.run_job("demo_synth", run_config=synth)
+        self.run_job("demo_synth", partition_key=SYNTHESIS_DATASETS[0], run_config=synth)
         self.run_job("demo_catalog", selection=["lake_stats"])
         # The benchmark partitions that read what was just built: each category's task inputs, the search set.
-        datasets = sorted([lake_dataset(t, c) for c in categories for t in LAKE_TASKS] + [SEARCH_LOADER])
+        datasets = sorted([lake_dataset(t, c) for c in categories for t in LAKE_TASKS] + [SEARCH_LOADER]
+                          + [lake_dataset("search", d) for d in SYNTHESIS_DATASETS  # when a query passed the filters
+                             if task_dir(self.root, "search", d).is_dir()])
         seqrec = [d for d in datasets if d.startswith("seqrec.")]
         if not SEQREC_ALL and seqrec:
             datasets = [d for d in datasets if d not in seqrec[1:]]

@@ -45,11 +45,18 @@ def _keys(datasets) -> list[str]:
 
 _LAKE_KEYS = {c: _keys(lake_dataset(t, c) for t in LAKE_TASKS) for c in category_partitions.get_partition_keys()}
 _OUTSIDE_KEYS = {name: _keys([name]) for name in loader_partitions.get_partition_keys()}
+# Complex-query sets synthesised from the lake (pipelines/assets/synthesis.py), one partition of the
+# pool asset each; the pool writes the task dataset `search.<name>` (an `amazon_c4` prefix files it
+# under complex search).
+SYNTHESIS_DATASETS = ("amazon_c4_synth",)
+synthesis_partitions = dg.StaticPartitionsDefinition(list(SYNTHESIS_DATASETS))
+_SYNTHESIS_KEYS = {name: _keys([lake_dataset("search", name)]) for name in SYNTHESIS_DATASETS}
 benchmark_partitions = dg.StaticPartitionsDefinition(
-    sorted(k for keys in (*_LAKE_KEYS.values(), *_OUTSIDE_KEYS.values()) for k in keys))
+    sorted(k for keys in (*_LAKE_KEYS.values(), *_OUTSIDE_KEYS.values(), *_SYNTHESIS_KEYS.values()) for k in keys))
 # Which benchmark partitions read each upstream partition (built-in, so the UI and the daemon see it).
 FROM_TASK_INPUTS = dg.StaticPartitionMapping(_LAKE_KEYS)
 FROM_OUTSIDE_TASK_INPUTS = dg.StaticPartitionMapping(_OUTSIDE_KEYS)
+FROM_COMPLEX_QUERY_POOL = dg.StaticPartitionMapping(_SYNTHESIS_KEYS)
 
 
 def category_check(name: str, asset: str, description: str, blocking: bool = False) -> dg.AssetCheckSpec:

@@ -13,16 +13,17 @@ import dagster as dg
 from pipelines import metadata as md
 from pipelines.automation import ON_CADENCE_WITH_INPUTS
 from pipelines.executors import GPU_OP_TAGS, where_it_ran
-from pipelines.partitions import (FROM_OUTSIDE_TASK_INPUTS, FROM_TASK_INPUTS, benchmark_partitions,
-                                  split_benchmark_key)
+from pipelines.partitions import (FROM_COMPLEX_QUERY_POOL, FROM_OUTSIDE_TASK_INPUTS, FROM_TASK_INPUTS,
+                                  benchmark_partitions, split_benchmark_key)
 from pipelines.progress import run_with_progress
 from pipelines.resources import DataRoot
 
 OUTSIDE = "outside_task_inputs"
-# What a benchmark partition reads: its category's task inputs or its loader's outside dataset, and
-# nothing else, so rebuilding one category marks only that category's partitions stale.
+# What a benchmark partition reads: its category's task inputs, its loader's outside dataset or its
+# synthesised complex-query set (`search.amazon_c4_synth:minilm`), and nothing else, so rebuilding one category marks only that category's partitions stale.
 TASK_INPUTS = [dg.AssetDep("task_inputs", partition_mapping=FROM_TASK_INPUTS),
-               dg.AssetDep(OUTSIDE, partition_mapping=FROM_OUTSIDE_TASK_INPUTS)]
+               dg.AssetDep(OUTSIDE, partition_mapping=FROM_OUTSIDE_TASK_INPUTS),
+               dg.AssetDep("complex_query_pool", partition_mapping=FROM_COMPLEX_QUERY_POOL)]
 
 
 def split_key(context: dg.AssetExecutionContext) -> tuple[str, str, str]:

@@ -4,7 +4,9 @@ Thin: `benchmark.synthesis.recipe` samples 5-star reviews from silver, asks the 
 cached under `<root>/synthesis/<dataset>/answers.sqlite`, so a re-run resumes and a larger `n`
 asks only for the new reviews), filters and writes the Amazon-C4 files; the pool asset writes the
 item pool and loads both through the Amazon-C4 loader into `gold/tasks/search/<dataset>/`, where
-the benchmark's dataset sensor finds it (a complex-query column of the leaderboard).
+the benchmark partitions `search.<dataset>:<encoder>` read it (a complex-query column of the
+leaderboard). The pool is partitioned by dataset name (`partitions.SYNTHESIS_DATASETS`), so a new
+set marks only its own benchmark partitions stale.
 """
 # No `from __future__ import annotations`: Dagster reads the Config annotations at run time.
 
@@ -12,10 +14,11 @@ import json
 
 import dagster as dg
 
+from pipelines.partitions import SYNTHESIS_DATASETS, synthesis_partitions
 from pipelines.resources import DataRoot
 
 SILVER = [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("silver_reviews", "silver_meta")]
-DEFAULT_DATASET = "amazon_c4_synth"  # an `amazon_c4` prefix files it under complex search
+DEFAULT_DATASET = SYNTHESIS_DATASETS[0]
 PREVIEW_ROWS = 5
 
 
@@ -25,7 +28,7 @@ class ComplexQueriesConfig(dg.Config):
     llm: str = "smollm2"  # smollm2 (offline) or api:<model> (BLAIR_LLM_URL, key in the env var BLAIR_LLM_KEY_ENV names)
     seed: int = 2024
     period: str = "test"  # timestamp-split period to sample from (Amazon-C4: test, ts >= t2)
-    dataset: str = DEFAULT_DATASET
+    dataset: str = DEFAULT_DATASET  # one of partitions.SYNTHESIS_DATASETS: the pool's partition that loads it
     max_new_tokens: int = 0  # 0: the back end's default
 
 
@@ -51,6 +54,9 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
     from benchmark.synthesis.recipe import QUERIES_FILE, synthesize_queries
     from warehouse.layout import categories_in, silver
 
+    if config.dataset not in SYNTHESIS_DATASETS:
+        raise dg.Failure(f"dataset {config.dataset!r} has no complex_query_pool partition; "
+                         f"one of {list(SYNTHESIS_DATASETS)} (pipelines/partitions.py)", allow_retries=False)
     categories = list(config.categories) or categories_in(silver(data_root.root, "reviews"))
     if not categories:
         raise dg.Failure("no silver reviews in the lake: materialise the lake first")
@@ -81,35 +87,32 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
     return dg.MaterializeResult(metadata=metadata)
 
 
-class ComplexPoolConfig(dg.Config):
-    dataset: str = DEFAULT_DATASET
-
-
 @dg.asset(
     deps=[complex_queries],
+    partitions_def=synthesis_partitions,
     group_name="synthesis",
     kinds={"python", "parquet"},
     description="The item pool of the synthesised queries (sampled_item_metadata lines: every item of their "
                 "categories) and the complex-query search set read through the Amazon-C4 loader into the lake.",
 )
-def complex_query_pool(context: dg.AssetExecutionContext, config: ComplexPoolConfig,
-                       data_root: DataRoot) -> dg.MaterializeResult:
+def complex_query_pool(context: dg.AssetExecutionContext, data_root: DataRoot) -> dg.MaterializeResult:
     from benchmark.synthesis.recipe import SIDECAR_FILE, write_pool
     from warehouse.loaders.amazon_c4 import load_amazon_c4
 
-    out = synthesis_dir(data_root, config.dataset)
+    dataset = context.partition_key  # what complex_queries wrote under its `dataset` config
+    out = synthesis_dir(data_root, dataset)
     if not (out / SIDECAR_FILE).is_file():
         raise dg.Failure(f"no synthesised queries in {out}: materialise complex_queries first")
     sidecar = json.loads((out / SIDECAR_FILE).read_text())
     pool_items = write_pool(data_root.root, sidecar["categories"], out)
     if not sidecar["n_kept"]:  # every answer failed: an empty search set would only fail downstream
-        context.log.warning(f"{config.dataset}: no query passed the filters ({sidecar['quarantine']}); no search set")
+        context.log.warning(f"{dataset}: no query passed the filters ({sidecar['quarantine']}); no search set")
         return dg.MaterializeResult(metadata={"pool_file_items": pool_items, "queries": 0, "skipped": "no queries"})
-    frames = load_amazon_c4(out, root=data_root.root, dataset=config.dataset)
-    context.log.info(f"{config.dataset}: {len(frames['queries'])} queries over {len(frames['items'])} items")
+    frames = load_amazon_c4(out, root=data_root.root, dataset=dataset)
+    context.log.info(f"{dataset}: {len(frames['queries'])} queries over {len(frames['items'])} items")
     return dg.MaterializeResult(metadata={"pool_file_items": pool_items, "queries": len(frames["queries"]),
                                           "items": len(frames["items"]), "quarantined": len(frames["quarantine"]),
-                                          "dataset": f"search.{config.dataset}"})
+                                          "dataset": f"search.{dataset}"})
 
 
 assets = [complex_queries, complex_query_pool]

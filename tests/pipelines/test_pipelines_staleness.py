@@ -117,6 +117,8 @@ def test_each_upstream_partition_maps_to_the_partitions_that_read_it():
     assert readers("task_inputs", CHANGED) == {benchmark_key(lake_dataset(t, CHANGED), e)
                                                for t in ("seqrec", "cf") for e in ENCODERS}
     assert readers("outside_task_inputs", "sandbox") == {benchmark_key("sandbox", e) for e in ENCODERS}
+    assert readers("complex_query_pool", "amazon_c4_synth") == {benchmark_key("search.amazon_c4_synth", e)
+                                                                 for e in ENCODERS}
 
 
 def test_the_ui_and_the_daemon_see_the_same_mappings():
@@ -125,10 +127,11 @@ def test_the_ui_and_the_daemon_see_the_same_mappings():
     all-to-all there)."""
     from dagster._core.remote_representation.external_data import asset_node_snaps_from_repo
 
-    from pipelines.partitions import FROM_OUTSIDE_TASK_INPUTS, FROM_TASK_INPUTS
+    from pipelines.partitions import FROM_COMPLEX_QUERY_POOL, FROM_OUTSIDE_TASK_INPUTS, FROM_TASK_INPUTS
 
     snaps = {snap.asset_key.to_user_string(): snap for snap in
              asset_node_snaps_from_repo(build_definitions().get_repository_def())}
     for asset in ("item_embeddings", "benchmark_results"):
         edges = {e.parent_asset_key.to_user_string(): e.partition_mapping for e in snaps[asset].parent_edges}
         assert edges["task_inputs"] == FROM_TASK_INPUTS and edges["outside_task_inputs"] == FROM_OUTSIDE_TASK_INPUTS
+        assert edges["complex_query_pool"] == FROM_COMPLEX_QUERY_POOL

@@ -18,7 +18,7 @@ def test_assets_write_queries_and_a_search_set(lake, monkeypatch):
     try:
         config = {"ops": {"complex_queries": {"config": {"n": 10, "llm": "api:stub"}}}}
         result = dg.materialize([complex_queries, complex_query_pool], resources={"data_root": DataRoot(path=str(root))},
-                                run_config=config)
+                                run_config=config, partition_key="amazon_c4_synth")
     finally:
         stub.close()
     assert result.success
