@@ -1,18 +1,25 @@
-"""What could not be parsed: one row per page with its source, kind, reason and an excerpt.
+"""What could not be used: one row per page or source line with its source, kind, reason and an excerpt.
 
 Nothing is dropped silently: every page that yields no record lands here, and the counts
 by reason go into the batch's yield report ("312 pages, 3 quarantined: 2 truncated, 1 captcha").
+The one shape for every room: the parser (source = URL), the release import and the dataset
+loaders (source = `file:line`, kind = `reviews`/`meta` or `loader/<name>`).
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+if TYPE_CHECKING:  # pandas only for the loaders' frames: the parser's CLI does not pay its import
+    import pandas as pd
+
 QUARANTINE_SCHEMA = pa.schema([
-    ("source", pa.string()),   # the URL (or file) the page came from
-    ("kind", pa.string()),     # product | timeline | ... (the manifest's page kind)
+    ("source", pa.string()),   # the URL the page came from, or `file:line` for a source line
+    ("kind", pa.string()),     # product | timeline | ... (the manifest's page kind), reviews | meta, loader/<name>
     ("reason", pa.string()),   # short and countable: captcha, truncated, empty, binary, ...
     ("excerpt", pa.string()),  # the first characters of the body, or the error's detail
 ])
@@ -48,3 +55,15 @@ class Quarantine:
     def to_table(self) -> pa.Table:
         rows = sorted(self.rows, key=lambda r: (r["source"], r["kind"], r["reason"], r["excerpt"]))
         return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame with the schema's columns (also when empty)."""
+        return self.to_table().to_pandas()
+
+    def log(self, logger: logging.Logger, what: str) -> None:
+        """One line with the counts by reason: a warning when anything was quarantined."""
+        if self.rows:
+            detail = ", ".join(f"{n} {reason}" for reason, n in self.counts().items())
+            logger.warning("%s: %d lines quarantined: %s", what, len(self.rows), detail)
+        else:
+            logger.info("%s: 0 lines quarantined", what)

@@ -30,8 +30,8 @@ from benchmark.synthesis.llm import LLM, Answer
 from benchmark.synthesis.prompt import PROMPT, build_prompt, prompt_hash
 from benchmark.synthesis.sampling import MIN_REVIEW_CHARS, Review, read_meta, sample_reviews
 from parsing.atomic import atomic_path
+from parsing.quarantine import EXCERPT_CHARS
 from warehouse.loaders.frames import join_text
-from warehouse.loaders.quarantine import EXCERPT_CHARS
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsing.atomic import write_parquet
+from parsing.quarantine import QUARANTINE_SCHEMA
 from pipelines.partitions import loader_partitions
 from pipelines.resources import DataRoot
 from warehouse.layout import bronze
@@ -89,11 +90,12 @@ def first_rows(path: Path) -> pd.DataFrame:
     return batch.to_pandas() if batch is not None else pd.DataFrame()
 
 
-def write_quarantine(root: Path, name: str, task: str, dataset: str, quarantine: pd.DataFrame) -> Path:
-    """Always written (an empty file says "nothing quarantined" and replaces an older run's rows)."""
-    frame = quarantine.assign(kind=f"loader/{name}")
+def write_quarantine(root: Path, task: str, dataset: str, quarantine: pd.DataFrame) -> Path:
+    """Always written (an empty file says "nothing quarantined" and replaces an older run's rows).
+    The rows already have the one quarantine shape, kind `loader/<name>` (parsing.quarantine)."""
     path = bronze(root, "quarantine") / "loaders" / f"{task}.{dataset}.parquet"
-    write_parquet(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False), path)
+    table = pa.Table.from_pandas(quarantine.reset_index(drop=True), schema=QUARANTINE_SCHEMA, preserve_index=False)
+    write_parquet(table, path)
     return path
 
 
@@ -143,7 +145,7 @@ def outside_task_inputs(context: dg.AssetExecutionContext, config: OutsideDatase
     rows = {file: pq.ParquetFile(folder / f"{file}.parquet").metadata.num_rows for file in FILES[task]}
     quarantine = frames["quarantine"]
     by_reason = {str(r): int(n) for r, n in quarantine["reason"].value_counts().items()}
-    quarantine_path = write_quarantine(root, name, task, dataset, quarantine)
+    quarantine_path = write_quarantine(root, task, dataset, quarantine)
     rows_file = "queries" if task == "search" else "train"
     empty = sorted(file for file, n in rows.items() if n == 0)
     check = dg.AssetCheckResult(

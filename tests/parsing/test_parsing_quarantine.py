@@ -1,6 +1,8 @@
 """Bad input is recognised with a reason, never parsed into an empty record."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from parsing.errors import BlockedPage, UnparsablePage
@@ -71,3 +73,22 @@ def test_quarantine_counts_and_excerpts():
     assert table.column("source").to_pylist() == ["u1", "u2", "u3"]
     assert excerpt(b"\x00\x01").startswith("binary: 0001")
     assert excerpt("x" * 1000) == "x" * 300
+
+
+def test_quarantine_frame_and_log_for_source_lines(caplog):
+    # the loaders' use: `file:line` as source, the same four columns also when nothing is quarantined
+    empty = Quarantine().frame()
+    assert list(empty.columns) == ["source", "kind", "reason", "excerpt"] and empty.empty
+    q = Quarantine()
+    q.add("ratings.dat:7", "loader/movielens", "bad line", "1::2", "detail")
+    q.add("movies.dat:3", "loader/movielens", "duplicate MovieID", "3::Title")
+    frame = q.frame()
+    assert frame["source"].tolist() == ["movies.dat:3", "ratings.dat:7"]
+    assert frame["excerpt"].tolist() == ["3::Title", "detail | 1::2"]
+    logger = logging.getLogger("quarantine-test")
+    with caplog.at_level(logging.INFO, logger="quarantine-test"):
+        q.log(logger, "seqrec/ml_1m")
+        Quarantine().log(logger, "cf/ml_1m")
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.INFO]
+    assert "2 lines quarantined: 1 bad line, 1 duplicate MovieID" in caplog.records[0].getMessage()
+    assert "0 lines quarantined" in caplog.records[1].getMessage()

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES
+from parsing.quarantine import Quarantine
 from warehouse.loaders.esci import load_esci, read_products
-from warehouse.loaders.quarantine import Quarantine
 from warehouse.tasks import read_task
 
 

@@ -68,7 +68,9 @@ def test_movielens_20core_leave_last_out(movies, tmp_path):
     firsts = [h[0] for h in frames["valid"].history]          # each user's first item only shows as history
     assert_k_core([u for u, _, _ in kept], [m for _, m, _ in kept], K_CORE)
     assert set(frames["items"].item_id) == {m for _, m, _ in kept} == set(everything) | set(firsts)
-    assert sorted(frames["quarantine"]["line"]) == [len(ratings) + 2, len(ratings) + 3, len(ratings) + 4]
+    quarantined = frames["quarantine"]
+    assert sorted(quarantined["source"]) == [f"ratings.dat:{len(ratings) + n}" for n in (2, 3, 4)]
+    assert set(quarantined["kind"]) == {"loader/movielens"}
 
     back = read_task(tmp_path / "data", "seqrec", "ml_1m")
     assert frame_rows(back["train"]) == expected["train"]
@@ -112,7 +114,7 @@ def test_movielens_history_capped_at_200(movies, tmp_path):
 def test_movielens_real_movie_titles(movies, tmp_path):
     # every real movie rated by 20 users 20 times... too big; instead read movies.dat alone
     from warehouse.loaders.movielens import read_movies
-    from warehouse.loaders.quarantine import Quarantine
+    from parsing.quarantine import Quarantine
 
     write_ml1m(tmp_path / "ml-1m", movies, [])
     quarantine = Quarantine()

@@ -8,7 +8,7 @@ import pytest
 from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
 from loaders_reference import cf_split as reference_cf_split
 from loaders_reference import frame_rows, leave_last_out
-from warehouse.loaders.quarantine import Quarantine
+from parsing.quarantine import Quarantine
 from warehouse.loaders.recbole import load_recbole, read_items
 from warehouse.tasks import read_task
 

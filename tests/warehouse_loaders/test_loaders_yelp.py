@@ -11,7 +11,7 @@ import pytest
 from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
 from loaders_reference import assert_k_core, core_rows, dedup_earliest, frame_rows, leave_last_out
 from loaders_reference import cf_split as reference_cf_split
-from warehouse.loaders.quarantine import Quarantine
+from parsing.quarantine import Quarantine
 from warehouse.loaders.yelp import K_CORE, YEAR, load_yelp, read_businesses, read_reviews
 from warehouse.tasks import SPLITS, read_task, task_dir
 

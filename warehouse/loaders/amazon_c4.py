@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lines import json_lines
 from warehouse.loaders.pool import same_category_pool
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/amazon_c4"  # the quarantine's kind: which loader refused the line
 
 QUERY_FILES = ("test.csv", "test.jsonl", "test.json")
 POOL_FILE = "sampled_item_metadata_1M.jsonl"
@@ -36,7 +38,7 @@ def query_rows(path: Path, quarantine: Quarantine):
             for record in reader:
                 yield reader.line_num, record
     else:
-        yield from json_lines(path, quarantine)
+        yield from json_lines(path, quarantine, KIND)
 
 
 def read_queries(path: Path, quarantine: Quarantine) -> pd.DataFrame:
@@ -44,10 +46,10 @@ def read_queries(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for number, record in query_rows(path, quarantine):
         values = [str(v).strip() if (v := record.get(field)) is not None else "" for field in QUERY_FIELDS]
         if not all(values):
-            quarantine.add(path.name, number, "missing qid, query or item_id", json.dumps(record)[:200])
+            quarantine.add(f"{path.name}:{number}", KIND, "missing qid, query or item_id", json.dumps(record)[:200])
             continue
         if values[0] in seen:
-            quarantine.add(path.name, number, "duplicate qid", values[0])
+            quarantine.add(f"{path.name}:{number}", KIND, "duplicate qid", values[0])
             continue
         seen.add(values[0])
         rows.append((number, *values))
@@ -56,14 +58,14 @@ def read_queries(path: Path, quarantine: Quarantine) -> pd.DataFrame:
 
 def read_pool(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dict[str, str | None]]:
     records, category_of = [], {}
-    for number, record in json_lines(path, quarantine):
+    for number, record in json_lines(path, quarantine, KIND):
         raw_id, text = record.get("item_id"), record.get("metadata")
         item = "" if raw_id is None else str(raw_id).strip()
         if not item or not isinstance(text, str):
-            quarantine.add(path.name, number, "missing item_id or metadata", json.dumps(record)[:200])
+            quarantine.add(f"{path.name}:{number}", KIND, "missing item_id or metadata", json.dumps(record)[:200])
             continue
         if item in category_of:
-            quarantine.add(path.name, number, "duplicate item_id", item)
+            quarantine.add(f"{path.name}:{number}", KIND, "duplicate item_id", item)
             continue
         category_of[item] = record.get("category") or None
         records.append((item, text, text))
@@ -85,7 +87,7 @@ def load_amazon_c4(source_path: str | Path, root: str | Path | None = None, data
     queries = read_queries(source, quarantine)
     unknown = ~queries["item_id"].isin(category_of)
     for row in queries[unknown].itertuples():
-        quarantine.add(source.name, row.line, "ground-truth item not in the item pool file", row.item_id)
+        quarantine.add(f"{source.name}:{row.line}", KIND, "ground-truth item not in the item pool file", row.item_id)
     queries = queries[~unknown].reset_index(drop=True)
     qrels = queries[["query_id", "item_id"]].assign(relevance=1.0)
     pool = same_category_pool(zip(qrels["query_id"], qrels["item_id"]), category_of, n_negatives, seed)

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.loaders.frames import cf_frames, drop_undescribed, finish, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/bookcrossing"  # the quarantine's kind: which loader refused the line
 
 K_CORE = 20
 ENCODING = "latin-1"
@@ -41,7 +43,7 @@ def csv_rows(path: Path, width: int, headers: tuple[set, set], quarantine: Quara
             except StopIteration:
                 return
             except csv.Error as error:
-                quarantine.add(path.name, reader.line_num, f"CSV error: {error}")
+                quarantine.add(f"{path.name}:{reader.line_num}", KIND, f"CSV error: {error}")
                 continue
             number = reader.line_num
             if first:
@@ -51,7 +53,7 @@ def csv_rows(path: Path, width: int, headers: tuple[set, set], quarantine: Quara
             if not row or row == [""]:
                 continue
             if len(row) != width:
-                quarantine.add(path.name, number, f"expected {width} fields, got {len(row)}", ";".join(row))
+                quarantine.add(f"{path.name}:{number}", KIND, f"expected {width} fields, got {len(row)}", ";".join(row))
                 continue
             yield number, [field.strip() for field in row]
 
@@ -60,10 +62,10 @@ def read_books(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     records, seen = [], set()
     for number, (isbn, title, author, year, publisher, *_images) in csv_rows(path, 8, BOOK_HEADERS, quarantine):
         if not isbn or not title:
-            quarantine.add(path.name, number, "empty ISBN or title", f"{isbn};{title}")
+            quarantine.add(f"{path.name}:{number}", KIND, "empty ISBN or title", f"{isbn};{title}")
             continue
         if isbn in seen:
-            quarantine.add(path.name, number, "duplicate ISBN", isbn)
+            quarantine.add(f"{path.name}:{number}", KIND, "duplicate ISBN", isbn)
             continue
         seen.add(isbn)
         year = "" if year in ("", "0") else year
@@ -75,10 +77,10 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     users, isbns, orders = [], [], []
     for number, (user, isbn, rating) in csv_rows(path, 3, RATING_HEADERS, quarantine):
         if not user or not isbn:
-            quarantine.add(path.name, number, "empty User-ID or ISBN", f"{user};{isbn};{rating}")
+            quarantine.add(f"{path.name}:{number}", KIND, "empty User-ID or ISBN", f"{user};{isbn};{rating}")
             continue
         if not rating.isdigit() or int(rating) > 10:
-            quarantine.add(path.name, number, "Book-Rating is not 0-10", f"{user};{isbn};{rating}")
+            quarantine.add(f"{path.name}:{number}", KIND, "Book-Rating is not 0-10", f"{user};{isbn};{rating}")
             continue
         users.append(user)
         isbns.append(isbn)

@@ -38,11 +38,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame, join_text
 from warehouse.loaders.lake_items import category_members, has_meta, lake_texts
 from warehouse.loaders.pool import same_category_pool
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/esci"  # the quarantine's kind: which loader refused the line
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ def read_examples(path: Path, quarantine: Quarantine, small_only: bool, split: s
     frame = frame.sort_values("example_id", kind="mergesort")
     bad = ~frame["esci_label"].isin(list(OPENSEARCH_LABELS.values())) | frame["query"].isna() | frame["product_id"].isna()
     for row in frame[bad].itertuples():
-        quarantine.add(path.name, int(row.example_id), "unknown esci_label or empty query/product",
+        quarantine.add(f"{path.name}:{int(row.example_id)}", KIND, "unknown esci_label or empty query/product",
                        f"{row.query_id}\t{row.product_id}\t{row.esci_label}")
     frame = frame[~bad]
     return pd.DataFrame({"query_id": frame["query_id"].astype(str), "query": frame["query"].astype(str),
@@ -81,14 +83,14 @@ def read_judgments(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for position, entry in enumerate(document.get("judgmentRatings", [])):
         query = entry.get("query") if isinstance(entry, dict) else None
         if not isinstance(query, str) or not query.strip():
-            quarantine.add(path.name, position, "judgment without a query", json.dumps(entry)[:200])
+            quarantine.add(f"{path.name}:{position}", KIND, "judgment without a query", json.dumps(entry)[:200])
             continue
         for rating in entry.get("ratings", []):
             try:
                 label = OPENSEARCH_LABELS[float(rating["rating"])]
                 item = str(rating["docId"]).strip()
             except (KeyError, TypeError, ValueError):
-                quarantine.add(path.name, position, "rating is not one of 100/10/1/0 with a docId", json.dumps(rating))
+                quarantine.add(f"{path.name}:{position}", KIND, "rating is not one of 100/10/1/0 with a docId", json.dumps(rating))
                 continue
             rows.append((str(position), query.strip(), item, label))
     return pd.DataFrame(rows, columns=["query_id", "query", "item_id", "label"])
@@ -100,7 +102,7 @@ def read_products(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dic
     frame = frame[(frame["product_locale"] == LOCALE) & frame["product_id"].notna()]
     repeated = frame["product_id"].duplicated()
     for position, row in zip(frame.index[repeated], frame[repeated].itertuples()):
-        quarantine.add(path.name, int(position), "duplicate product_id", f"{row.product_id}\t{row.product_title}")
+        quarantine.add(f"{path.name}:{int(position)}", KIND, "duplicate product_id", f"{row.product_id}\t{row.product_title}")
     frame = frame[~repeated]
     # Missing text fields are null in the release: read them as empty, never as "nan".
     text = {c: frame[c].fillna("").astype(str) if c in frame else pd.Series("", index=frame.index) for c in TEXT_FIELDS}

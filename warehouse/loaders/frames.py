@@ -8,7 +8,7 @@ import pandas as pd
 
 from parsing.text import clean_item_text
 from warehouse.loaders.interactions import cf_split, leave_last_out
-from warehouse.loaders.quarantine import Quarantine
+from parsing.quarantine import Quarantine
 from warehouse.tasks import write_task
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from warehouse.loaders.quarantine import Quarantine
+from parsing.quarantine import Quarantine
 
 
-def json_lines(path: Path, quarantine: Quarantine):
+def json_lines(path: Path, quarantine: Quarantine, kind: str):
     """(line number, object) for every line that is a JSON object; others are quarantined."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
@@ -16,9 +16,9 @@ def json_lines(path: Path, quarantine: Quarantine):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                quarantine.add(path.name, number, "invalid JSON", f"{error.msg}: {line}")
+                quarantine.add(f"{path.name}:{number}", kind, "invalid JSON", line, error.msg)
                 continue
             if not isinstance(record, dict):
-                quarantine.add(path.name, number, "not a JSON object", line)
+                quarantine.add(f"{path.name}:{number}", kind, "not a JSON object", line)
                 continue
             yield number, record

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/movielens"  # the quarantine's kind: which loader refused the line
 
 K_CORE = 20
 ENCODING = "latin-1"
@@ -37,11 +39,11 @@ def read_movies(path: Path, quarantine: Quarantine) -> pd.DataFrame:
                 continue
             parts = line.split(SEP)
             if len(parts) != 3 or not parts[0].strip().isdigit() or not parts[1].strip():
-                quarantine.add(path.name, number, "not MovieID::Title::Genres", line)
+                quarantine.add(f"{path.name}:{number}", KIND, "not MovieID::Title::Genres", line)
                 continue
             movie, title, genres = (p.strip() for p in parts)
             if movie in seen:
-                quarantine.add(path.name, number, "duplicate MovieID", line)
+                quarantine.add(f"{path.name}:{number}", KIND, "duplicate MovieID", line)
                 continue
             seen.add(movie)
             records.append((movie, title, join_text(title, [g for g in genres.split("|") if g])))
@@ -57,7 +59,7 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
                 continue
             parts = line.split(SEP)
             if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
-                quarantine.add(path.name, number, "not UserID::MovieID::Rating::Timestamp", line)
+                quarantine.add(f"{path.name}:{number}", KIND, "not UserID::MovieID::Rating::Timestamp", line)
                 continue
             users.append(parts[0].strip())
             movies.append(parts[1].strip())

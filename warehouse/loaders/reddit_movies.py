@@ -39,9 +39,11 @@ from urllib.parse import unquote
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lines import json_lines
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/reddit_movies"  # the quarantine's kind: which loader refused the line
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +87,10 @@ def load_reddit_movies(source_path: str | Path, root: str | Path | None = None, 
     queries, qrels, seen = [], [], set()
     counts = {"recommender turns": 0, "not answering a seeker": 0, "upvotes <= limit": 0,
               "md5 duplicates": 0, "no matched movie": 0, "unmatched ids": 0, "without upvotes": 0}
-    for number, record in json_lines(conversations, quarantine):
+    for number, record in json_lines(conversations, quarantine, KIND):
         context, rec = record.get("context"), record.get("rec")
         if not isinstance(context, list) or not isinstance(rec, list):
-            quarantine.add(conversations.name, number, "context or rec is not a list", json.dumps(record)[:200])
+            quarantine.add(f"{conversations.name}:{number}", KIND, "context or rec is not a list", json.dumps(record)[:200])
             continue
         counts["recommender turns"] += 1
         if record.get("is_user", 0) != 0 or not any(str(u).strip() for u in context):
@@ -98,7 +100,7 @@ def load_reddit_movies(source_path: str | Path, root: str | Path | None = None, 
         if upvotes is None:
             counts["without upvotes"] += 1
         elif not isinstance(upvotes, (int, float)) or isinstance(upvotes, bool):
-            quarantine.add(conversations.name, number, "upvotes is not a number", str(upvotes))
+            quarantine.add(f"{conversations.name}:{number}", KIND, "upvotes is not a number", str(upvotes))
             continue
         elif upvotes <= min_upvotes:
             counts["upvotes <= limit"] += 1
@@ -170,7 +172,7 @@ def _raw_rows(path: Path, quarantine: Quarantine):
             for record in reader:
                 yield reader.line_num, record
     else:
-        yield from json_lines(path, quarantine)
+        yield from json_lines(path, quarantine, KIND)
 
 
 def raw_files(source: Path) -> list[tuple[str | None, Path]]:
@@ -211,11 +213,11 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                 upvotes = int(float(record.get("upvotes") or 0))
                 turn = int(float(record["turn_id"]))
             except (KeyError, TypeError, ValueError):
-                quarantine.add(path.name, number, "turn_id or upvotes is not a number", json.dumps(record)[:200])
+                quarantine.add(f"{path.name}:{number}", KIND, "turn_id or upvotes is not a number", json.dumps(record)[:200])
                 continue
             conv = str(record.get("conv_id") or "").strip()
             if not conv:
-                quarantine.add(path.name, number, "missing conv_id", json.dumps(record)[:200])
+                quarantine.add(f"{path.name}:{number}", KIND, "missing conv_id", json.dumps(record)[:200])
                 continue
             movies = next((record[f] for f in RAW_MOVIE_FIELDS if record.get(f) not in (None, "")), "")
             conversations.setdefault((row_split, conv), []).append(
@@ -228,12 +230,12 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
         for index, post in enumerate(rows):
             if not post["seeker"]:
                 continue
-            where = (post["source"], post["line"])
+            where = f'{post["source"]}:{post["line"]}'
             if split != "test":
-                quarantine.add(*where, "not in the test split", f"{conv}:{post['turn']} ({split or 'no split'})")
+                quarantine.add(where, KIND, "not in the test split", f"{conv}:{post['turn']} ({split or 'no split'})")
                 continue
             if not post["text"]:
-                quarantine.add(*where, "empty post", f"{conv}:{post['turn']}")
+                quarantine.add(where, KIND, "empty post", f"{conv}:{post['turn']}")
                 continue
             responses = []
             for reply in rows[index + 1:]:
@@ -242,7 +244,7 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                 responses.append(reply)
             upvoted = [r for r in responses if r["upvotes"] > min_upvotes]
             if not upvoted:
-                quarantine.add(*where, f"no response with more than {min_upvotes} upvotes", post["text"])
+                quarantine.add(where, KIND, f"no response with more than {min_upvotes} upvotes", post["text"])
                 continue
             linked = []
             for reply in upvoted:
@@ -253,11 +255,11 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                     elif movie not in linked:
                         linked.append(movie)
             if not linked:
-                quarantine.add(*where, "no suggested movie linked to IMDb", post["text"])
+                quarantine.add(where, KIND, "no suggested movie linked to IMDb", post["text"])
                 continue
             digest = hashlib.md5(post["text"].encode("utf-8")).hexdigest()
             if digest in seen:
-                quarantine.add(*where, "md5 duplicate", post["text"])
+                quarantine.add(where, KIND, "md5 duplicate", post["text"])
                 continue
             seen.add(digest)
             query_id = f"{conv}:{post['turn']}"

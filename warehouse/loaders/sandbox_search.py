@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.categories import safe_category
+from parsing.quarantine import Quarantine
 from warehouse.loaders.frames import finish, items_frame, join_text
 from warehouse.loaders.lines import json_lines
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/sandbox"  # the quarantine's kind: which loader refused the line
 
 QUERIES_FILE = "search_queries.jsonl"
 
@@ -33,9 +35,9 @@ def meta_text(record: dict) -> tuple[str, str, str]:
 
 def read_meta(path: Path, quarantine: Quarantine) -> list[tuple[str, str, str]]:
     records = []
-    for number, record in json_lines(path, quarantine):
+    for number, record in json_lines(path, quarantine, KIND):
         if not record.get("parent_asin"):
-            quarantine.add(path.name, number, "metadata without parent_asin", json.dumps(record)[:200])
+            quarantine.add(f"{path.name}:{number}", KIND, "metadata without parent_asin", json.dumps(record)[:200])
             continue
         records.append(meta_text(record))
     return records
@@ -49,15 +51,15 @@ def load_sandbox_search(source_path: str | Path, root: str | Path | None = None,
         truth = truth / "truth"
     quarantine = Quarantine()
     queries, relevant, categories = [], [], []
-    for number, record in json_lines(truth / QUERIES_FILE, quarantine):
+    for number, record in json_lines(truth / QUERIES_FILE, quarantine, KIND):
         query_id, query, rel = record.get("query_id"), record.get("query"), record.get("relevant")
         try:
             category = safe_category(str(record.get("category")))
         except ValueError:
-            quarantine.add(QUERIES_FILE, number, "category is not a safe name", str(record.get("category")))
+            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "category is not a safe name", str(record.get("category")))
             continue
         if query_id is None or not isinstance(query, str) or not query.strip() or not isinstance(rel, list) or not rel:
-            quarantine.add(QUERIES_FILE, number, "missing query_id, query or relevant items", json.dumps(record)[:200])
+            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "missing query_id, query or relevant items", json.dumps(record)[:200])
             continue
         queries.append((str(query_id), query.strip(), number))
         relevant += [(str(query_id), str(item), number) for item in dict.fromkeys(rel)]
@@ -66,7 +68,7 @@ def load_sandbox_search(source_path: str | Path, root: str | Path | None = None,
     for category in sorted(set(categories)):
         path = truth / f"meta_{category}.jsonl"
         if not path.is_file():
-            quarantine.add(path.name, None, "no truth metadata for a query category", category)
+            quarantine.add(path.name, KIND, "no truth metadata for a query category", category)
             continue
         for record in read_meta(path, quarantine):
             items.setdefault(record[0], record)
@@ -75,7 +77,7 @@ def load_sandbox_search(source_path: str | Path, root: str | Path | None = None,
         if item in items:
             qrels.append((query_id, item, 1.0))
         else:
-            quarantine.add(QUERIES_FILE, number, "relevant item not in the truth metadata", f"{query_id} {item}")
+            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "relevant item not in the truth metadata", f"{query_id} {item}")
     answered = {q for q, _, _ in qrels}
     frames = {"queries": pd.DataFrame([(q, text) for q, text, _ in queries if q in answered], columns=["query_id", "query"]),
               "qrels": pd.DataFrame(qrels, columns=["query_id", "item_id", "relevance"]),

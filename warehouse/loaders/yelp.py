@@ -23,11 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.lines import json_lines
-from warehouse.loaders.quarantine import Quarantine
+
+KIND = "loader/yelp"  # the quarantine's kind: which loader refused the line
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,13 @@ def business_text(record: dict) -> str:
 
 def read_businesses(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     records, seen = [], set()
-    for number, record in json_lines(path, quarantine):
+    for number, record in json_lines(path, quarantine, KIND):
         business, name = record.get("business_id"), record.get("name")
         if not isinstance(business, str) or not business or not isinstance(name, str) or not name.strip():
-            quarantine.add(path.name, number, "missing business_id or name", json.dumps(record)[:200])
+            quarantine.add(f"{path.name}:{number}", KIND, "missing business_id or name", json.dumps(record)[:200])
             continue
         if business in seen:
-            quarantine.add(path.name, number, "duplicate business_id", business)
+            quarantine.add(f"{path.name}:{number}", KIND, "duplicate business_id", business)
             continue
         seen.add(business)
         text = business_text(record)
@@ -76,15 +78,15 @@ def read_businesses(path: Path, quarantine: Quarantine) -> pd.DataFrame:
 def read_reviews(path: Path, quarantine: Quarantine, year: int) -> tuple[pd.DataFrame, int]:
     """The reviews of `year` (and the number of valid reviews of other years, left out)."""
     users, businesses, stamps, orders, other_years = [], [], [], [], 0
-    for number, record in json_lines(path, quarantine):
+    for number, record in json_lines(path, quarantine, KIND):
         user, business, date = record.get("user_id"), record.get("business_id"), record.get("date")
         if not (isinstance(user, str) and user and isinstance(business, str) and business):
-            quarantine.add(path.name, number, "missing user_id or business_id", json.dumps(record)[:200])
+            quarantine.add(f"{path.name}:{number}", KIND, "missing user_id or business_id", json.dumps(record)[:200])
             continue
         try:
             when = datetime.strptime(str(date), DATE_FORMAT).replace(tzinfo=timezone.utc)
         except ValueError:
-            quarantine.add(path.name, number, "date is not YYYY-MM-DD HH:MM:SS", str(date))
+            quarantine.add(f"{path.name}:{number}", KIND, "date is not YYYY-MM-DD HH:MM:SS", str(date))
             continue
         if when.year != year:
             other_years += 1
