@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from warehouse.loaders.interactions import cf_cut_points
+
 
 def _items(n_items: int) -> pd.DataFrame:
     ids = [f"I{i:07d}" for i in range(n_items)]  # zero-padded: string order = numeric order
@@ -54,14 +56,15 @@ def seqrec_frames(n_users: int = 200, n_items: int = 300, length: tuple[int, int
 
 def cf_frames(n_users: int = 200, n_items: int = 300, length: tuple[int, int] = (10, 40), n_topics: int = 10,
               dim: int = 128, seed: int = 0) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
-    """Unique (user, item) pairs shuffled with the seed and split 4:3:3, and aligned item vectors."""
+    """Unique (user, item) pairs shuffled with the seed and split as the loaders split (CF_SPLIT), and
+    aligned item vectors."""
     rng = np.random.default_rng(seed)
     items = _items(n_items)
     topic_of_item, timelines = _timelines(n_users, n_items, length, n_topics, rng)
     ids = items["item_id"].to_numpy()
     pairs = pd.DataFrame([(f"U{u:06d}", ids[i]) for u, t in enumerate(timelines) for i in t], columns=["user_id", "item_id"])
     pairs = pairs.iloc[rng.permutation(len(pairs))].reset_index(drop=True)
-    a, b = int(len(pairs) * 0.4), int(len(pairs) * 0.7)
+    a, b = cf_cut_points(len(pairs))
     frames = {"train": pairs.iloc[:a].reset_index(drop=True), "valid": pairs.iloc[a:b].reset_index(drop=True),
               "test": pairs.iloc[b:].reset_index(drop=True), "items": items}
     return frames, item_vectors(topic_of_item, dim, rng)

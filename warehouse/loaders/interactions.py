@@ -68,13 +68,20 @@ def cf_order_key(seed: int, user: str, item: str) -> str:
     return hashlib.sha256(f"{seed}|{user}|{item}".encode()).hexdigest()
 
 
+def cf_cut_points(n_pairs: int, ratio: tuple[int, ...] = CF_SPLIT) -> tuple[int, int]:
+    """Where train and valid end among `n_pairs` shuffled pairs: train 4/10 of them (floored),
+    valid the next 3/10 (floored), test the rest. The one home of the CF split's integer rule."""
+    total = sum(ratio)
+    n_train, n_valid = n_pairs * ratio[0] // total, n_pairs * ratio[1] // total
+    return n_train, n_train + n_valid
+
+
 def cf_split(frame: pd.DataFrame, seed: int = SEED, ratio: tuple[int, ...] = CF_SPLIT) -> dict[str, pd.DataFrame]:
     """Unique (user, item) pairs ordered by sha256("<seed>|<user>|<item>") (a keyed shuffle that
     does not depend on the source's row order), then the first 4/10 (floored) train, the next
     3/10 (floored) valid, the rest test."""
     pairs = sorted({(u, i) for u, i in zip(frame["user_id"], frame["item_id"])})
     pairs.sort(key=lambda pair: cf_order_key(seed, *pair))
-    total = sum(ratio)
-    n_train, n_valid = len(pairs) * ratio[0] // total, len(pairs) * ratio[1] // total
-    parts = {"train": pairs[:n_train], "valid": pairs[n_train:n_train + n_valid], "test": pairs[n_train + n_valid:]}
+    train_end, valid_end = cf_cut_points(len(pairs), ratio)
+    parts = {"train": pairs[:train_end], "valid": pairs[train_end:valid_end], "test": pairs[valid_end:]}
     return {name: pd.DataFrame(rows, columns=["user_id", "item_id"], dtype=str) for name, rows in parts.items()}
