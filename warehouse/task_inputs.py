@@ -13,26 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from parsing.text import clean_item_text
 from warehouse import layout
-from warehouse.loaders.frames import join_text
 from warehouse.loaders.interactions import cf_split
 from warehouse.settings import LakeSettings
+from warehouse.task_frames import item_texts, read_partition
 from warehouse.tasks import write_task
 
 ORDER = ["user_seq", "timestamp", "seq"]
-
-
-def read_partition(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """All Parquet files of one partition folder, as one frame (hive folders below it ignored)."""
-    files = layout.parquet_files(folder)
-    if not files:
-        return pd.DataFrame(columns=columns or [])
-    tables = [pq.read_table(p, columns=columns) for p in files]
-    return pa.concat_tables(tables).to_pandas()
 
 
 def read_benchmark(root: str | Path, k: int, variant: str, category: str, split: str | None = None) -> pd.DataFrame:
@@ -45,21 +33,6 @@ def read_benchmark(root: str | Path, k: int, variant: str, category: str, split:
     if frame.empty:
         return frame
     return frame.sort_values(ORDER, kind="mergesort").reset_index(drop=True)
-
-
-def item_texts(root: str | Path, category: str) -> pd.DataFrame:
-    """parent_asin → cleaned title and title + features + categories + description."""
-    meta = read_partition(layout.partition(layout.silver(root, "meta"), category),
-                          ["parent_asin", "title", "features", "categories", "description"])
-    if meta.empty:
-        return pd.DataFrame(columns=["item_id", "title", "text_full"])
-    return pd.DataFrame({
-        "item_id": meta["parent_asin"].astype(str),
-        "title": [clean_item_text(t) for t in meta["title"]],
-        "text_full": [join_text(t, list(f if f is not None else []), list(c if c is not None else []),
-                                list(d if d is not None else []))
-                      for t, f, c, d in zip(meta["title"], meta["features"], meta["categories"], meta["description"])],
-    })
 
 
 def seqrec_frames(root: str | Path, category: str, items: pd.DataFrame, settings: LakeSettings) -> dict:

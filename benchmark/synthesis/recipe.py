@@ -31,7 +31,7 @@ from benchmark.synthesis.prompt import PROMPT, build_prompt, prompt_hash
 from benchmark.synthesis.sampling import MIN_REVIEW_CHARS, Review, read_meta, sample_reviews
 from parsing.atomic import atomic_path
 from parsing.quarantine import EXCERPT_CHARS
-from warehouse.loaders.frames import join_text
+from warehouse.task_frames import join_text
 
 log = logging.getLogger(__name__)
 

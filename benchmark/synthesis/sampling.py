@@ -17,7 +17,7 @@ import pandas as pd
 
 from warehouse.layout import partition, silver
 from warehouse.settings import LakeSettings
-from warehouse.task_inputs import read_partition
+from warehouse.task_frames import read_partition
 
 MIN_REVIEW_CHARS = 100
 TOP_RATING = 5.0

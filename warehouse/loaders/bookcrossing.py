@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.loaders.frames import cf_frames, drop_undescribed, finish, items_frame, join_text
+from warehouse.loaders.frames import cf_frames, drop_undescribed, finish, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
+from warehouse.task_frames import join_text
 
 KIND = "loader/bookcrossing"  # the quarantine's kind: which loader refused the line
 

@@ -40,9 +40,10 @@ import pandas as pd
 
 from parsing.quarantine import Quarantine
 from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
-from warehouse.loaders.frames import finish, items_frame, join_text
+from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lake_items import category_members, has_meta, lake_texts
 from warehouse.loaders.pool import same_category_pool
+from warehouse.task_frames import join_text
 
 KIND = "loader/esci"  # the quarantine's kind: which loader refused the line
 

@@ -25,18 +25,6 @@ def items_frame(records) -> pd.DataFrame:
     return frame.sort_values("item_id", kind="mergesort").reset_index(drop=True)
 
 
-def join_text(*parts) -> str:
-    """Clean each part, then join the non-empty ones with '. ' (lists are joined with ', ')."""
-    out = []
-    for part in parts:
-        if isinstance(part, (list, tuple)):
-            part = ", ".join(filter(None, (clean_item_text(str(p)) for p in part if p is not None)))
-        part = clean_item_text(str(part)) if part is not None else ""
-        if part:
-            out.append(part)
-    return ". ".join(out)
-
-
 def drop_undescribed(interactions: pd.DataFrame, items: pd.DataFrame, what: str) -> pd.DataFrame:
     """DESIGN §4: interactions with items that have no text are dropped (counted, logged)."""
     known = interactions["item_id"].isin(items["item_id"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from warehouse import layout, versions
+from warehouse.task_frames import item_texts, read_partition
 
 
 def has_meta(root: str | Path) -> bool:
@@ -24,8 +25,6 @@ def has_meta(root: str | Path) -> bool:
 def category_members(root: str | Path, ids: Iterable[str]) -> dict[str, list[str]]:
     """{category: every parent_asin filed under it} for the categories that hold one of `ids`,
     and only the first (by category name) of the categories that file the same id."""
-    from warehouse.task_inputs import read_partition  # task_inputs imports this package
-
     wanted, members, seen = set(ids), {}, set()
     table = layout.silver(root, "meta")
     for category in layout.categories_in(table):
@@ -38,8 +37,6 @@ def category_members(root: str | Path, ids: Iterable[str]) -> dict[str, list[str
 
 def lake_texts(root: str | Path, categories: Iterable[str], ids: set[str]) -> pd.DataFrame:
     """`item_id`, `title`, `text_full` of the `ids` filed under `categories`, as the lake's task inputs."""
-    from warehouse.task_inputs import item_texts  # task_inputs imports this package
-
     frames = [item_texts(root, category) for category in sorted(categories)]
     texts = pd.concat(frames) if frames else pd.DataFrame(columns=["item_id", "title", "text_full"])
     texts = texts[texts["item_id"].isin(ids)].drop_duplicates("item_id", keep="first")

@@ -20,8 +20,9 @@ import pandas as pd
 
 from parsing.quarantine import Quarantine
 from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M
-from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
+from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
+from warehouse.task_frames import join_text
 
 KIND = "loader/movielens"  # the quarantine's kind: which loader refused the line
 

@@ -20,8 +20,9 @@ import pandas as pd
 
 from parsing.quarantine import Quarantine
 from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY
-from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame, join_text
+from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
+from warehouse.task_frames import join_text
 
 KIND = "loader/recbole"  # the quarantine's kind: which loader refused the line
 

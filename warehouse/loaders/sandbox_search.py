@@ -17,8 +17,9 @@ import pandas as pd
 
 from parsing.categories import safe_category
 from parsing.quarantine import Quarantine
-from warehouse.loaders.frames import finish, items_frame, join_text
+from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lines import json_lines
+from warehouse.task_frames import join_text
 
 KIND = "loader/sandbox"  # the quarantine's kind: which loader refused the line
 
