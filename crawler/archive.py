@@ -7,7 +7,8 @@ A body is the member at [offset, offset + length) of its pack, named by its mani
 Packs are append-only and each run writes its own, so a killed run can leave at most a torn
 member at the end of its last pack, which no manifest line names. Appending to one open file
 costs a write; a file per body cost a create and a rename (~150 µs of kernel time a page).
-Which bodies are already stored (dedup by sha256) is the frontier's `bodies` table.
+Which bodies are already stored (dedup by sha256) is the frontier's `bodies` table. Reading the
+archive back is the parser's job: `parsing.raw_archive` is the one reader.
 
 A manifest line is written with one os.write on an O_APPEND descriptor, so a killed process
 leaves whole lines; readers still skip a torn last line rather than fail.
@@ -18,11 +19,9 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from isal import isal_zlib
-
-from parsing import raw_archive
 
 KEPT_HEADERS = ("etag", "last-modified", "retry-after", "content-length")
 COMPRESS_LEVEL = 1  # ISA-L level 1: about zlib level 6's ratio on HTML at a fifth of zlib level 3's CPU
@@ -105,19 +104,3 @@ class Archive:
                 os.close(getattr(self, name))
                 setattr(self, name, None)
 
-
-# Reading the archive is the parser's job (parsing.raw_archive); these adapt it to the
-# crawler's shapes so there is one reader of the format.
-def read_body(raw_dir: Path, where: dict) -> bytes:
-    """The body a manifest line (or any dict with its path, offset and length) names."""
-    return raw_archive.read_body(Path(raw_dir), where)
-
-
-def iter_manifest(raw_dir: Path) -> Iterator[dict]:
-    """Every manifest line in write order (parts sorted by name: run ids sort by time)."""
-    return (entry for _, entry in raw_archive.iter_manifest(Path(raw_dir)))
-
-
-def latest_entries(raw_dir: Path) -> dict[str, dict]:
-    """URL → its last manifest line (for tests and small archives; the parsing batch streams)."""
-    return {entry["url"]: entry for entry in raw_archive.latest_entries(Path(raw_dir))}

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from crawler.amazon import AmazonAdapter
-from crawler.archive import Archive, BodyLocation, iso_utc, iter_manifest, read_body
+from crawler.archive import Archive, BodyLocation, iso_utc
 from crawler.fetch import Fetcher, Response, make_client
 from crawler.frontier import FRONTIER_FILE, Frontier, Request, fingerprint
 from crawler.politeness import Politeness
@@ -36,7 +36,7 @@ from crawler.selfcheck import check_archive
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats, format_stats
 from parsing.errors import PageError
-from parsing.raw_archive import RAW_DIR, BodyError
+from parsing.raw_archive import RAW_DIR, BodyError, iter_manifest, read_body
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ class Engine:
         claimed = dict(self.frontier.conn.execute(
             "SELECT fp, claimed_at FROM requests WHERE state='in_flight'").fetchall())
         found: dict[str, dict] = {}
-        for entry in iter_manifest(self.raw):  # streamed; only the few stuck URLs are kept
+        for _, entry in iter_manifest(self.raw):  # streamed; only the few stuck URLs are kept
             fp = fingerprint(entry["url"])
             if fp in stuck and datetime.fromisoformat(entry["fetched_at"]).timestamp() >= (claimed.get(fp) or 0) - 1e-3:
                 found[fp] = entry

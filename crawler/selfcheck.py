@@ -16,9 +16,8 @@ import logging
 import os
 from pathlib import Path
 
-from crawler.archive import iter_manifest
 from crawler.frontier import Frontier, fingerprint
-from parsing.raw_archive import BodyError, read_body
+from parsing.raw_archive import BodyError, iter_manifest, read_body
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ def check_archive(raw: Path, frontier: Frontier) -> dict[str, int]:
             frontier.put(key, stamp)
     if not damaged:
         return {"archive/packs_checked": checked} if checked else {}
-    urls = {entry["url"] for entry in iter_manifest(raw)
+    urls = {entry["url"] for _, entry in iter_manifest(raw)
             if (entry.get("path"), entry.get("offset")) in damaged}
     frontier.drop_bodies(list(damaged.values()))
     requeued = frontier.requeue_many([fingerprint(url) for url in urls])

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import psutil
 
-from crawler.archive import iter_manifest
 from crawler.engine import Engine
 from crawler.fetch import make_client
 from crawler.frontier import Frontier, Request
 from crawler.settings import CrawlSettings
+from parsing.raw_archive import iter_manifest
 
 HTML = ("text/html", "application/xhtml+xml", "application/json")
 
@@ -191,7 +191,7 @@ def main(quick: bool = False) -> dict:
             started = time.perf_counter()
             summary = Engine(polite_off.replace(concurrency=16).unthrottled(), tmp / "procedure").run()
             procedure_rate = summary["frontier"].get("done", 0) / (time.perf_counter() - started)
-            urls = [e["url"] for e in iter_manifest(tmp / "procedure" / "raw") if e["error"] is None and e["kind"] != "robots"]
+            urls = [e["url"] for _, e in iter_manifest(tmp / "procedure" / "raw") if e["error"] is None and e["kind"] != "robots"]
             rows = []
             rounds = 3 if quick else 10
             for concurrency in (8, 32):

@@ -163,11 +163,11 @@ def mini_store():
 def archived_reviews(raw_dir) -> set[str]:
     """Every review in every stored timeline body (all manifest lines: a re-crawled head page
     does not hide what older pages hold), as canonical JSON strings."""
-    from crawler.archive import iter_manifest, read_body
+    from parsing.raw_archive import iter_manifest, read_body
     from parsing.links import timeline_page
 
     found = set()
-    for entry in iter_manifest(raw_dir):
+    for _, entry in iter_manifest(raw_dir):
         if entry["kind"] == "timeline" and entry["error"] is None:
             for review in timeline_page(read_body(raw_dir, entry)).reviews:
                 found.add(json.dumps(review, sort_keys=True))

@@ -11,8 +11,8 @@ from http.server import ThreadingHTTPServer
 import dagster as dg
 import pytest
 
-from crawler.archive import latest_entries
 from crawler.settings import CrawlSettings
+from parsing.raw_archive import latest_entries
 from pipelines.assets.crawl import daily_recrawl, raw_archive
 from pipelines.crawl_target import RealSite, SandboxStorefront, crawl_target_from_env
 from pipelines.resources import DataRoot
@@ -57,7 +57,7 @@ def test_raw_archive_partition_crawls_a_site_and_reports_this_runs_stats(mini_st
     result = dg.materialize([raw_archive], partition_key=mini_store.category, resources=resources)
     metadata = result.asset_materializations_for_node("raw_archive")[0].metadata
     entries = latest_entries(tmp_path / "raw")
-    stored = sum(1 for e in entries.values() if e["error"] is None and e["kind"] != "robots")
+    stored = sum(1 for e in entries if e["error"] is None and e["kind"] != "robots")
     assert metadata["responses_ok"].value == stored
     assert metadata["reviews_seen"].value > 0 and metadata["failed"].value == 1
     [check] = result.get_asset_check_evaluations()

@@ -11,13 +11,13 @@ import random
 import pytest
 
 from crawler.amazon import rank
-from crawler.archive import Archive, iter_manifest, latest_entries, read_body
+from crawler.archive import Archive
 from crawler.engine import CrawlLocked, Engine
 from crawler import frontier as frontier_module
 from crawler.frontier import Frontier, Request, canonical_url, fingerprint
 from crawler.settings import CrawlSettings
 from crawler.stats import Stats
-from parsing.raw_archive import BodyError
+from parsing.raw_archive import BodyError, iter_manifest, latest_entries, read_body
 
 
 def fast(store, **changes) -> CrawlSettings:
@@ -35,7 +35,7 @@ def test_pool_is_the_lowest_ranked_reviewers_and_every_review_is_archived(mini_s
     summary = Engine(fast(mini_store), tmp_path).run()
     expected_pool = sorted(mini_store.timelines, key=lambda u: rank(0, u))[:4]
     assert reviews_in_archive(tmp_path / "raw") == truth(mini_store, expected_pool)
-    products = {e["url"] for e in latest_entries(tmp_path / "raw").values() if e["kind"] == "product" and e["error"] is None}
+    products = {e["url"] for e in latest_entries(tmp_path / "raw") if e["kind"] == "product" and e["error"] is None}
     reviewed = {r["parent_asin"] for u in expected_pool for r in mini_store.timelines[u]}
     assert products == {f"{mini_store.base_url}/dp/{a}" for a in reviewed}
     assert summary["finished"] and summary["phase"] == "done"
@@ -65,12 +65,12 @@ def test_product_pages_older_than_the_refresh_age_are_fetched_again(mini_store, 
     before = len(mini_store.log)
     Engine(fast(mini_store, product_refresh_age_s=0.0), tmp_path).run()
     refetched = {p for _, p, _ in mini_store.log[before:] if p.startswith("/dp/")}
-    stored = {e["url"] for e in latest_entries(tmp_path / "raw").values() if e["kind"] == "product"}
+    stored = {e["url"] for e in latest_entries(tmp_path / "raw") if e["kind"] == "product"}
     assert refetched and {mini_store.base_url + p for p in refetched} == stored
     # The unchanged pages were not stored again: both runs' lines name the first run's bytes.
     raw = tmp_path / "raw"
     where: dict[str, set] = {}
-    for entry in iter_manifest(raw):
+    for _, entry in iter_manifest(raw):
         if entry["path"]:
             assert read_body(raw, entry)  # the member at the line's offset, checked against its sha256
             where.setdefault(entry["sha256"], set()).add((entry["path"], entry["offset"], entry["length"]))
@@ -86,7 +86,7 @@ def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_sto
     mini_store.routes[f"/dp/{asins[3]}"] = (301, "", b"http://elsewhere.example/dp/X")
     mini_store.routes[f"/dp/{asins[4]}"] = (301, "", f"/dp/{asins[4]}?again=1".encode())  # a redirect loop
     summary = Engine(fast(mini_store, users=6, max_body_bytes=20_000, max_redirects=3), tmp_path).run()
-    failures = {e["url"].rsplit("/", 1)[1]: e["error"] for e in latest_entries(tmp_path / "raw").values() if e["error"]}
+    failures = {e["url"].rsplit("/", 1)[1]: e["error"] for e in latest_entries(tmp_path / "raw") if e["error"]}
     assert failures == {asins[0]: "captcha", asins[1]: "content_type:image/png", asins[2]: "too_large",
                         asins[3]: "offsite_redirect:elsewhere.example", asins[4]: "too_many_redirects"}
     assert not any("elsewhere" in p for _, p, _ in mini_store.log)
@@ -97,7 +97,7 @@ def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_sto
     mini_store.routes.clear()
     second = Engine(fast(mini_store, users=6), tmp_path).run()
     assert second["frontier"].get("failed", 0) == 0
-    assert all(e["error"] is None for e in latest_entries(tmp_path / "raw").values())
+    assert all(e["error"] is None for e in latest_entries(tmp_path / "raw"))
 
 
 def test_robots_disallowed_urls_are_never_requested_and_counted(mini_store, tmp_path):
@@ -116,7 +116,7 @@ def test_a_response_stored_before_a_kill_is_replayed_not_fetched_again(mini_stor
     Engine(fast(mini_store), tmp_path).run()
     raw = tmp_path / "raw"
     # Simulate a kill between the manifest line and the commit: a done product row goes back in flight.
-    product = next(e for e in latest_entries(raw).values() if e["kind"] == "product")
+    product = next(e for e in latest_entries(raw) if e["kind"] == "product")
     frontier = Frontier(raw / "crawl.sqlite")
     frontier.conn.execute("UPDATE requests SET state='in_flight', claimed_at=0 WHERE fp=?", (fingerprint(product["url"]),))
     # The batch that held the body's dedup row never committed either.
@@ -221,7 +221,7 @@ def test_transient_faults_are_retried_and_a_503_pauses_the_whole_host(mini_store
     mini_store.faults[target] = ["503", "drop", "truncate", "slow"]
     settings = fast(mini_store, read_timeout_s=0.3, max_retries=5, per_host_concurrency=1)
     summary = Engine(settings, tmp_path).run()
-    entry = latest_entries(tmp_path / "raw")[mini_store.base_url + target]
+    entry = next(e for e in latest_entries(tmp_path / "raw") if e["url"] == mini_store.base_url + target)
     assert entry["error"] is None and entry["status"] == 200
     assert summary["stats"]["retry/count"] == 4
     assert {"http_503", "connection", "truncated", "timeout"} <= {

@@ -22,13 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from isal import isal_zlib
 
-from crawler.archive import iter_manifest, read_body
 from crawler.decode import CappedDecoder, DecodeRefused, decoder_for
 from crawler.engine import Engine
 from crawler.frontier import Frontier
 from crawler.settings import CrawlSettings
 from parsing.links import timeline_page
-from parsing.raw_archive import entries_to_parse
+from parsing.raw_archive import entries_to_parse, iter_manifest, read_body
 
 MAX_RSS_MB = 500
 # Arrival times logged by a server thread on a busy machine wobble by tens of ms around the
@@ -157,7 +156,7 @@ def test_a_stacked_gzip_bomb_is_refused_at_its_headers(tmp_path, gib_bomb):
     assert rss < MAX_RSS_MB
     assert summary["finished"]
     assert summary["failures"] == {"stacked_encoding:gzip+gzip": 1}
-    line = [e for e in iter_manifest(tmp_path / "raw") if "/s?" in e["url"]][-1]
+    line = [e for _, e in iter_manifest(tmp_path / "raw") if "/s?" in e["url"]][-1]
     assert line["error"] == "stacked_encoding:gzip+gzip" and line["path"] is None
 
 
@@ -235,7 +234,7 @@ def test_a_gzip_page_is_stored_decoded(tmp_path):
     with HostileSite(page) as site:
         summary = Engine(CrawlSettings(**{**settings(site.base_url), "categories": ()}), tmp_path).run()
     assert summary["failures"] == {}
-    entry = [e for e in iter_manifest(tmp_path / "raw") if e["url"].endswith("/")][0]
+    entry = [e for _, e in iter_manifest(tmp_path / "raw") if e["url"].endswith("/")][0]
     assert read_body(tmp_path / "raw", entry) == home
     assert site.paths("/s") == ["/s?i=Site&page=1"]  # the decoded page's link was followed
 

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.archive import iter_manifest, latest_entries, read_body
 from crawler.engine import Engine
 from crawler.frontier import Frontier
 from crawler.settings import CrawlSettings
 from parsing.categories import CATEGORIES
 from parsing.links import timeline_page
+from parsing.raw_archive import iter_manifest, latest_entries, read_body
 
 sandbox = pytest.importorskip("sandbox.server", reason="the sandbox storefront is not there yet")
 SandboxServer = sandbox.SandboxServer
@@ -52,7 +52,7 @@ def fast(base_url: str, **changes) -> CrawlSettings:
 def crawled_reviews(raw: Path) -> Counter:
     """Reviews of the latest stored body of every timeline URL (a multiset: a reviewer may review an item twice)."""
     found = Counter()
-    for entry in latest_entries(raw).values():
+    for entry in latest_entries(raw):
         if entry["kind"] == "timeline" and entry["error"] is None:
             for review in timeline_page(read_body(raw, entry)).reviews:
                 found[json.dumps(review, sort_keys=True)] += 1
@@ -88,7 +88,7 @@ def assert_complete(site: Path, raw: Path) -> None:
     expected = truth_reviews(site, users)
     got = crawled_reviews(raw)
     assert got == expected, f"{sum((expected - got).values())} missing, {sum((got - expected).values())} extra"
-    stored_products = {urlsplit(e["url"]).path.rsplit("/", 1)[1] for e in latest_entries(raw).values()
+    stored_products = {urlsplit(e["url"]).path.rsplit("/", 1)[1] for e in latest_entries(raw)
                        if e["kind"] == "product" and e["error"] is None}
     reviewed = {json.loads(r)["parent_asin"] for r in expected}
     assert reviewed & truth_items_with_page(site) <= stored_products
@@ -143,8 +143,8 @@ def test_sigkill_three_times_and_resume_gives_the_same_archive_without_refetchin
         log = list(server.request_log)[start:]
 
     whole, killed = tmp_path / "whole" / "raw", tmp_path / "killed" / "raw"
-    stored = {u: e["sha256"] for u, e in latest_entries(killed).items() if e["error"] is None}
-    assert stored == {u: e["sha256"] for u, e in latest_entries(whole).items() if e["error"] is None}
+    stored = {e["url"]: e["sha256"] for e in latest_entries(killed) if e["error"] is None}
+    assert stored == {e["url"]: e["sha256"] for e in latest_entries(whole) if e["error"] is None}
     assert crawled_reviews(killed) == crawled_reviews(whole)
     assert pool(killed) == pool(whole)
     # The kills landed mid-crawl: each resume found requests in flight (read back with the stats CLI).
@@ -155,14 +155,14 @@ def test_sigkill_three_times_and_resume_gives_the_same_archive_without_refetchin
     assert report["frontier"].get("queued", 0) == 0 and report["frontier"].get("in_flight", 0) == 0
     # Every stored body reads back from where its line says, and dedup knows it (rows a kill lost were re-added).
     frontier = Frontier(killed / "crawl.sqlite")
-    for entry in iter_manifest(killed):
+    for _, entry in iter_manifest(killed):
         if entry["path"]:
             assert read_body(killed, entry)
             assert frontier.body_location(entry["sha256"]) is not None
     frontier.close()
     # After a page was stored, no later request asked for it again.
     first_stored: dict[str, float] = {}
-    for entry in iter_manifest(killed):
+    for _, entry in iter_manifest(killed):
         if entry["error"] is None:
             url = urlsplit(entry["url"])
             path = url.path + (f"?{url.query}" if url.query else "")
@@ -202,7 +202,7 @@ def test_bad_input_is_recorded_with_reasons_the_crawl_goes_on_and_a_later_run_re
         port = server.port
         settings = fast(server.base_url, max_retries=0, max_body_bytes=400_000, categories=CATEGORIES_OF_TINY)
         summary = Engine(settings, tmp_path).run()
-    reasons = Counter(e["error"].split(":")[0] for e in latest_entries(tmp_path / "raw").values() if e["error"])
+    reasons = Counter(e["error"].split(":")[0] for e in latest_entries(tmp_path / "raw") if e["error"])
     assert {"truncated", "captcha", "content_type", "too_large"} <= set(reasons)
     assert summary["finished"] and summary["frontier"]["done"] > 3 * summary["frontier"]["failed"]
     assert sum(summary["failures"].values()) == sum(reasons.values())  # each failure stored with its reason
