@@ -5,8 +5,8 @@ cached under `<root>/synthesis/<dataset>/answers.sqlite`, so a re-run resumes an
 asks only for the new reviews), filters and writes the Amazon-C4 files; the pool asset writes the
 item pool and loads both through the Amazon-C4 loader into `gold/tasks/search/<dataset>/`, where
 the benchmark partitions `search.<dataset>:<encoder>` read it (a complex-query column of the
-leaderboard). The pool is partitioned by dataset name (`partitions.SYNTHESIS_DATASETS`), so a new
-set marks only its own benchmark partitions stale.
+leaderboard). Both assets are partitioned by the set's name (`partitions.SYNTHESIS_DATASETS`, its
+one home), partition to partition, so a new set marks only its own benchmark partitions stale.
 """
 # No `from __future__ import annotations`: Dagster reads the Config annotations at run time.
 
@@ -14,11 +14,10 @@ import json
 
 import dagster as dg
 
-from pipelines.partitions import SYNTHESIS_DATASETS, synthesis_partitions
+from pipelines.partitions import synthesis_partitions
 from pipelines.resources import DataRoot
 
 SILVER = [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("silver_reviews", "silver_meta")]
-DEFAULT_DATASET = SYNTHESIS_DATASETS[0]
 PREVIEW_ROWS = 5
 
 
@@ -28,7 +27,6 @@ class ComplexQueriesConfig(dg.Config):
     llm: str = "smollm2"  # smollm2 (offline) or api:<model> (BLAIR_LLM_URL, key in the env var BLAIR_LLM_KEY_ENV names)
     seed: int = 2024
     period: str = "test"  # timestamp-split period to sample from (Amazon-C4: test, ts >= t2)
-    dataset: str = DEFAULT_DATASET  # one of partitions.SYNTHESIS_DATASETS: the pool's partition that loads it
     max_new_tokens: int = 0  # 0: the back end's default
 
 
@@ -40,6 +38,7 @@ def synthesis_dir(data_root: DataRoot, dataset: str):
 
 @dg.asset(
     deps=SILVER,
+    partitions_def=synthesis_partitions,
     group_name="synthesis",
     kinds={"python", "csv"},
     pool="gpu",
@@ -54,9 +53,6 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
     from benchmark.synthesis.recipe import QUERIES_FILE, synthesize_queries
     from warehouse.layout import categories_in, silver
 
-    if config.dataset not in SYNTHESIS_DATASETS:
-        raise dg.Failure(f"dataset {config.dataset!r} has no complex_query_pool partition; "
-                         f"one of {list(SYNTHESIS_DATASETS)} (pipelines/partitions.py)", allow_retries=False)
     categories = list(config.categories) or categories_in(silver(data_root.root, "reviews"))
     if not categories:
         raise dg.Failure("no silver reviews in the lake: materialise the lake first")
@@ -72,7 +68,7 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
             steps.add(step)
             context.log.info(f"{llm.name}: {done} of {total} answers")
 
-    out = synthesis_dir(data_root, config.dataset)
+    out = synthesis_dir(data_root, context.partition_key)
     sidecar = synthesize_queries(data_root.root, categories, config.n, llm, out, seed=config.seed,
                                  period=config.period, progress=progress)
     preview = pd.read_csv(out / QUERIES_FILE, nrows=PREVIEW_ROWS, dtype=str)[["qid", "item_id", "query"]]
@@ -88,7 +84,7 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
 
 
 @dg.asset(
-    deps=[complex_queries],
+    deps=[complex_queries],  # the same partitions: each set's pool reads that set's queries
     partitions_def=synthesis_partitions,
     group_name="synthesis",
     kinds={"python", "parquet"},
@@ -99,7 +95,7 @@ def complex_query_pool(context: dg.AssetExecutionContext, data_root: DataRoot) -
     from benchmark.synthesis.recipe import SIDECAR_FILE, write_pool
     from warehouse.loaders.amazon_c4 import load_amazon_c4
 
-    dataset = context.partition_key  # what complex_queries wrote under its `dataset` config
+    dataset = context.partition_key  # what the same partition of complex_queries wrote
     out = synthesis_dir(data_root, dataset)
     if not (out / SIDECAR_FILE).is_file():
         raise dg.Failure(f"no synthesised queries in {out}: materialise complex_queries first")
