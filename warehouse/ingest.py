@@ -15,12 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsing.atomic import atomic_path
 from parsing.categories import CATEGORIES, safe_category
-from parsing.quarantine import QUARANTINE_SCHEMA
+from parsing.quarantine import Quarantine
 from parsing.schemas import SCHEMAS, to_table, validate_records
 from warehouse import layout
 from warehouse.releases import map_meta, map_review
@@ -104,7 +103,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
     report = ImportReport(str(path), kind, category)
     table_dir = layout.bronze(root, "meta" if kind == "meta" else "reviews")
     target = layout.partition(table_dir, category) / _part_name(path)
-    quarantine: list[dict] = []
+    quarantine = Quarantine()
 
     def flush(writer, lines: list[tuple[int, dict]]):
         records = [rec for _, rec in lines]
@@ -115,8 +114,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
         for i, violations in bad.items():
             reason = _reason(violations)
             report.quarantined["schema"] += 1
-            quarantine.append({"source": f"{path.name}:{lines[i][0]}", "kind": kind,
-                               "reason": f"schema: {reason}", "excerpt": json.dumps(records[i])[:300]})
+            quarantine.add(f"{path.name}:{lines[i][0]}", kind, f"schema: {reason}", json.dumps(records[i]))
         if good:
             writer.write_table(to_table(good, kind))
             report.rows += len(good)
@@ -135,12 +133,10 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
                     batch.append((number, mapper(raw)))
                 except json.JSONDecodeError as exc:
                     report.quarantined["not json"] += 1
-                    quarantine.append({"source": f"{path.name}:{number}", "kind": kind,
-                                       "reason": f"not json: {exc.msg}", "excerpt": line[:300]})
+                    quarantine.add(f"{path.name}:{number}", kind, f"not json: {exc.msg}", line)
                 except (ValueError, KeyError, TypeError, IndexError) as exc:
                     report.quarantined["unmappable"] += 1
-                    quarantine.append({"source": f"{path.name}:{number}", "kind": kind,
-                                       "reason": f"unmappable: {type(exc).__name__}: {exc}", "excerpt": line[:300]})
+                    quarantine.add(f"{path.name}:{number}", kind, f"unmappable: {type(exc).__name__}: {exc}", line)
                 if len(batch) >= BATCH:
                     flush(writer, batch)
                     batch = []
@@ -154,11 +150,11 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
                 raise ValueError(f"{path}: no records in the file")
             reasons = ", ".join(f"{n} {r}" for r, n in report.quarantined.most_common())
             raise ValueError(f"{path}: none of its {bad} lines is a {kind} record ({reasons}; "
-                             f"first: {quarantine[0]['reason']})")
+                             f"first: {quarantine.rows[0]['reason']})")
     quarantine_file = layout.bronze(root, "quarantine") / _part_name(path)
     if quarantine:
         with atomic_path(quarantine_file) as tmp:
-            pq.write_table(pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA), tmp)
+            pq.write_table(quarantine.to_table(), tmp)
     elif quarantine_file.exists():
         quarantine_file.unlink()  # a clean re-import of the same source clears its old quarantine
     log.info("%s", report)
