@@ -38,6 +38,13 @@ def table(columns: list[str], rows: list, cell_chars: int | None = None) -> str:
     return "\n".join(lines)
 
 
+def reason_counts(counts: dict[str, int], unit: str) -> str:
+    """A quarantine's counts by reason (every room reports them) as a Markdown table."""
+    if not counts:
+        return "nothing quarantined"
+    return table(["reason", unit], sorted(counts.items()))
+
+
 def preview(data: pa.Table, columns: list[str], cell_chars: int, rows: int = PREVIEW_ROWS) -> str:
     """The first rows of `data` as a Markdown table."""
     first = data.select(columns).slice(0, rows).to_pylist()

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from parsing.atomic import write_parquet
 from parsing.quarantine import QUARANTINE_SCHEMA
+from pipelines import metadata as md
 from pipelines.partitions import loader_partitions
 from pipelines.resources import DataRoot
 from warehouse.layout import bronze
@@ -99,12 +100,6 @@ def write_quarantine(root: Path, task: str, dataset: str, quarantine: pd.DataFra
     return path
 
 
-def reasons_md(counts: dict[str, int]) -> str:
-    if not counts:
-        return "nothing quarantined"
-    return "\n".join(["| reason | lines |", "|---|---|"] + [f"| {r} | {n} |" for r, n in sorted(counts.items())])
-
-
 @dg.asset(
     partitions_def=loader_partitions,
     group_name="datasets",
@@ -162,7 +157,7 @@ def outside_task_inputs(context: dg.AssetExecutionContext, config: OutsideDatase
             **{f"rows/{file}": n for file, n in rows.items()},
             "quarantined": len(quarantine),
             "quarantine_by_reason": dg.MetadataValue.json(by_reason),
-            "quarantine": dg.MetadataValue.md(reasons_md(by_reason)),
+            "quarantine": dg.MetadataValue.md(md.reason_counts(by_reason, "lines")),
             "quarantine_path": dg.MetadataValue.path(str(quarantine_path)),
             "items_preview": dg.MetadataValue.md(preview_md(first_rows(folder / "items.parquet"))),
             f"{rows_file}_preview": dg.MetadataValue.md(preview_md(first_rows(folder / f"{rows_file}.parquet"))),

@@ -61,13 +61,6 @@ def _read(path: Path):
     return pq.read_table(path) if path.is_file() else None
 
 
-def _reasons_md(report: dict) -> str:
-    reasons = report.get("quarantined_by_reason", {})
-    if not reasons:
-        return "nothing quarantined"
-    return md.table(["reason", "pages"], reasons.items())
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -110,7 +103,7 @@ def bronze(context: dg.AssetExecutionContext, config: BronzeConfig, data_root: D
         "batch_quarantined": int(report["quarantined"]),
         "batch_fetch_failed": int(report.get("fetch_failed", 0)),
         "quarantine_by_reason": dg.MetadataValue.json(report["quarantined_by_reason"]),
-        "quarantine": dg.MetadataValue.md(_reasons_md(report)),
+        "quarantine": dg.MetadataValue.md(md.reason_counts(report.get("quarantined_by_reason", {}), "pages")),
     }
     outputs = {table_name: layout.partition(layout.bronze(root, table_name), category) / "part-0.parquet"
                for table_name in ("reviews", "meta")}
