@@ -52,7 +52,7 @@ def test_recbole_cf_lands_with_row_counts_of_the_files(ml100k, tmp_path):
     assert items["title"].iloc[0][:40] in meta["items_preview"]
     assert pd.read_parquet(folder / "train.parquet")["user_id"].iloc[0] in meta["train_preview"]
     # nothing bad in RecBole's own file; the (empty) quarantine file is still written
-    assert meta["quarantined"] == 0 and meta["quarantine_by_reason"] == {}
+    assert meta["quarantined"] == 0 and meta["quarantine_by_reason"] == {} and meta["quarantine"] == "nothing quarantined"
     assert pd.read_parquet(meta["quarantine_path"]).empty
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == CHECK_NAME and check.passed
@@ -79,6 +79,10 @@ def test_source_from_env_and_quarantine_counted(ml100k, tmp_path, monkeypatch):
     assert meta["quarantined"] == len(quarantined) >= 1
     assert meta["quarantine_by_reason"] == quarantined["reason"].value_counts().to_dict()
     assert set(quarantined["kind"]) == {"loader/recbole"}
+    assert set(quarantined["source"].str.rsplit(":", n=1).str[0]) <= {"toy.inter", "toy.item"}  # file:line
+    assert quarantined["source"].str.rsplit(":", n=1).str[1].str.isdigit().all()
+    for reason, n in meta["quarantine_by_reason"].items():  # the Markdown table shows the same counts
+        assert f"| {reason} | {n} |" in meta["quarantine"]
 
 
 def test_missing_source_fails_saying_what_to_set(tmp_path, monkeypatch):
