@@ -30,7 +30,6 @@ from warehouse.loaders import LOADERS, option_value
 from warehouse.loaders.recbole import dataset_name, find_atomic
 from warehouse.tasks import FILES, task_dir
 
-PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 80
 CHECK_NAME = "task_frames_not_empty"
 
@@ -74,21 +73,12 @@ def task_of(frames: dict[str, pd.DataFrame]) -> str:
     return "seqrec" if "history" in frames["train"].columns else "cf"
 
 
-def preview_cell(value) -> str:
-    text = str(value.tolist() if hasattr(value, "tolist") else value)  # histories are arrays
-    return text.replace("\n", " ").replace("|", "\\|")[:PREVIEW_CELL_CHARS]
-
-
-def preview_md(frame: pd.DataFrame) -> str:
-    if frame.empty:
+def file_preview(path: Path) -> str:
+    """The first rows of a Parquet file as Markdown, without reading all of it (item pools reach a million rows)."""
+    batch = next(pq.ParquetFile(path).iter_batches(batch_size=md.PREVIEW_ROWS), None)
+    if batch is None:
         return "_no rows_"
-    return frame.head(PREVIEW_ROWS).map(preview_cell).to_markdown(index=False)
-
-
-def first_rows(path: Path) -> pd.DataFrame:
-    """The first rows of a Parquet file without reading all of it (item pools reach a million rows)."""
-    batch = next(pq.ParquetFile(path).iter_batches(batch_size=PREVIEW_ROWS), None)
-    return batch.to_pandas() if batch is not None else pd.DataFrame()
+    return md.preview(pa.Table.from_batches([batch]), batch.schema.names, PREVIEW_CELL_CHARS)
 
 
 def write_quarantine(root: Path, task: str, dataset: str, quarantine: pd.DataFrame) -> Path:
@@ -159,8 +149,8 @@ def outside_task_inputs(context: dg.AssetExecutionContext, config: OutsideDatase
             "quarantine_by_reason": dg.MetadataValue.json(by_reason),
             "quarantine": dg.MetadataValue.md(md.reason_counts(by_reason, "lines")),
             "quarantine_path": dg.MetadataValue.path(str(quarantine_path)),
-            "items_preview": dg.MetadataValue.md(preview_md(first_rows(folder / "items.parquet"))),
-            f"{rows_file}_preview": dg.MetadataValue.md(preview_md(first_rows(folder / f"{rows_file}.parquet"))),
+            "items_preview": dg.MetadataValue.md(file_preview(folder / "items.parquet")),
+            f"{rows_file}_preview": dg.MetadataValue.md(file_preview(folder / f"{rows_file}.parquet")),
             "path": dg.MetadataValue.path(str(folder)),
         },
         check_results=[check],

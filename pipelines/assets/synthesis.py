@@ -14,11 +14,12 @@ import json
 
 import dagster as dg
 
+from pipelines import metadata as md
 from pipelines.partitions import synthesis_partitions
 from pipelines.resources import DataRoot
 
+PREVIEW_COLUMNS = ["qid", "item_id", "query"]
 SILVER = [dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in ("silver_reviews", "silver_meta")]
-PREVIEW_ROWS = 5
 
 
 class ComplexQueriesConfig(dg.Config):
@@ -71,12 +72,13 @@ def complex_queries(context: dg.AssetExecutionContext, config: ComplexQueriesCon
     out = synthesis_dir(data_root, context.partition_key)
     sidecar = synthesize_queries(data_root.root, categories, config.n, llm, out, seed=config.seed,
                                  period=config.period, progress=progress)
-    preview = pd.read_csv(out / QUERIES_FILE, nrows=PREVIEW_ROWS, dtype=str)[["qid", "item_id", "query"]]
+    preview = pd.read_csv(out / QUERIES_FILE, nrows=md.PREVIEW_ROWS, dtype=str)[PREVIEW_COLUMNS]
     metadata = {"sampled": sidecar["n_sampled"], "kept": sidecar["n_kept"], "model": sidecar["model"],
                 "asked_this_run": sidecar["asked_this_run"], "from_cache": sidecar["from_cache"],
                 "quarantine": dg.MetadataValue.json(sidecar["quarantine"]),
                 "prompt_tokens": sidecar["tokens"]["prompt"], "completion_tokens": sidecar["tokens"]["completion"],
-                "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(none kept)"),
+                "preview": dg.MetadataValue.md(md.table(PREVIEW_COLUMNS, preview.to_dict("records"))
+                                               if len(preview) else "(none kept)"),
                 "path": dg.MetadataValue.path(str(out))}
     if sidecar["cost_usd"] is not None:
         metadata["cost_usd"] = sidecar["cost_usd"]

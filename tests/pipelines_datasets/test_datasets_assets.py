@@ -49,6 +49,7 @@ def test_recbole_cf_lands_with_row_counts_of_the_files(ml100k, tmp_path):
     assert sum(meta[f"rows/{s}"] for s in ("train", "valid", "test")) == 100_000
     items = pd.read_parquet(folder / "items.parquet")
     assert items["item_id"].iloc[0] in meta["items_preview"]
+    assert meta["items_preview"].splitlines()[0] == "| " + " | ".join(items.columns) + " |"
     assert items["title"].iloc[0][:40] in meta["items_preview"]
     assert pd.read_parquet(folder / "train.parquet")["user_id"].iloc[0] in meta["train_preview"]
     # nothing bad in RecBole's own file; the (empty) quarantine file is still written

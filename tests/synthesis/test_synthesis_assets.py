@@ -26,6 +26,7 @@ def test_assets_write_queries_and_a_search_set(lake, monkeypatch):
     meta = result.asset_materializations_for_node("complex_queries")[0].metadata
     assert meta["sampled"].value == 10 and meta["kept"].value == kept and meta["asked_this_run"].value == 10
     assert meta["quarantine"].value["names the product"] == 2
+    assert meta["preview"].value.splitlines()[0] == "| qid | item_id | query |"
     frames = read_task(root, "search", "amazon_c4_synth")
     assert len(frames["queries"]) == kept and len(frames["items"]) == 8
     pool = result.asset_materializations_for_node("complex_query_pool")[0].metadata
