@@ -27,7 +27,7 @@ from warehouse import layout
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS = ("seqrec", "cf", "search")
-KEY_SEPARATOR = "--"  # <encoder>--<key>.json (warehouse.catalog strips it to name the encoder)
+KEY_SEPARATOR = "--"  # <encoder>--<key>.json (warehouse.catalog reads the names from the JSON, not the file name)
 
 
 def settings_key(settings: dict) -> str:

@@ -16,7 +16,7 @@ from warehouse.diff import record_snapshot
 from warehouse.ingest import import_files
 from warehouse.lock import writer_lock
 from warehouse.publish import claim_staging, new_build_id, write_manifest
-from warehouse.settings import KEEP_VERSIONS, LakeSettings
+from warehouse.settings import KEEP_VERSIONS, LakeSettings, warehouse_storage
 from warehouse.stats import compute_stats
 from warehouse.task_inputs import build_task_inputs
 
@@ -45,6 +45,7 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
     `keep_versions` versions are kept."""
     root = Path(root)
     report: dict = {}
+    storage = warehouse_storage()  # a bad setting fails now, not after the build
     with writer_lock(root, "warehouse build"):
         if reviews or meta:
             imported = import_files(root, reviews, meta)
@@ -76,6 +77,6 @@ def build(root: str | Path, spark, categories: list[str] | None = None, bronze: 
                        report)
         versions.publish(root, build_id, keep_versions)
         log.info("build %s: published", build_id)
-        catalog.write(root)  # under this build's writer lock
+        catalog.write(root, storage)  # under this build's writer lock
     log.info("build %s: %s", build_id, report)
     return report

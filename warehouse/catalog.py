@@ -1,18 +1,27 @@
-"""The DuckDB warehouse: `<root>/warehouse.duckdb`, views over the Parquet lake and the results.
+"""The DuckDB warehouse: `<root>/warehouse.duckdb`, the lake's relations and the results, in SQL.
 
 One writer: `refresh` (under the data root's writer lock) builds the file aside and renames it
-over the old one, so readers never see a half-built catalog and never wait on a lock. Its views
-read the published lake version (`lake/<build_id>/...`) by paths relative to the data root, so
-a moved or copied root still works: Python readers set `file_search_path` to the root, and the
-duckdb CLI works when run in the root. The file is written in an older storage format
-(STORAGE_VERSION) that the duckdb CLI of the lock also reads.
+over the old one, so readers never see a half-built catalog and never wait on a lock. Two ways to
+hold the relations (`BLAIR_WAREHOUSE_STORAGE`, warehouse.settings.warehouse_storage):
 
-Readers (`connect`, `query`) are jailed: read-only, file access limited to the lake folders
-(`allowed_directories`, `enable_external_access = false`, then `lock_configuration`), and
-`query` runs exactly one SELECT statement (DuckDB's own parser decides what a statement is).
-Views: `reviews`, `meta` (silver), `rating_only`, `splits` (gold benchmark), `stats` (Table 1),
-`benchmark_stats` (Table 3), `quarantine`, `task_sizes` and `results`. A view whose files do not exist yet is an empty
-view with the right columns, so every query works on a fresh root.
+- `tables` (default): each relation is copied into the file (CREATE TABLE ... AS SELECT over the
+  published lake version), so the file is self-contained: the duckdb CLI opens it from any
+  directory, and a moved or copied root reads its own copy. A table is a snapshot of the lake and
+  the results as they were at the last refresh (every lake build and the Dagster `warehouse_db`
+  asset refresh it).
+- `views`: views over the Parquet in place (no copy, for lakes too big to copy), with paths
+  relative to the data root: Python readers set `file_search_path` to the root, the duckdb CLI
+  works when run inside the root (DuckDB resolves relative paths against the working directory).
+
+The file is written in an older storage format (STORAGE_VERSION) that the duckdb CLI of the lock
+also reads. Readers (`connect`, `query`) are jailed: read-only, then `enable_external_access =
+false` and `lock_configuration`; a catalog of tables needs no file at all, one of views may read
+the lake folders only (`allowed_directories`). `query` runs exactly one SELECT statement (DuckDB's
+own parser decides what a statement is).
+Relations: `reviews`, `meta` (silver), `rating_only`, `splits` (gold benchmark), `stats` (Table 1),
+`benchmark_stats` (Table 3), `quarantine`, `task_sizes` and `results` (task, dataset and encoder as
+each result file states them). A relation whose files do not exist yet is empty with the right
+columns, so every query works on a fresh root.
 """
 from __future__ import annotations
 
@@ -24,12 +33,14 @@ import duckdb
 from parsing.atomic import atomic_path
 from warehouse import layout, versions
 from warehouse.lock import writer_lock
+from warehouse.settings import WAREHOUSE_STORAGES, warehouse_storage
 
 DB_NAME = layout.WAREHOUSE_DB
 # Storage format of the catalog file: DuckDB 2.0 writes version 69 by default, which the duckdb
 # CLI 1.5 (requirements.lock) cannot open; v1.4.0 is read by both.
 STORAGE_VERSION = "v1.4.0"
-# What a reader may open, relative to the data root: the lake versions, results, quarantine.
+# What a reader of a catalog of views may open, relative to the data root: the lake versions,
+# results, quarantine (a catalog of tables opens no file).
 READABLE = ("lake", "results", "bronze/quarantine", *layout.VERSIONED)
 # The statement types `query` runs; everything else is refused before it runs.
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT}
@@ -56,14 +67,21 @@ def _empty(columns: str) -> str:
     return "SELECT " + ", ".join("NULL::{1} {0}".format(*c.split()) for c in columns.split(",")) + " WHERE false"
 
 
-def _view_sql(root: Path) -> dict[str, str]:
-    """View name → SQL over the current version, with file paths relative to `root` (the catalog
-    moves with it); files are checked in the version folder `base`."""
+def _relation_sql(root: Path, copied: bool = False) -> dict[str, str]:
+    """Relation name → SQL over the current version, with file paths relative to `root` (the
+    catalog moves with it); files are checked in the version folder `base`. `copied`: the result
+    is stored, so file names in it are made relative to the root here (DuckDB reports them joined
+    to `file_search_path`), not left absolute in the copy."""
     root = Path(root).resolve()
     base = versions.current_dir(root) or root  # a root of the layout before versions reads silver/ itself
 
     def rel(path: Path) -> str:
         return _q(os.path.relpath(path, root))
+
+    def file_name(column: str = "filename") -> str:
+        prefix = root.as_posix().rstrip("/") + "/"
+        return f"(CASE WHEN starts_with({column}, {_q(prefix)}) THEN {column}[{len(prefix) + 1}:] ELSE {column} END)" \
+            if copied else column
 
     def hive(glob: Path) -> str:
         return f"read_parquet({rel(glob)}, hive_partitioning=true)"
@@ -105,7 +123,7 @@ def _view_sql(root: Path) -> dict[str, str]:
     quarantine = []
     for stage, folder in (("bronze", layout.bronze(root, "quarantine")), ("silver", layout.silver(base, "quarantine"))):
         if _has_parquet(folder):
-            quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, filename AS file FROM "
+            quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, {file_name()} AS file FROM "
                               f"read_parquet({rel(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
     views["quarantine"] = " UNION ALL ".join(quarantine) or _empty(
         "stage VARCHAR, source VARCHAR, kind VARCHAR, reason VARCHAR, excerpt VARCHAR, file VARCHAR")
@@ -117,24 +135,33 @@ def _view_sql(root: Path) -> dict[str, str]:
         "task VARCHAR, dataset VARCHAR, file VARCHAR, rows BIGINT")
     results = layout.results(root)
     if list(results.glob("*/*/*.json")) if results.is_dir() else []:
+        # Task, dataset and encoder as the result states them (benchmark.results writes all three);
+        # a file without them (numbers imported by hand) is named by its folders and file name.
+        # A file that is not one JSON object in UTF-8 is left out, as benchmark.results.iter_results does.
+        path = "replace(filename, '\\', '/')"
+        files = (f"SELECT filename, try(decode(content)) AS text FROM read_blob({rel(results / '*' / '*' / '*.json')})")
         views["results"] = (
-            "SELECT split_part(replace(filename, '\\', '/'), '/', -3) AS task,"
-            " split_part(replace(filename, '\\', '/'), '/', -2) AS dataset,"
-            " regexp_replace(split_part(replace(filename, '\\', '/'), '/', -1), '(--[0-9a-f]{12})?\\.json$', '') AS encoder,"
-            f" json AS result FROM read_json_objects({rel(results / '*' / '*' / '*.json')}, filename=true)")
+            f"SELECT coalesce(result->>'$.task', split_part({path}, '/', -3)) AS task,"
+            f" coalesce(result->>'$.dataset', split_part({path}, '/', -2)) AS dataset,"
+            f" coalesce(result->>'$.encoder', parse_filename({path}, true)) AS encoder,"
+            f" result FROM (SELECT filename, text::JSON AS result FROM ({files})"
+            " WHERE CASE WHEN json_valid(text) THEN json_type(text) = 'OBJECT' ELSE false END)")
     else:
         views["results"] = _empty("task VARCHAR, dataset VARCHAR, encoder VARCHAR, result JSON")
     return views
 
 
-def refresh(root: str | Path) -> Path:
-    """(Re)create the catalog under the data root's writer lock."""
+def refresh(root: str | Path, storage: str | None = None) -> Path:
+    """(Re)create the catalog under the data root's writer lock; `storage` (`tables` or `views`)
+    defaults to the environment's (warehouse.settings.warehouse_storage)."""
+    storage = _storage(storage)  # a bad setting fails before the lock is taken
     with writer_lock(root, "catalog refresh"):
-        return write(root)
+        return write(root, storage)
 
 
-def write(root: str | Path) -> Path:
+def write(root: str | Path, storage: str | None = None) -> Path:
     """(Re)create the catalog, built aside and renamed into place; the caller holds the writer lock."""
+    storage = _storage(storage)
     root = Path(root)
     final = db_path(root)
     with atomic_path(final) as tmp:
@@ -142,21 +169,38 @@ def write(root: str | Path) -> Path:
         try:
             con.execute(f"ATTACH {_q(tmp)} AS catalog (STORAGE_VERSION '{STORAGE_VERSION}')")
             con.execute("USE catalog")
-            for name, sql in _view_sql(root).items():
-                con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+            kind = "TABLE" if storage == "tables" else "VIEW"
+            for name, sql in _relation_sql(root, copied=storage == "tables").items():
+                con.execute(f"CREATE {kind} {name} AS {sql}")
         finally:
             con.close()
     return final
 
 
+def _storage(storage: str | None) -> str:
+    if storage is None:
+        return warehouse_storage()
+    if storage not in WAREHOUSE_STORAGES:
+        raise ValueError(f"catalog storage {storage!r}: expected one of {', '.join(WAREHOUSE_STORAGES)}")
+    return storage
+
+
+def _has_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the catalog reads files when queried (a catalog of views), not only its own tables."""
+    return con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
+                       ).fetchone()[0] > 0
+
+
 def _jail(con: duckdb.DuckDBPyConnection, root: Path) -> duckdb.DuckDBPyConnection:
-    """Limit the connection's file access to the lake folders, for good."""
+    """Take away the connection's file access for good: all of it for a catalog of tables, all
+    but the lake folders for a catalog of views."""
     allowed = []
-    for name in READABLE:
-        # Views name files relative to the root; a query may also name them absolutely.
-        allowed += [f"{name}/", f"{(root / name).as_posix()}/"]
-        if (root / name).exists():
-            allowed.append(f"{(root / name).resolve().as_posix()}/")
+    if _has_views(con):
+        for name in READABLE:
+            # Views name files relative to the root; a query may also name them absolutely.
+            allowed += [f"{name}/", f"{(root / name).as_posix()}/"]
+            if (root / name).exists():
+                allowed.append(f"{(root / name).resolve().as_posix()}/")
     con.execute("SET allowed_directories = " + "[" + ", ".join(_q(a) for a in allowed) + "]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

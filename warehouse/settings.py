@@ -1,6 +1,8 @@
 """Every knob of the lake build in one typed object; the defaults are the official semantics (DESIGN §4)."""
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # Amazon opened its store in July 1995: a review before that is impossible.
@@ -44,3 +46,18 @@ class LakeSettings:
 # Published lake versions kept under `<root>/lake/` (the current one always among them): the
 # older ones serve readers that opened them before a switch and build-to-build diffs.
 KEEP_VERSIONS = 3
+
+# How warehouse.duckdb holds the lake's relations (warehouse.catalog): `tables` copies them into the
+# file (self-contained: the duckdb CLI opens it from any directory, and a copied root reads its own
+# copy; a snapshot until the next refresh); `views` reads the Parquet in place (no copy, for lakes
+# too big to copy; the paths are relative to the data root, so run the duckdb CLI from inside it).
+WAREHOUSE_STORAGE_ENV = "BLAIR_WAREHOUSE_STORAGE"
+WAREHOUSE_STORAGES = ("tables", "views")
+
+
+def warehouse_storage(environ: Mapping[str, str] = os.environ) -> str:
+    """The catalog's storage (`tables` unless the environment says `views`); ValueError otherwise."""
+    value = environ.get(WAREHOUSE_STORAGE_ENV, "").strip().lower() or WAREHOUSE_STORAGES[0]
+    if value not in WAREHOUSE_STORAGES:
+        raise ValueError(f"{WAREHOUSE_STORAGE_ENV}={value!r}: expected one of {', '.join(WAREHOUSE_STORAGES)}")
+    return value

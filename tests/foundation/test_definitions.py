@@ -65,7 +65,7 @@ def test_the_graph_declares_what_each_asset_reads():
     assert {"task_inputs", "outside_task_inputs"} <= parents("item_embeddings")
     assert {"item_embeddings", "task_inputs", "outside_task_inputs"} <= parents("benchmark_results")
     assert {"benchmark_results", "lake_stats", "silver_reviews", "gold_benchmark", "task_inputs",
-            "outside_task_inputs"} <= parents("warehouse_db")
+            "outside_task_inputs", "complex_query_pool"} <= parents("warehouse_db")
     assert parents("lake_stats") >= {"gold_benchmark"} and graph.get(dg.AssetKey("lake_stats")).partitions_def is None
 
 
