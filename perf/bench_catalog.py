@@ -54,19 +54,16 @@ def main(quick: bool = False) -> dict:
     results = {"duckdb": duckdb.__version__, "cpu_count": psutil.cpu_count(), "runs": []}
     try:
         for n in sizes:
-            work = Path(tempfile.mkdtemp(prefix=f"bench-catalog-{n}-"))
-            try:
-                generate(work / "lake", n)
-                run_spark(spark, work / "lake", LakeSettings().driver_kcore_max_rows)
-                shutil.rmtree(work / "lake" / "bronze")  # the catalog reads silver and gold
-                run = {"rows": n, "lake_parquet_mib": round(_parquet_bytes(work / "lake") / 2**20, 2)}
-                for storage in WAREHOUSE_STORAGES:
-                    run[storage] = measure(work / "lake", storage)
+            with tempfile.TemporaryDirectory(prefix=f"bench-catalog-{n}-") as work:
+                lake = Path(work) / "lake"
+                generate(lake, n)
+                run_spark(spark, lake, LakeSettings().driver_kcore_max_rows)
+                shutil.rmtree(lake / "bronze")  # the catalog reads silver and gold
+                run = {"rows": n, "lake_parquet_mib": round(_parquet_bytes(lake) / 2**20, 2)}
+                run.update({storage: measure(lake, storage) for storage in WAREHOUSE_STORAGES})
                 run["machine_load_1min"] = round(psutil.getloadavg()[0], 1)
                 results["runs"].append(run)
                 print(run, flush=True)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
     finally:
         spark.stop()
     return results

@@ -33,7 +33,7 @@ import duckdb
 from parsing.atomic import atomic_path
 from warehouse import layout, versions
 from warehouse.lock import writer_lock
-from warehouse.settings import WAREHOUSE_STORAGES, warehouse_storage
+from warehouse.settings import warehouse_storage
 
 DB_NAME = layout.WAREHOUSE_DB
 # Storage format of the catalog file: DuckDB 2.0 writes version 69 by default, which the duckdb
@@ -78,10 +78,9 @@ def _relation_sql(root: Path, copied: bool = False) -> dict[str, str]:
     def rel(path: Path) -> str:
         return _q(os.path.relpath(path, root))
 
-    def file_name(column: str = "filename") -> str:
-        prefix = root.as_posix().rstrip("/") + "/"
-        return f"(CASE WHEN starts_with({column}, {_q(prefix)}) THEN {column}[{len(prefix) + 1}:] ELSE {column} END)" \
-            if copied else column
+    prefix = root.as_posix().rstrip("/") + "/"
+    file_name = (f"(CASE WHEN starts_with(filename, {_q(prefix)}) THEN filename[{len(prefix) + 1}:] ELSE filename END)"
+                 if copied else "filename")
 
     def hive(glob: Path) -> str:
         return f"read_parquet({rel(glob)}, hive_partitioning=true)"
@@ -123,7 +122,7 @@ def _relation_sql(root: Path, copied: bool = False) -> dict[str, str]:
     quarantine = []
     for stage, folder in (("bronze", layout.bronze(root, "quarantine")), ("silver", layout.silver(base, "quarantine"))):
         if _has_parquet(folder):
-            quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, {file_name()} AS file FROM "
+            quarantine.append(f"SELECT '{stage}' AS stage, source, kind, reason, excerpt, {file_name} AS file FROM "
                               f"read_parquet({rel(folder / '**' / '*.parquet')}, filename=true, union_by_name=true)")
     views["quarantine"] = " UNION ALL ".join(quarantine) or _empty(
         "stage VARCHAR, source VARCHAR, kind VARCHAR, reason VARCHAR, excerpt VARCHAR, file VARCHAR")
@@ -154,14 +153,14 @@ def _relation_sql(root: Path, copied: bool = False) -> dict[str, str]:
 def refresh(root: str | Path, storage: str | None = None) -> Path:
     """(Re)create the catalog under the data root's writer lock; `storage` (`tables` or `views`)
     defaults to the environment's (warehouse.settings.warehouse_storage)."""
-    storage = _storage(storage)  # a bad setting fails before the lock is taken
+    storage = warehouse_storage(storage)  # a bad setting fails before the lock is taken
     with writer_lock(root, "catalog refresh"):
         return write(root, storage)
 
 
 def write(root: str | Path, storage: str | None = None) -> Path:
     """(Re)create the catalog, built aside and renamed into place; the caller holds the writer lock."""
-    storage = _storage(storage)
+    storage = warehouse_storage(storage)
     root = Path(root)
     final = db_path(root)
     with atomic_path(final) as tmp:
@@ -175,14 +174,6 @@ def write(root: str | Path, storage: str | None = None) -> Path:
         finally:
             con.close()
     return final
-
-
-def _storage(storage: str | None) -> str:
-    if storage is None:
-        return warehouse_storage()
-    if storage not in WAREHOUSE_STORAGES:
-        raise ValueError(f"catalog storage {storage!r}: expected one of {', '.join(WAREHOUSE_STORAGES)}")
-    return storage
 
 
 def _has_views(con: duckdb.DuckDBPyConnection) -> bool:

@@ -55,9 +55,11 @@ WAREHOUSE_STORAGE_ENV = "BLAIR_WAREHOUSE_STORAGE"
 WAREHOUSE_STORAGES = ("tables", "views")
 
 
-def warehouse_storage(environ: Mapping[str, str] = os.environ) -> str:
-    """The catalog's storage (`tables` unless the environment says `views`); ValueError otherwise."""
-    value = environ.get(WAREHOUSE_STORAGE_ENV, "").strip().lower() or WAREHOUSE_STORAGES[0]
+def warehouse_storage(value: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The catalog's storage: `value`, else the environment's, else `tables`; ValueError otherwise."""
+    if value is None:
+        value = environ.get(WAREHOUSE_STORAGE_ENV, "").strip().lower() or WAREHOUSE_STORAGES[0]
     if value not in WAREHOUSE_STORAGES:
-        raise ValueError(f"{WAREHOUSE_STORAGE_ENV}={value!r}: expected one of {', '.join(WAREHOUSE_STORAGES)}")
+        raise ValueError(f"warehouse storage {value!r} ({WAREHOUSE_STORAGE_ENV}): "
+                         f"expected one of {', '.join(WAREHOUSE_STORAGES)}")
     return value

@@ -61,10 +61,12 @@ def _relations(db: Path) -> dict[str, str]:
 def test_the_storage_setting_is_read_and_checked():
     from warehouse.settings import WAREHOUSE_STORAGE_ENV, warehouse_storage
 
-    assert warehouse_storage({}) == "tables"
-    assert warehouse_storage({WAREHOUSE_STORAGE_ENV: " Views "}) == "views"
-    with pytest.raises(ValueError, match=WAREHOUSE_STORAGE_ENV):
-        warehouse_storage({WAREHOUSE_STORAGE_ENV: "parquet"})
+    assert warehouse_storage(environ={}) == "tables"
+    assert warehouse_storage(environ={WAREHOUSE_STORAGE_ENV: " Views "}) == "views"
+    assert warehouse_storage("views", environ={WAREHOUSE_STORAGE_ENV: "tables"}) == "views"
+    for value, environ in (("copy", {}), (None, {WAREHOUSE_STORAGE_ENV: "parquet"})):
+        with pytest.raises(ValueError, match=WAREHOUSE_STORAGE_ENV):
+            warehouse_storage(value, environ)
 
 
 def test_the_duckdb_cli_opens_data_warehouse_duckdb_from_the_repository_root_and_from_a_copied_root(lake, tmp_path):
