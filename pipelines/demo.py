@@ -98,7 +98,7 @@ class Demo:
         for dataset in datasets:
             for encoder in ENCODERS:
                 self.run_job("demo_benchmark", partition_key=benchmark_key(dataset, encoder), run_config=bench)
-        # Last, so the warehouse's views see every table and result.
+        # Last, so the warehouse catalog holds every table and result.
         self.run_job("demo_catalog", selection=["leaderboard", "warehouse_db"])
         self.report()
 
