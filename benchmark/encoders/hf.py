@@ -10,6 +10,7 @@ kept in bf16 (fp16 where bf16 is unsupported) and the forward pass runs under au
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import logging
@@ -92,28 +93,38 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, how: Pooling) -> torch.Tensor
     raise ValueError(f"unknown pooling {how!r}")
 
 
-def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.Linear:
-    """The linear projection a sentence-transformers model applies after pooling (`<subfolder>/`)."""
+def _dense_file(model: str, subfolder: str, name: str, local_files_only: bool) -> Path:
+    """A file of the sentence-transformers Dense layer in `<model>/<subfolder>/` (a folder or the hub)."""
+    if Path(model).is_dir():
+        return Path(model) / subfolder / name
+    from huggingface_hub import hf_hub_download
+
+    return Path(hf_hub_download(model, f"{subfolder}/{name}", local_files_only=local_files_only))
+
+
+def dense_config(model: str, subfolder: str, local_files_only: bool) -> dict:
+    """The Dense layer's config.json (its widths), read without its weights."""
     import json
 
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError
-
-    def fetch(name: str) -> Path:
-        if Path(model).is_dir():
-            return Path(model) / subfolder / name
-        return Path(hf_hub_download(model, f"{subfolder}/{name}", local_files_only=local_files_only))
-
-    config = json.loads(fetch("config.json").read_text())
+    config = json.loads(_dense_file(model, subfolder, "config.json", local_files_only).read_text())
     if not config.get("activation_function", "").endswith("Identity"):
         raise ValueError(f"{model}/{subfolder}: only an identity activation is supported, "
                          f"not {config.get('activation_function')}")
+    return config
+
+
+def load_dense(model: str, subfolder: str, local_files_only: bool) -> torch.nn.Linear:
+    """The linear projection a sentence-transformers model applies after pooling (`<subfolder>/`)."""
+    from huggingface_hub.errors import EntryNotFoundError
+
+    config = dense_config(model, subfolder, local_files_only)
     try:
         from safetensors.torch import load_file
 
-        state = load_file(fetch("model.safetensors"))
+        state = load_file(_dense_file(model, subfolder, "model.safetensors", local_files_only))
     except (OSError, EntryNotFoundError):  # older sentence-transformers repos ship only the .bin
-        state = torch.load(fetch("pytorch_model.bin"), map_location="cpu", weights_only=True)
+        state = torch.load(_dense_file(model, subfolder, "pytorch_model.bin", local_files_only), map_location="cpu",
+                           weights_only=True)
     layer = torch.nn.Linear(config["in_features"], config["out_features"], bias=config.get("bias", True))
     layer.load_state_dict({k.removeprefix("linear."): v.float() for k, v in state.items()})
     return layer.eval()
@@ -129,10 +140,30 @@ def _weights_fingerprint(settings: HFSettings, config) -> str:
     return commit or "unknown"
 
 
+def revision(settings: HFSettings, dtype: torch.dtype, config) -> str:
+    """The cache key of an encoder's vectors: the settings that change a vector and the weights' identity."""
+    # A local folder is named by its files' fingerprint, not its path (venvs move).
+    defaults = HFSettings(model=settings.model)
+    named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)
+             and not (k in LATER and v == getattr(defaults, k))}
+    named |= {"batch_size": None,
+              "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
+    if dtype != torch.float32:  # half-precision weights give (slightly) different vectors
+        named["dtype"] = str(dtype)
+    return settings_hash(named, _weights_fingerprint(settings, config))
+
+
 class HFEncoder(Encoder):
+    """An encoder over `transformers` weights.
+
+    Its description (name, revision, dim) comes from config.json and the weights files'
+    fingerprint alone; the tokenizer and the weights load on first use, so a run served from the
+    result cache never loads a (7B) model.
+    """
+
     def __init__(self, settings: HFSettings, name: str | None = None, device: str | None = None,
                  progress: bool = True):
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig
 
         self.settings = settings
         self.name = name or f"hf:{settings.model}"
@@ -142,37 +173,14 @@ class HFEncoder(Encoder):
         self.instruction, self.query_template = settings.instruction, settings.query_template
         self.document_template = settings.document_template
         self.matryoshka = settings.matryoshka
-        extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        self._files = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
         if settings.local_files_only:
-            extra["local_files_only"] = True
-        self.tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **extra)
+            self._files["local_files_only"] = True
         self.dtype = model_dtype(settings.dtype, self.device)
-        placement = {"device_map": settings.device_map} if settings.device_map else {}
-        model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
-                                          dtype=self.dtype, **placement, **extra)
-        if getattr(model.config, "is_encoder_decoder", False) or (hasattr(model, "encoder") and hasattr(model, "decoder")):
-            # T5-style: only the encoder makes the embedding (also when the checkpoint is a
-            # T5EncoderModel, as Sentence-T5's is: AutoModel builds the whole T5 around it).
-            model = model.get_encoder()
-        if settings.device_map:  # accelerate placed the layers; inputs go to the first one
-            self.device = next(model.parameters()).device
-            self.model = model.eval()
-        else:
-            self.model = model.to(self.device).eval()
-        if self.tokenizer.pad_token is None:
-            # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
-            self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
-        self._takes_positions = "position_ids" in inspect.signature(self.model.forward).parameters
-        self._eos_id = (self.tokenizer.convert_tokens_to_ids(settings.eos_token) if settings.eos_token
-                        else self.tokenizer.eos_token_id)
-        if settings.append_eos and self._eos_id in (None, self.tokenizer.unk_token_id):
-            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token "
-                             f"{settings.eos_token or ''} to append")
-        self.dim = int(model.config.hidden_size if hasattr(model.config, "hidden_size") else model.config.d_model)
-        self.dense = None
+        config = AutoConfig.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code, **self._files)
+        self.dim = int(config.hidden_size if hasattr(config, "hidden_size") else config.d_model)
         if settings.dense:
-            self.dense = load_dense(settings.model, settings.dense, settings.local_files_only).to(self.device)
-            self.dim = self.dense.out_features
+            self.dim = int(dense_config(settings.model, settings.dense, settings.local_files_only)["out_features"])
         if settings.dimensions is not None:
             if not settings.matryoshka:
                 raise ValueError(f"{self.name} was not trained for Matryoshka widths: it has no --dimensions")
@@ -180,15 +188,56 @@ class HFEncoder(Encoder):
                 raise ValueError(f"{self.name}: --dimensions must be between 1 and {self.dim}, "
                                  f"not {settings.dimensions}")
             self.dim = settings.dimensions
-        # A local folder is named by its files' fingerprint, not its path (venvs move).
-        defaults = HFSettings(model=settings.model)
-        named = {k: v for k, v in asdict(settings).items() if k not in RUN_ONLY + ("dtype",)
-                 and not (k in LATER and v == getattr(defaults, k))}
-        named |= {"batch_size": None,
-                  "model": Path(settings.model).name if Path(settings.model).is_dir() else settings.model}
-        if self.dtype != torch.float32:  # half-precision weights give (slightly) different vectors
-            named["dtype"] = str(self.dtype)
-        self.revision = settings_hash(named, _weights_fingerprint(settings, model.config))
+        self.revision = revision(settings, self.dtype, config)
+
+    @functools.cached_property
+    def tokenizer(self):
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(self.settings.model, trust_remote_code=self.settings.trust_remote_code,
+                                                  **self._files)
+        if tokenizer.pad_token is None:
+            # Decoder LLMs (GPT-2, Llama) often ship without a pad token; the mask hides it anyway.
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        return tokenizer
+
+    @functools.cached_property
+    def model(self) -> torch.nn.Module:
+        """The weights, loaded on first use (in `dtype`, on `device` or spread by `device_map`)."""
+        from transformers import AutoModel
+
+        settings = self.settings
+        placement = {"device_map": settings.device_map} if settings.device_map else {}
+        model = AutoModel.from_pretrained(settings.model, trust_remote_code=settings.trust_remote_code,
+                                          dtype=self.dtype, **placement, **self._files)
+        if getattr(model.config, "is_encoder_decoder", False) or (hasattr(model, "encoder") and hasattr(model, "decoder")):
+            # T5-style: only the encoder makes the embedding (also when the checkpoint is a
+            # T5EncoderModel, as Sentence-T5's is: AutoModel builds the whole T5 around it).
+            model = model.get_encoder()
+        if settings.device_map:  # accelerate placed the layers; inputs go to the first one
+            self.device = next(model.parameters()).device
+            return model.eval()
+        return model.to(self.device).eval()
+
+    @functools.cached_property
+    def dense(self) -> torch.nn.Linear | None:
+        if not self.settings.dense:
+            return None
+        device = next(self.model.parameters()).device  # after the model: `device_map` may have moved it
+        return load_dense(self.settings.model, self.settings.dense, self.settings.local_files_only).to(device)
+
+    @functools.cached_property
+    def _takes_positions(self) -> bool:
+        return "position_ids" in inspect.signature(self.model.forward).parameters
+
+    @functools.cached_property
+    def _eos_id(self) -> int | None:
+        settings, tokenizer = self.settings, self.tokenizer
+        eos = tokenizer.convert_tokens_to_ids(settings.eos_token) if settings.eos_token else tokenizer.eos_token_id
+        if settings.append_eos and eos in (None, tokenizer.unk_token_id):
+            raise ValueError(f"{self.name}: the tokenizer has no end-of-sequence token "
+                             f"{settings.eos_token or ''} to append")
+        return eos
 
     def tokenise(self, texts: list[str]) -> list[list[int]]:
         ids = self.tokenizer(texts, add_special_tokens=True, truncation=True,
@@ -224,6 +273,7 @@ class HFEncoder(Encoder):
 
         `skip`: how many leading real tokens (the prompt) mean pooling leaves out.
         """
+        model = self.model  # loads the weights on first use (and settles `device`)
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         mask = inputs["attention_mask"]
         if self.tokenizer.padding_side == "left" and self._takes_positions:
@@ -232,12 +282,12 @@ class HFEncoder(Encoder):
         if self.settings.bidirectional:
             # A ready 4D mask replaces the decoder's causal one: every token sees every real token.
             keys = mask.bool()[:, None, None, :].expand(-1, 1, mask.shape[1], -1)
-            if getattr(self.model.config, "_attn_implementation", None) == "eager":  # eager adds the mask
+            if getattr(model.config, "_attn_implementation", None) == "eager":  # eager adds the mask
                 keys = torch.zeros(keys.shape, dtype=self.dtype, device=keys.device).masked_fill(
                     ~keys, torch.finfo(self.dtype).min)
             inputs["attention_mask"] = keys
         with torch.inference_mode(), self._autocast():
-            output = self.model(**inputs)
+            output = model(**inputs)
         if self.settings.pooling == "pooler":
             vectors = output.pooler_output.float()
         else:

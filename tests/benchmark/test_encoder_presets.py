@@ -198,7 +198,7 @@ def test_dense_layer_and_single_eos(tiny):
     mask = eos("[MASK]")  # one the tokenizer does not add: appended
     assert mask.tokenise(["usb cable"])[0] == ids + [mask.tokenizer.mask_token_id]
     with pytest.raises(ValueError, match="no end-of-sequence token"):
-        eos(None)  # BERT's tokenizer has no eos of its own
+        eos(None).encode(["usb cable"])  # BERT's tokenizer has no eos of its own (found on first use)
 
 
 def test_presets_load_weights_from_the_models_folder(tiny, tmp_path, monkeypatch):

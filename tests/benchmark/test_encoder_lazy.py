@@ -1,0 +1,61 @@
+"""An encoder describes itself without its weights; the weights load on first encode.
+
+A result served from the cache must not load a (7B) model just to learn the key, and the key's
+revision must be the one stored vectors and results were filed under before weights loaded lazily.
+"""
+from __future__ import annotations
+
+import pytest
+import transformers
+
+from benchmark.encoders import get_encoder
+from benchmark.encoders.hf import revision
+from benchmark.runner import run_one
+
+pytestmark = pytest.mark.model
+
+# What `get_encoder(...).revision` was when the weights loaded in the constructor (main before this
+# change, same pinned MiniLM package): stored vectors and result keys carry these.
+EAGER_REVISIONS = {"minilm": "ecaaa06b3e66", "minilm[instruction=on]": "37c9d715e4d7",
+                   "minilm[dimensions=96]": "5ac40aa8bd9a"}
+
+
+@pytest.fixture
+def weight_loads(monkeypatch) -> list[str]:
+    """Every real `AutoModel.from_pretrained` call (it still loads: counted, not replaced)."""
+    calls: list[str] = []
+    real = transformers.AutoModel.from_pretrained
+
+    def counting(model, *args, **kwargs):
+        calls.append(str(model))
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", counting)
+    return calls
+
+
+@pytest.mark.parametrize("switches", [{}, {"instruction": "on"}, {"matryoshka": True, "dimensions": 96}])
+def test_description_without_weights_equals_after_load(weight_loads, switches):
+    lazy = get_encoder("minilm", device="cpu", progress=False, **switches)
+    described = lazy.describe()
+    assert weight_loads == [] and "model" not in vars(lazy)  # name, revision and dim came from config.json
+    assert described["revision"] == EAGER_REVISIONS[lazy.name]
+    vectors = lazy.encode(["usb cable", "green tea"])
+    assert len(weight_loads) == 1 and vectors.shape == (2, lazy.dim)
+    # After the real load: the loaded model's config gives the same revision and width.
+    assert revision(lazy.settings, lazy.dtype, lazy.model.config) == described["revision"]
+    assert lazy.dim == min(lazy.model.config.hidden_size, switches.get("dimensions", 10**6))
+    assert lazy.describe() == described
+
+
+def test_cached_result_does_not_load_the_model(tmp_path, search_frames, weight_loads):
+    first = run_one("minilm", "search", ("pool", search_frames), tmp_path, progress=False, device="cpu")
+    assert len(weight_loads) == 1 and first["embeddings"]["encoded"] == len(search_frames["items"])
+    encoder = get_encoder("minilm", device="cpu", progress=False)
+    again = run_one(encoder, "search", ("pool", search_frames), tmp_path, progress=False, device="cpu")
+    by_name = run_one("minilm", "search", ("pool", search_frames), tmp_path, progress=False, device="cpu")
+    assert again["created_at"] == by_name["created_at"] == first["created_at"]  # served from the cache
+    assert len(weight_loads) == 1 and "model" not in vars(encoder) and "tokenizer" not in vars(encoder)
+    # A changed setting computes, and only then loads the weights.
+    other = run_one(encoder, "search", ("pool", search_frames), tmp_path, progress=False, device="cpu", text="full")
+    assert other["key"] != first["key"] and len(weight_loads) == 2 and "model" in vars(encoder)
