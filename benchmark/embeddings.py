@@ -4,7 +4,10 @@
 `vector` list<float32> (docs/CONTRACTS.md §6); `text_sha1` hashes what was encoded (the item
 id for id-keyed baselines such as random vectors). The encoder's revision sits in the file's
 key-value metadata: a different revision invalidates every stored vector. A re-run encodes
-only items whose text is new or changed.
+only items whose text is new or changed. The store is filed under the encoder's item identity
+(`Encoder.item_identity`): encoders that differ only in the query instruction share it. A store
+written before that, under the instructed encoder's own name and revision, is still read once
+and rewritten under the shared identity.
 
 Encoding is resumable: missing texts are encoded in shards of `SHARD_ROWS`, each written as soon
 as it is done to `.shards-<revision>/` beside the store file (keyed by text hash); a killed job
@@ -140,14 +143,17 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
     texts = items[text_column].fillna("").astype(str).tolist()
     keys = ids if encoder.keyed_by_id else texts
     hashes = [text_sha1(k) for k in keys]
-    path = store_path(root, encoder.name, dataset)
-    stored = _read_store(path, encoder.revision)
+    name, revision = encoder.item_identity()
+    path = store_path(root, name, dataset)
+    stored = _read_store(path, revision)
+    if stored is None and name != encoder.name:  # vectors filed under the instructed name before
+        stored = _read_store(store_path(root, encoder.name, dataset), encoder.revision)
     cached: dict[tuple[str, str], np.ndarray] = {}
     if stored is not None:
         cached = {(i, h): v for i, h, v in zip(stored["item_id"], stored["text_sha1"], stored["vector"])}
     missing = [row for row, key in enumerate(zip(ids, hashes)) if key not in cached]
     vectors = np.empty((len(ids), encoder.dim), dtype=np.float32)
-    shards = shard_dir(path, encoder.revision)
+    shards = shard_dir(path, revision)
     resumed = 0
     if missing:
         found, fresh = _encode_missing(encoder, {hashes[r]: keys[r] for r in missing}, shards, batch_size, workers,
@@ -157,7 +163,7 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
     for row, key in enumerate(zip(ids, hashes)):
         if key in cached:
             vectors[row] = np.asarray(cached[key], dtype=np.float32)
-    if missing or stored is None:
+    if missing or stored is None or not path.exists():
         # Keep stored rows of other items: seqrec, cf and search sets of one dataset share a store.
         keep = stored[~stored["item_id"].isin(set(ids))] if stored is not None else None
         out_ids, out_hashes, out_vectors = list(ids), list(hashes), list(vectors)
@@ -170,12 +176,12 @@ def embed_items(encoder: Encoder, items: pd.DataFrame, root: str | Path, dataset
             "item_id": pa.array([out_ids[i] for i in order], pa.string()),
             "text_sha1": pa.array([out_hashes[i] for i in order], pa.string()),
             "vector": pa.array([out_vectors[i] for i in order], pa.list_(pa.float32())),
-        }).replace_schema_metadata({REVISION_KEY: encoder.revision.encode()})
+        }).replace_schema_metadata({REVISION_KEY: revision.encode()})
         write_parquet(table, path)
     shutil.rmtree(shards, ignore_errors=True)  # everything is in the store file now
     stats = EmbedStats(items=len(ids), encoded=len(missing) - resumed, reused=len(ids) - len(missing), path=path,
                        resumed=resumed)
-    log.info("%s on %s: %d items, %d encoded, %d from the store, %d from a killed run's shards", encoder.name,
+    log.info("%s on %s: %d items, %d encoded, %d from the store, %d from a killed run's shards", name,
              dataset, stats.items, stats.encoded, stats.reused, stats.resumed)
     return vectors, stats
 

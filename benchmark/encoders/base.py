@@ -48,7 +48,9 @@ class Encoder(ABC):
     written in `query_template`; without it a query is written like a document, in
     `document_template`), `matryoshka` (whether a prefix of the vector is itself an embedding, so the
     adaptor may truncate instead of PCA) and `keyed_by_id` (vectors depend on the item id, not
-    its text: the random baseline).
+    its text: the random baseline). `items_as` (name, revision), when set, files the item vectors
+    under another encoder's identity: the registry sets it for an encoder that differs from its
+    preset only in the query instruction, which never reaches an item.
     """
 
     name: str
@@ -60,6 +62,11 @@ class Encoder(ABC):
     document_template: str = DOCUMENT_TEMPLATE
     matryoshka: bool = False
     keyed_by_id: bool = False
+    items_as: tuple[str, str] | None = None
+
+    def item_identity(self) -> tuple[str, str]:
+        """(name, revision) the item vectors are stored under (`items_as`, else the encoder's own)."""
+        return self.items_as or (self.name, self.revision)
 
     def encode(self, texts: Sequence[str], kind: Kind = "item", batch_size: int | None = None) -> np.ndarray:
         """Encode `texts` as `kind` into a float32 array [len(texts), dim], in input order."""

@@ -32,6 +32,7 @@ BASELINES = ("random",)
 PRESETS = BY_NAME  # every preset name (the CLI checks names against it)
 MODELS_DIR_ENV = "BLAIR_MODELS_DIR"  # a folder of downloaded weights, <dir>/<org>/<name> or <dir>/<name>
 SWITCHES = ("on", "off")
+QUERY_SIDE = ("query_instruction", "instruction", "query_template")  # settings that never reach an item vector
 _SUFFIX = re.compile(r"^(?P<base>.+)\[(?P<options>[^\[\]]*)\]$")
 
 
@@ -196,11 +197,25 @@ def get_encoder(name: str, device: str | None = None, progress: bool = True, ins
                 dimensions: int | None = None, **overrides) -> Encoder:
     """Build the encoder called `name` (see the module docstring); `overrides` replace settings.
 
-    The encoder's `name` is `encoder_id(name, instruction, dimensions)`.
+    The encoder's `name` is `encoder_id(name, instruction, dimensions)`. Its item vectors are filed
+    as those of the same encoder with the preset's instruction (`Encoder.items_as`): the
+    instruction changes queries only, so `--instruction on` and `off` share one item store.
+    Building an encoder reads its config, never its weights (they load on first encode).
     """
     base, parsed_instruction, parsed_dimensions = parse_id(name)
     instruction = instruction if instruction is not None else parsed_instruction
     dimensions = dimensions if dimensions is not None else parsed_dimensions
+    encoder = _build(base, instruction, dimensions, device, progress, overrides)
+    item_side = {k: v for k, v in overrides.items() if k not in QUERY_SIDE}
+    if base not in BASELINES and (instruction is not None or item_side != overrides):
+        twin = _build(base, None, dimensions, device, progress, item_side)
+        if (twin.name, twin.revision) != (encoder.name, encoder.revision):
+            encoder.items_as = (twin.name, twin.revision)
+    return encoder
+
+
+def _build(base: str, instruction: str | None, dimensions: int | None, device: str | None, progress: bool,
+           overrides: dict) -> Encoder:
     if base == "random":
         from benchmark.baselines import RandomEncoder
 

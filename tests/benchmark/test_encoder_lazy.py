@@ -59,3 +59,34 @@ def test_cached_result_does_not_load_the_model(tmp_path, search_frames, weight_l
     # A changed setting computes, and only then loads the weights.
     other = run_one(encoder, "search", ("pool", search_frames), tmp_path, progress=False, device="cpu", text="full")
     assert other["key"] != first["key"] and len(weight_loads) == 2 and "model" in vars(encoder)
+
+
+def test_instruction_settings_share_item_vectors(tmp_path, search_frames):
+    from benchmark.embeddings import store_path
+
+    results = {switch: run_one(get_encoder("minilm", device="cpu", progress=False, instruction=switch), "search",
+                               ("pool", search_frames), tmp_path, progress=False, device="cpu")
+               for switch in ("off", "on", "Find the product this shopper wants")}
+    encoded = {s: (r["embeddings"]["encoded"], r["embeddings"]["reused"]) for s, r in results.items()}
+    items = len(search_frames["items"])
+    assert list(encoded.values()) == [(items, 0), (0, items), (0, items)]  # items encoded once
+    assert len({r["key"] for r in results.values()}) == 3  # three results, each with its own key
+    assert [r["encoder_config"]["query_instruction"] for r in results.values()] == [False, True, True]
+    stores = sorted(p.parent.parent.name for p in (tmp_path / "embeddings").rglob("part-0.parquet"))
+    assert stores == ["encoder=minilm"] and store_path(tmp_path, "minilm", "pool").exists()
+
+
+def test_store_filed_under_the_instructed_name_is_still_found(tmp_path, search_frames):
+    """Before item vectors were shared, `minilm[instruction=on]` had its own store: it is reused once."""
+    from benchmark.embeddings import embed_items, store_path
+
+    on = get_encoder("minilm", device="cpu", progress=False, instruction="on")
+    legacy = get_encoder("minilm", device="cpu", progress=False, instruction="on")
+    legacy.items_as = None  # files its items as the instructed encoder did before
+    before, stats = embed_items(legacy, search_frames["items"], tmp_path, "pool")
+    assert stats.encoded == len(before) and store_path(tmp_path, "minilm[instruction=on]", "pool").exists()
+    after, stats = embed_items(on, search_frames["items"], tmp_path, "pool")
+    assert (stats.encoded, stats.reused) == (0, len(before)) and (after == before).all()
+    assert store_path(tmp_path, "minilm", "pool").exists()  # rewritten under the shared identity
+    plain = get_encoder("minilm", device="cpu", progress=False)
+    assert embed_items(plain, search_frames["items"], tmp_path, "pool")[1].encoded == 0

@@ -307,8 +307,9 @@ def test_cli_instruction_results_are_filed_apart(tmp_path, search_frames, capsys
     assert results["off"]["encoder"] == "minilm" and results["on"]["encoder"] == "minilm[instruction=on]"
     assert results["on"]["encoder_config"]["query_instruction"]
     assert not results["off"]["encoder_config"]["query_instruction"]
-    stores = sorted(p.name for p in (tmp_path / "embeddings").iterdir())
-    assert stores == ["encoder=minilm", f"encoder={path_name('minilm[instruction=on]')}"]
+    # The instruction changes queries only: both runs read one item store.
+    assert sorted(p.name for p in (tmp_path / "embeddings").iterdir()) == [f"encoder={path_name('minilm')}"]
+    assert results["on"]["embeddings"]["encoded"] == 0
     # Unchanged switches: served from the cache, not recomputed.
     assert main([*base, "--instruction", "on"]) == 0
     assert json.loads(capsys.readouterr().out)["created_at"] == results["on"]["created_at"]
@@ -335,7 +336,8 @@ def test_dagster_config_switches_reach_vectors_and_results(tmp_path, search_fram
     assert run.success
     [emb] = run.asset_materializations_for_node("item_embeddings")
     assert emb.metadata["encoder"].value == "minilm[instruction=on]"
-    assert store_path(tmp_path, "minilm[instruction=on]", "tiny").exists()
-    assert not store_path(tmp_path, "minilm", "tiny").exists()
+    # Item vectors are filed under the preset's own name: the instruction never reaches an item.
+    assert store_path(tmp_path, "minilm", "tiny").exists()
+    assert not store_path(tmp_path, "minilm[instruction=on]", "tiny").exists()
     [result] = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("*.json")]
     assert result["encoder"] == "minilm[instruction=on]" and result["encoder_config"]["query_instruction"]
