@@ -113,7 +113,7 @@ def run_one(encoder: str | Encoder, task: str, dataset: str | tuple[str, dict[st
     options = effective_options(task, task_options)
     column = TEXT_COLUMNS[text]
 
-    # The key: built before any work, so a cached run costs one encoder load and a hash.
+    # The key: built before any work, so a cached run costs a config read and a hash (no weights load).
     enc = None
     if name == "bm25":
         from benchmark.baselines import BM25
