@@ -15,6 +15,11 @@ import pytest
 class MiniStore:
     """One category, a few products and reviewers; every request is logged (time, path, status)."""
 
+    # The "slow" fault's delay: far above the read timeout a test sets to catch it, which is itself
+    # far above what an ordinary answer takes on a busy machine (so only the fault times out).
+    SLOW_FAULT_S = 4.0
+    READ_TIMEOUT_S = 1.5
+
     def __init__(self, users: int = 6, products: int = 5, reviews_per_user: int = 7, page_size: int = 3):
         self.category = "All_Beauty"
         self.asins = [f"B0MINI{i:04d}" for i in range(products)]
@@ -128,7 +133,7 @@ class MiniStore:
                     return True
                 status, ctype, body = store.page(parts.path, parse_qs(parts.query))
                 if fault == "slow":
-                    time.sleep(0.6)
+                    time.sleep(store.SLOW_FAULT_S)
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

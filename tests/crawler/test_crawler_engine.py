@@ -219,7 +219,7 @@ def test_stats_flush_hands_back_only_what_changed():
 def test_transient_faults_are_retried_and_a_503_pauses_the_whole_host(mini_store, tmp_path):
     target = f"/dp/{mini_store.asins[0]}"
     mini_store.faults[target] = ["503", "drop", "truncate", "slow"]
-    settings = fast(mini_store, read_timeout_s=0.3, max_retries=5, per_host_concurrency=1)
+    settings = fast(mini_store, read_timeout_s=mini_store.READ_TIMEOUT_S, max_retries=5, per_host_concurrency=1)
     summary = Engine(settings, tmp_path).run()
     entry = next(e for e in latest_entries(tmp_path / "raw") if e["url"] == mini_store.base_url + target)
     assert entry["error"] is None and entry["status"] == 200

@@ -36,9 +36,9 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
 
 
 def test_tiny_is_fast_and_sized_as_asked():
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: a busy machine stretches wall time, not this
     market = generate_marketplace(PROFILES["tiny"], 1)
-    assert time.perf_counter() - started < 1.5
+    assert time.process_time() - started < 1.5
     prof = PROFILES["tiny"]
     assert len(market.items) == prof.n_items and len(market.users) == prof.n_users
     assert 0.9 * prof.n_reviews <= len(market.reviews) <= 1.2 * prof.n_reviews
@@ -161,9 +161,9 @@ def test_items_bought_by_one_user_share_words_more_than_random_pairs(truth):
 
 @pytest.mark.slow
 def test_default_profile_is_sized_and_generated_within_a_minute(tmp_path):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds (generation is single-threaded): load stretches wall time only
     manifest = generate(tmp_path / "default", "default", 0)
-    assert time.perf_counter() - started < 60
+    assert time.process_time() - started < 60
     assert len(manifest["categories"]) == 5
     assert (manifest["items"], manifest["users"]) == (3000, 5000)
     assert 57_000 <= manifest["reviews"] <= 66_000 and manifest["queries"] == 200
