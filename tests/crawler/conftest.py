@@ -182,3 +182,44 @@ def archived_reviews(raw_dir) -> set[str]:
 @pytest.fixture
 def reviews_in_archive():
     return archived_reviews
+
+
+class GateStarts:
+    """Every request's start as the crawler's politeness gate counts it, recorded around the real
+    `HostGate._take_start` (the slot) and `HostGate.sent` (the headers going out, from httpcore's
+    trace, on hosts with an interval): the very clock reads the gate spaces requests by. Tests read
+    gaps from these rather than from a server's arrival log, whose thread-scheduling noise on a
+    loaded machine exceeds any fixed slack; the server's log still says which requests happened.
+    """
+
+    def __init__(self):
+        self.events: list[tuple[str, float, float]] = []  # (take | sent, monotonic, unix)
+
+    @staticmethod
+    def starts_of(events) -> list[float]:
+        """One time per request: its slot's, replaced by its send's when it was traced."""
+        starts: list[float] = []
+        for kind, at in events:
+            if kind == "take":
+                starts.append(at)
+            else:
+                starts[-1] = at
+        return starts
+
+    def starts(self, unix: bool = False) -> list[float]:
+        return self.starts_of([(kind, wall if unix else mono) for kind, mono, wall in self.events])
+
+
+@pytest.fixture
+def gate_starts(monkeypatch) -> GateStarts:
+    from crawler.politeness import HostGate
+
+    recorded = GateStarts()
+    for kind, method in (("take", "_take_start"), ("sent", "sent")):
+        def recording(gate, _kind=kind, _real=getattr(HostGate, method)):
+            _real(gate)
+            # The gate's monotonic start, and it as unix time (comparable with another process's).
+            recorded.events.append((_kind, gate.last_start, time.time() - (time.monotonic() - gate.last_start)))
+
+        monkeypatch.setattr(HostGate, method, recording)
+    return recorded

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import asyncio
-import inspect
 import json
 import os
 import shutil
@@ -327,56 +326,21 @@ def test_off_site_and_non_http_links_are_dropped_and_counted_not_queued(tmp_path
 
 # -- politeness across a restart -----------------------------------------------------------------
 DELAY = 0.5  # the site's Crawl-delay
-# The gaps are read from the crawler's own start times, not from the site's arrival log: arrivals
-# carry the server threads' scheduling noise, which on a loaded machine exceeds any fixed slack. A
-# request's start is the gate's clock read when it took the slot (`_take_start`), moved to when its
-# headers went out (`sent`, from httpcore's trace) where the host has an interval: the very times
-# the gate spaces. The site's log still says which requests happened, in which order.
-CLOCKS = 0.01  # two adjacent clock reads in `unix_of_start` agree to well within this
-
-
-def unix_of_start(gate) -> float:
-    """The gate's last start (monotonic) as unix time, comparable across processes."""
-    return time.time() - (time.monotonic() - gate.last_start)
-
-
-RECORD_STARTS = "import time\n" + inspect.getsource(unix_of_start) + """
+# Gaps are read from the gate's own start times (conftest `GateStarts`); the killed child records
+# them as the `gate_starts` fixture does, to a file, as unix time.
+CLOCKS = 0.01  # the two adjacent clock reads that turn a monotonic start into unix time agree within this
+RECORD_STARTS = """
+import time
 from crawler.politeness import HostGate
-real_take, real_sent = HostGate._take_start, HostGate.sent
 _file = open({path!r}, "a", buffering=1)  # a line per call, written before the request's bytes go out
-def take(gate):
-    real_take(gate)
-    _file.write("take " + repr(unix_of_start(gate)) + "\\n")
-def sent(gate):
-    real_sent(gate)
-    _file.write("sent " + repr(unix_of_start(gate)) + "\\n")
-HostGate._take_start, HostGate.sent = take, sent
+def recording(real, kind):
+    def record(gate):
+        real(gate)
+        _file.write(f"{{kind}} {{time.time() - (time.monotonic() - gate.last_start)!r}}\\n")
+    return record
+HostGate._take_start = recording(HostGate._take_start, "take")
+HostGate.sent = recording(HostGate.sent, "sent")
 """
-
-
-def starts_of(events: list[tuple[str, float]]) -> list[float]:
-    """One start per request: its slot's time, replaced by its send time when it was traced."""
-    starts: list[float] = []
-    for kind, at in events:
-        if kind == "take":
-            starts.append(at)
-        else:
-            starts[-1] = at
-    return starts
-
-
-def record_starts(monkeypatch, unix: bool = False) -> list[tuple[str, float]]:
-    """("take" | "sent", the gate's `last_start`) for every call in this process, around the real methods."""
-    from crawler.politeness import HostGate
-
-    events: list[tuple[str, float]] = []
-    for kind, method in (("take", "_take_start"), ("sent", "sent")):
-        def recording(gate, _kind=kind, _real=getattr(HostGate, method)):
-            _real(gate)
-            events.append((_kind, unix_of_start(gate) if unix else gate.last_start))
-
-        monkeypatch.setattr(HostGate, method, recording)
-    return events
 
 
 def polite_trap(path, query):
@@ -396,18 +360,17 @@ async def crawl_until(engine: Engine, stop) -> None:
         await crawl
 
 
-def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path, monkeypatch):
+def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path, gate_starts):
     # The first run is stopped mid-crawl, right after a request; the restart goes on at once.
-    events = record_starts(monkeypatch)
     polite = CrawlSettings(**{**settings("http://x"), "categories": ("Site",), "max_pagination_depth": 8})
     with HostileSite(polite_trap) as site:
         polite = polite.replace(base_url=site.base_url)
         asyncio.run(crawl_until(Engine(polite, tmp_path), lambda: len(site.log) >= 5))
-        restart_at, first_run = len(site.log), len(starts_of(events))
+        restart_at, first_run = len(site.log), len(gate_starts.starts())
         stored = {e["url"].removeprefix(site.base_url) for e in iter_manifest(tmp_path / "raw") if e["path"]}
         second = Engine(polite, tmp_path).run()
         paths = [p for _, p in site.log]
-    starts = starts_of(events)
+    starts = gate_starts.starts()
     assert second["finished"] and second["stats"]["response/ok"] >= 3
     assert 3 < restart_at < len(paths) and paths.count("/robots.txt") == 1  # the restart reused it
     # Nothing stored is fetched again: the restart asks for exactly the pages the first run did not
@@ -421,7 +384,7 @@ def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path, monkeypatch):
+def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path, gate_starts):
     polite = settings("http://x", max_pagination_depth=8)
     child_log = tmp_path / "child_starts.txt"
     with HostileSite(polite_trap) as site:
@@ -437,11 +400,10 @@ def test_the_crawl_delay_gap_holds_after_a_kill_9(tmp_path, monkeypatch):
         finally:
             child.wait()
         restart_at = len(site.log)
-        events = record_starts(monkeypatch, unix=True)
         Engine(crawl_settings(polite), tmp_path / "crawl").run()
         arrivals = len(site.log)
-    before = starts_of([(kind, float(at)) for kind, at in (line.split() for line in child_log.read_text().splitlines())])
-    after = starts_of(events)
+    before = gate_starts.starts_of([(kind, float(at)) for kind, at in map(str.split, child_log.read_text().splitlines())])
+    after = gate_starts.starts(unix=True)
     # Every request the site saw has its start recorded (the killed run may have taken one more slot).
     assert 5 <= restart_at < arrivals and len(before) >= restart_at and len(after) == arrivals - restart_at
     # The restart's first request keeps the Crawl-delay from the killed run's last one (same wall clock).

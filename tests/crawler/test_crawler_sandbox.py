@@ -18,7 +18,6 @@ import pytest
 
 from crawler.engine import Engine
 from crawler.frontier import Frontier
-from crawler.politeness import HostGate
 from crawler.settings import CrawlSettings
 from parsing.categories import CATEGORIES
 from parsing.links import timeline_page
@@ -173,18 +172,9 @@ def test_sigkill_three_times_and_resume_gives_the_same_archive_without_refetchin
 
 
 @pytest.mark.slow
-def test_politeness_from_the_server_log(site, tmp_path, monkeypatch):
+def test_politeness_from_the_server_log(site, tmp_path, gate_starts):
     crawl_delay = 0.15  # larger than the configured min delay: robots.txt wins
     faults = Faults(p429=0.05, retry_after_s=1, seed=2)
-    # When each request's headers went out (httpcore's trace → HostGate.sent), recorded around the real call.
-    sends: list[float] = []
-    real_sent = HostGate.sent
-
-    def recording_sent(gate):
-        real_sent(gate)
-        sends.append(gate.last_start)
-
-    monkeypatch.setattr(HostGate, "sent", recording_sent)
     # The server also enforces a rate above 1/Crawl-delay: a request far too early shows as a 429. Its
     # burst of 2 absorbs one late arrival (a server thread scheduled late on a busy machine) followed by
     # an on-time one; a crawler ignoring the delay sends several within one and is still caught.
@@ -196,6 +186,7 @@ def test_politeness_from_the_server_log(site, tmp_path, monkeypatch):
         log = list(server.request_log)
     assert summary["finished"]
     # Every request the server saw went out through the gate, robots.txt included ...
+    sends = gate_starts.starts()
     assert len(sends) == len(log) > 10
     # ... and no two went out closer than the Crawl-delay. Send times, not arrival times: arrivals carry
     # the server threads' scheduling noise, which on a loaded machine exceeds any fixed slack.
