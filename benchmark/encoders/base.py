@@ -64,6 +64,9 @@ class Encoder(ABC):
     keyed_by_id: bool = False
     items_as: tuple[str, str] | None = None
 
+    def load(self) -> None:
+        """Load what encoding needs now rather than on the first encode (weights, tokenizer); default: nothing."""
+
     def item_identity(self) -> tuple[str, str]:
         """(name, revision) the item vectors are stored under (`items_as`, else the encoder's own)."""
         return self.items_as or (self.name, self.revision)

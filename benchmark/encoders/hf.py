@@ -190,6 +190,10 @@ class HFEncoder(Encoder):
             self.dim = settings.dimensions
         self.revision = revision(settings, self.dtype, config)
 
+    def load(self) -> None:
+        for part in ("tokenizer", "model", "dense"):  # cached properties: reading one loads it
+            getattr(self, part)
+
     @functools.cached_property
     def tokenizer(self):
         from transformers import AutoTokenizer

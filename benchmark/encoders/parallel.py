@@ -34,7 +34,9 @@ def _init(factory: Callable, devices, threads: int, write_shard: Callable, loade
     device = devices.get()
     if device == "cpu":
         torch.set_num_threads(threads)  # the cores are split between the CPU processes
-    _state.update(encoder=factory(device=device), write=write_shard)
+    encoder = factory(device=device)
+    encoder.load()  # encoders load their weights lazily: here, before the barrier
+    _state.update(encoder=encoder, write=write_shard)
     # Take no shard before every process has its model: else the first one loaded takes them all.
     loaded.wait(timeout=LOAD_TIMEOUT_S)
 

@@ -40,6 +40,7 @@ def test_description_without_weights_equals_after_load(weight_loads, switches):
     described = lazy.describe()
     assert weight_loads == [] and "model" not in vars(lazy)  # name, revision and dim came from config.json
     assert described["revision"] == EAGER_REVISIONS[lazy.name]
+    lazy.load()  # what a worker process does before it takes shards
     vectors = lazy.encode(["usb cable", "green tea"])
     assert len(weight_loads) == 1 and vectors.shape == (2, lazy.dim)
     # After the real load: the loaded model's config gives the same revision and width.
