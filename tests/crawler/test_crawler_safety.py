@@ -367,7 +367,7 @@ def test_the_crawl_delay_gap_holds_across_a_restart(tmp_path, gate_starts):
         polite = polite.replace(base_url=site.base_url)
         asyncio.run(crawl_until(Engine(polite, tmp_path), lambda: len(site.log) >= 5))
         restart_at, first_run = len(site.log), len(gate_starts.starts())
-        stored = {e["url"].removeprefix(site.base_url) for e in iter_manifest(tmp_path / "raw") if e["path"]}
+        stored = {e["url"].removeprefix(site.base_url) for _, e in iter_manifest(tmp_path / "raw") if e["path"]}
         second = Engine(polite, tmp_path).run()
         paths = [p for _, p in site.log]
     starts = gate_starts.starts()
