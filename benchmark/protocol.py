@@ -1,15 +1,10 @@
 """Every constant of the BLAIR benchmark protocol (DESIGN §5), in one place.
 
-Models, tasks and reports import these; nothing else hard-codes a protocol number.
+Models, tasks and reports import these; nothing else hard-codes a protocol number. The data
+rules' numbers (history length, CF split, search negatives) live with the data in
+`warehouse/settings.py` (DESIGN §4).
 """
 from __future__ import annotations
-
-# The data rules' numbers are defined with the data (warehouse/settings.py, DESIGN §4); the
-# models and older callers use them under these names.
-from warehouse.settings import CF_SPLIT  # noqa: F401
-from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY  # noqa: F401
-from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M  # noqa: F401
-from warehouse.settings import SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES  # noqa: F401
 
 QUERY_INSTRUCTION = (
     "Given a user query describing a need, retrieve relevant entities (such as products, "

@@ -28,6 +28,7 @@ import torch
 
 from benchmark import protocol, settings
 from parsing.cli import ArgumentParser, CliError, run_cli
+from warehouse.settings import MAX_HISTORY
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 ML100K = FIXTURES / "movielens_ml100k_recbole"
@@ -56,7 +57,7 @@ def minilm_vectors(items: pd.DataFrame) -> np.ndarray:
     return adapt(get_encoder("minilm", progress=False).encode(items["title"].tolist()), "pca").vectors
 
 
-def video_frames(path: Path = VIDEO, max_len: int = protocol.SEQREC_MAX_HISTORY) -> dict[str, pd.DataFrame]:
+def video_frames(path: Path = VIDEO, max_len: int = MAX_HISTORY) -> dict[str, pd.DataFrame]:
     """Seqrec frames (docs/CONTRACTS.md §5) with the SASRec paper's split: per user, the last item
     is test, the one before valid, the rest train; users with fewer than 3 items train only."""
     sequences: dict[str, list[str]] = {}

@@ -23,6 +23,7 @@ from torch import nn
 
 from benchmark import protocol
 from benchmark.models.unisrec import IGNORE
+from warehouse.settings import MAX_HISTORY
 
 
 @dataclass
@@ -32,7 +33,7 @@ class SASRecConfig:
     n_blocks: int = protocol.SASREC_BLOCKS
     n_heads: int = protocol.SASREC_HEADS
     dropout: float = protocol.SASREC_DROPOUT["dense"]
-    max_len: int = protocol.SEQREC_MAX_HISTORY
+    max_len: int = MAX_HISTORY
     loss: str = "bce"  # "bce" (paper: one sampled negative per position) or "ce" (full softmax)
     layer_norm_eps: float = 1e-8  # the paper's code
 

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmark import protocol
+from warehouse.settings import MAX_HISTORY
 
 IGNORE = -100  # label of padded positions
 
@@ -39,7 +40,7 @@ class UniSRecConfig:
     n_heads: int = protocol.SEQREC_HEADS
     dropout: float = protocol.SEQREC_DROPOUT  # hidden and attention dropout
     adaptor_dropout: float = protocol.SEQREC_ADAPTOR_DROPOUT
-    max_len: int = protocol.SEQREC_MAX_HISTORY
+    max_len: int = MAX_HISTORY
     temperature: float = protocol.SEQREC_TEMPERATURE
     gate_noise: bool = protocol.SEQREC_GATE_NOISE
     layer_norm_eps: float = 1e-12  # RecBole's value

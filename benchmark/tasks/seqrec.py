@@ -31,6 +31,7 @@ from benchmark.models.sasrec import SASRec, SASRecConfig
 from benchmark.models.unisrec import IGNORE, UniSRec, UniSRecConfig
 from benchmark.tasks import item_index
 from benchmark.training import fit, pick_device, seed_everything
+from warehouse.settings import MAX_HISTORY
 
 EVAL_BATCH = 1024
 
@@ -149,7 +150,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         if item_vectors.shape[0] != n_items:
             raise ValueError(f"{item_vectors.shape[0]} item vectors for {n_items} items")
     longest = max((len(h) for name in ("train", "valid", "test") for h in frames[name]["history"]), default=1)
-    max_len = max(protocol.SEQREC_MAX_HISTORY, longest)
+    max_len = max(MAX_HISTORY, longest)
 
     if batch_size is None:
         batch_size = protocol.SASREC_BATCH if id_only else protocol.SEQREC_BATCH

@@ -8,6 +8,7 @@ from benchmark import protocol
 from benchmark.models.alpharec import AlphaRec, AlphaRecConfig
 from benchmark.models.sasrec import SASRec, SASRecConfig
 from benchmark.models.unisrec import IGNORE, UniSRec, UniSRecConfig
+from warehouse.settings import MAX_HISTORY
 
 
 def transformer_parameters(hidden: int, inner: int, layers: int, max_len: int) -> int:
@@ -27,7 +28,7 @@ def moe_parameters(d: int, hidden: int, experts: int) -> int:
 def test_unisrec_parameter_count(d):
     model = UniSRec(UniSRecConfig(input_dim=d), torch.randn(30, d))
     h, inner, layers, experts, max_len = (protocol.SEQREC_HIDDEN, protocol.SEQREC_INNER, protocol.SEQREC_LAYERS,
-                                          protocol.SEQREC_EXPERTS, protocol.SEQREC_MAX_HISTORY)
+                                          protocol.SEQREC_EXPERTS, MAX_HISTORY)
     expected = moe_parameters(d, h, experts) + transformer_parameters(h, inner, layers, max_len)
     assert sum(p.numel() for p in model.parameters()) == expected
     if d == 128:  # the same formula, written out once: 309,248 + 15,000 + 600 + 2 × 516,556

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES
+from warehouse.settings import SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.amazon_c4 import load_amazon_c4
 from warehouse.tasks import read_task
 
@@ -63,7 +63,7 @@ def test_amazon_c4_pool_and_qrels(tmp_path, as_csv):
         have = sum(1 for i in pool if category_of[i] == category)
         size = CATEGORIES[category]
         # at least one pair's 50 draws, at most every pair's 50 draws plus the truth
-        assert min(size, SEARCH_SAME_CATEGORY_NEGATIVES) <= have <= min(size, pairs * (SEARCH_SAME_CATEGORY_NEGATIVES + 1))
+        assert min(size, SAME_CATEGORY_NEGATIVES) <= have <= min(size, pairs * (SAME_CATEGORY_NEGATIVES + 1))
     row = frames["items"].iloc[0]
     assert row["title"] == row["text_full"] and row["title"].endswith("& more Features: sturdy")
     back = read_task(tmp_path / "data", "search", "amazon_c4")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from benchmark.protocol import CF_SPLIT
+from warehouse.settings import CF_SPLIT
 from loaders_reference import assert_k_core, peel_k_core
 from warehouse.loaders.bookcrossing import K_CORE, load_bookcrossing
 from warehouse.tasks import read_task

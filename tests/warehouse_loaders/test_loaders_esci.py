@@ -8,8 +8,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES
 from parsing.quarantine import Quarantine
+from warehouse.settings import SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.esci import load_esci, read_products
 from warehouse.tasks import read_task
 
@@ -87,10 +87,10 @@ def test_esci_original_files_filters_and_same_category_pool(tmp_path):
     assert judged <= pool and "BES0001" not in pool
     gt_categories = {category_of[i] for _, i in exact}
     assert {category_of[i] for i in added} <= gt_categories
-    assert len(added) <= SEARCH_SAME_CATEGORY_NEGATIVES * len(exact)
+    assert len(added) <= SAME_CATEGORY_NEGATIVES * len(exact)
     for category in gt_categories:                      # every category gets at least its 50 draws
         assert len({i for i in pool if category_of[i] == category}) >= min(
-            SEARCH_SAME_CATEGORY_NEGATIVES, len(by_category[category]))
+            SAME_CATEGORY_NEGATIVES, len(by_category[category]))
     if "tools" in gt_categories:                        # a small category is taken whole
         assert set(by_category["tools"]) <= pool
     pid = sorted(exact)[0][1]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.datasets import UnknownDataset, resolve
-from benchmark.protocol import SEARCH_SAME_CATEGORY_NEGATIVES
+from warehouse.settings import SAME_CATEGORY_NEGATIVES
 from parsing.text import clean_item_text
 from warehouse.loaders.esci import load_esci
 from warehouse.settings import LakeSettings
@@ -108,7 +108,7 @@ def test_esci_linked_through_the_lake(lake, export, tmp_path):
     negatives = set(pool.index) - judged
     assert negatives and {items[i][0] for i in negatives} == {LINKED}         # same 2023 category only
     members = {i for i, (c, _) in items.items() if c == LINKED}
-    assert len(negatives) >= min(SEARCH_SAME_CATEGORY_NEGATIVES, len(members - judged))
+    assert len(negatives) >= min(SAME_CATEGORY_NEGATIVES, len(members - judged))
 
     # the benchmark reads the set; a loader spec resolved against the lake root links by itself
     name, again = resolve(str(task_dir(tmp_path, "search", "esci")), "search", tmp_path)

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY_ML1M
+from benchmark.protocol import SEED
+from warehouse.settings import CF_SPLIT, MAX_HISTORY_ML1M
 from loaders_reference import assert_k_core, core_rows, dedup_earliest, frame_rows, leave_last_out
 from loaders_reference import cf_split as reference_cf_split
 from warehouse.loaders.movielens import K_CORE, load_movielens
@@ -61,7 +62,7 @@ def test_movielens_20core_leave_last_out(movies, tmp_path):
     assert 0 < len(kept) < len(ratings)                       # the filter did something
     assert len({u for u, _, _ in kept}) < len({u for u, _, _ in ratings})
     assert len({m for _, m, _ in kept}) < len(ids)
-    expected = leave_last_out(kept, SEQREC_MAX_HISTORY_ML1M)
+    expected = leave_last_out(kept, MAX_HISTORY_ML1M)
     for split in ("train", "valid", "test"):
         assert frame_rows(frames[split]) == expected[split]
     everything = frames["train"].target.tolist() + frames["valid"].target.tolist() + frames["test"].target.tolist()
@@ -104,10 +105,10 @@ def test_movielens_history_capped_at_200(movies, tmp_path):
         ratings += [(str(user), movie, 978_000_000 + step) for step, movie in enumerate(order)]
     write_ml1m(tmp_path / "ml-1m", movies, ratings)
     frames = load_movielens(tmp_path / "ml-1m")
-    assert frames["test"].history.map(len).tolist() == [SEQREC_MAX_HISTORY_ML1M] * 25
+    assert frames["test"].history.map(len).tolist() == [MAX_HISTORY_ML1M] * 25
     user1 = [m for u, m, _ in ratings if u == "1"]
     row = frames["test"].set_index("user_id").loc["1"]
-    assert list(row.history) == user1[-1 - SEQREC_MAX_HISTORY_ML1M:-1] and row.target == user1[-1]
+    assert list(row.history) == user1[-1 - MAX_HISTORY_ML1M:-1] and row.target == user1[-1]
     assert len(frames["train"]) == 25 * (260 - 3)
 
 

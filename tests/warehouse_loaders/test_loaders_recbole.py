@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
+from benchmark.protocol import SEED
+from warehouse.settings import CF_SPLIT, MAX_HISTORY
 from loaders_reference import cf_split as reference_cf_split
 from loaders_reference import frame_rows, leave_last_out
 from parsing.quarantine import Quarantine
@@ -25,10 +26,10 @@ def ml100k(shared_fixtures):
 
 def test_recbole_seqrec_matches_reference_and_round_trips(ml100k, tmp_path):
     frames = load_recbole(ml100k, root=tmp_path)
-    expected = leave_last_out(read_inter(ml100k / "ml-100k.inter"), SEQREC_MAX_HISTORY)
+    expected = leave_last_out(read_inter(ml100k / "ml-100k.inter"), MAX_HISTORY)
     for split in ("train", "valid", "test"):
         assert frame_rows(frames[split]) == expected[split]
-    assert frames["train"]["history"].map(len).max() == SEQREC_MAX_HISTORY
+    assert frames["train"]["history"].map(len).max() == MAX_HISTORY
     # every user of ML-100K has ≥ 20 ratings: one valid and one test row each
     assert len(frames["test"]) == len(frames["valid"]) == 943
     assert frames["quarantine"].empty

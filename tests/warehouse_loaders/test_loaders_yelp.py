@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from benchmark.protocol import CF_SPLIT, SEED, SEQREC_MAX_HISTORY
+from benchmark.protocol import SEED
+from warehouse.settings import CF_SPLIT, MAX_HISTORY
 from loaders_reference import assert_k_core, core_rows, dedup_earliest, frame_rows, leave_last_out
 from loaders_reference import cf_split as reference_cf_split
 from parsing.quarantine import Quarantine
@@ -90,7 +91,7 @@ def test_yelp_2019_5core_leave_last_out(tmp_path):
     assert 0 < len(kept) < len(rows)
     assert len({u for u, _, _ in kept}) < len({u for u, _, _ in rows})
     assert_k_core([u for u, _, _ in kept], [b for _, b, _ in kept], K_CORE)
-    expected = leave_last_out(kept, SEQREC_MAX_HISTORY)
+    expected = leave_last_out(kept, MAX_HISTORY)
     for split in ("train", "valid", "test"):
         assert frame_rows(frames[split]) == expected[split]
     assert Counter(frames["quarantine"]["reason"]) == {
