@@ -6,7 +6,9 @@ and a validation function (model → metric, higher is better). The loop keeps t
 the best epoch and restores them at the end. Resources follow `benchmark.settings`: torch's
 thread count is set before training, and a caller may pass `split(batch)` → [(part, weight)]
 to cut a batch into micro-batches (weights summing to 1) whose summed gradients equal the
-batch's: memory per step is bounded without changing the update.
+batch's: memory per step is bounded without changing the update. After each epoch's steps the
+heap's free pages go back to the OS (`settings.release_memory`), so validation does not stack
+its peak on the steps' freed blocks.
 
 Reproducibility: `seed_everything` seeds torch's global generator (init, dropout) and returns
 a separate generator for shuffling, so the same inputs and seed give the same numbers on CPU
@@ -91,6 +93,7 @@ def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tu
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         step_seconds += time.perf_counter() - tick
+        settings.release_memory()  # the steps' freed blocks, before validation allocates its own
         model.eval()
         metric = float(validate(model))
         history.append(metric)

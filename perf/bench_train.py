@@ -6,12 +6,19 @@ Speed does not depend on what the vectors say, so these runs use random 128-d it
 `python -m perf.bench_train --compare` instead runs the quality comparison of the issue: on
 ML-100K, the text-based model (titles → MiniLM → PCA-whitened to 128) against the ID-only
 SASRec, on the same split and protocol.
+
+Memory: `train_memory` runs one epoch of each seqrec model on ML-100K in a fresh process (the
+peak RSS of a process only grows) and reports that process's peak resident set: training steps,
+validation and test, without any encoder loaded (the vectors come from the embeddings store).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -47,12 +54,42 @@ def _speed(name: str, seq_frames, cf_frames, quick: bool) -> dict:
     return out
 
 
+def _one_epoch_peak(model: str) -> dict:
+    """In this process: one epoch (windows examples: the same steps' shapes as prefix, at a
+    tenth of the time) of the text model (random 128-d vectors) or the ID SASRec (CE)."""
+    from benchmark import settings
+    from warehouse.loaders.recbole import load_recbole
+
+    settings.apply_threads()
+    frames = load_recbole(ML100K, task="seqrec")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    vectors = None if model == "id" else _random_vectors(len(frames["items"]))
+    started = time.process_time()
+    seqrec.run_seqrec(frames, vectors, id_only=model == "id", sasrec_loss="ce", lr_grid=(1e-3,), max_epochs=1,
+                      examples="windows", progress=False)
+    return {"model": model, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb_before_training": round(before / 1024), "cpu_seconds": round(time.process_time() - started, 1),
+            "step_memory_mb": settings.STEP_MEMORY_MB, "torch_threads": settings.TORCH_THREADS}
+
+
+def train_memory() -> dict:
+    """Peak RSS of one seqrec epoch on ML-100K, each model in its own fresh process."""
+    out = {}
+    for model in ("text", "id"):
+        done = subprocess.run([sys.executable, "-m", "perf.bench_train", "--memory", model],
+                              capture_output=True, text=True, check=True)
+        out[model] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main(quick: bool = False) -> dict:
     result = {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
     if ML100K.is_dir():
         from warehouse.loaders.recbole import load_recbole
 
         result["ml100k"] = _speed("ml100k", load_recbole(ML100K, task="seqrec"), load_recbole(ML100K, task="cf"), quick)
+        if not quick:
+            result["ml100k_seqrec_memory"] = train_memory()
     size = {"n_users": 1000, "n_items": 3000} if quick else SANDBOX
     seq_frames, _ = synthetic.seqrec_frames(length=(5, 19), **size)
     cf_frames, _ = synthetic.cf_frames(length=(5, 19), **size)
@@ -89,10 +126,13 @@ if __name__ == "__main__":
     parser.add_argument("--model", choices=("text", "id", "both"), default="both")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--memory", choices=("text", "id"), help="peak RSS of one ML-100K seqrec epoch, this process")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.compare:
+    if args.memory:
+        print(json.dumps(_one_epoch_peak(args.memory)))
+    elif args.compare:
         compare(args.max_epochs, tuple(args.lr), args.out, ("text", "id") if args.model == "both" else (args.model,))
     else:
         print(json.dumps(main(args.quick), indent=2))

@@ -1,6 +1,7 @@
 """Reproduction suite: the trained models against published figures (not part of `make test`).
 
-    python -m perf reproduce [ml100k-cf] [ml100k-seqrec] [video] [--max-epochs N] [--out FILE]
+    python -m perf reproduce [ml100k-cf] [ml100k-seqrec] [video] [--max-epochs N] [--minutes M]
+        [--lr LR ...] [--model sasrec|minilm] [--examples prefix|windows] [--loss bce|ce] [--out FILE]
 
 - ml100k-cf: CF (MiniLM titles, PCA-whitened to 128) for each named configuration of
   `protocol.CF_VARIANTS`, beside most-popular and EASE on the same 4:3:3 split.
@@ -8,18 +9,22 @@
   leave-last-out, beside RecBole's SASRec (NDCG@10 0.058 after 8 epochs; 287 CPU-s per epoch).
 - video: the SASRec paper's Video data under its sampled protocol (100 negatives the user never
   interacted with), beside the paper's NDCG@10 0.536 / HR@10 0.741.
-Each line prints the figure, the reference, time per epoch and the machine. Needs
+Each line prints the figure, the reference, time per epoch, this process's peak RSS (the MiniLM
+encoder runs in a child process, as the benchmark reads stored vectors) and the machine. Needs
 ../shared/fixtures (the real data); torch threads follow `benchmark.settings`.
 """
 from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import os
 import platform
+import resource
 import sys
 import time
 from argparse import RawDescriptionHelpFormatter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +55,19 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch threads {settings.TORCH_THREADS}, {gpu}"
 
 
-def minilm_vectors(items: pd.DataFrame) -> np.ndarray:
+def _encode_titles(titles: list[str]) -> np.ndarray:
     from benchmark.adaptors import adapt
     from benchmark.encoders.registry import get_encoder
 
-    return adapt(get_encoder("minilm", progress=False).encode(items["title"].tolist()), "pca").vectors
+    return adapt(get_encoder("minilm", progress=False).encode(titles), "pca").vectors
+
+
+def minilm_vectors(items: pd.DataFrame) -> np.ndarray:
+    """Titles → MiniLM → PCA-whitened, encoded in a child process: in the benchmark the vectors
+    come from the embeddings store, so the training process never holds the encoder (about
+    0.5 GB), and its peak memory is the training's own."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        return child.submit(_encode_titles, items["title"].tolist()).result()
 
 
 def video_frames(path: Path = VIDEO, max_len: int = MAX_HISTORY) -> dict[str, pd.DataFrame]:
@@ -113,10 +126,13 @@ def _seqrec_line(name: str, r: dict, reference: dict, started: float) -> dict:
     return _line(name, figures, reference, {
         "lr": r["lr"], "epochs": r["epochs"], "best_epoch": r["best_epoch"], "stopped": r["stopped"], "valid_curve": r["valid_curve"],
         "seconds_per_epoch": r["seconds_per_epoch"], "cpu_seconds_per_epoch": round(cpu / max(r["epochs"], 1), 1),
-        "train_windows": r["counts"]["train_windows"]})
+        "train_windows": r["counts"]["train_windows"], "examples": r["config"]["examples"],
+        # this process's peak so far (the MiniLM encoder runs in a child: not counted)
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
 
 
-def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec", "minilm"), budget: float | None = None) -> list[dict]:
+def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec", "minilm"), budget: float | None = None,
+                  examples: str = protocol.SEQREC_EXAMPLES) -> list[dict]:
     from benchmark.tasks import seqrec
     from warehouse.loaders.recbole import load_recbole
 
@@ -126,10 +142,10 @@ def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec",
         started = time.process_time()
         if model == "sasrec":  # RecBole's loss (full softmax), the paper's dense-data dropout
             r = seqrec.run_seqrec(frames, None, id_only=True, sasrec_loss="ce", lr_grid=lr_grid, max_epochs=max_epochs,
-                                  progress=True, max_seconds=budget)
+                                  progress=True, max_seconds=budget, examples=examples)
         else:
             r = seqrec.run_seqrec(frames, minilm_vectors(frames["items"]), lr_grid=lr_grid, max_epochs=max_epochs,
-                                  progress=True, max_seconds=budget)
+                                  progress=True, max_seconds=budget, examples=examples)
         out.append(_seqrec_line(f"ml100k-seqrec {model}", r, REFERENCE["ml100k-seqrec"], started))
     return out
 
@@ -153,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, action="append", help="seqrec learning rate(s) (default: the grid)")
     parser.add_argument("--model", choices=["sasrec", "minilm"], action="append", help="ml100k-seqrec models")
     parser.add_argument("--loss", choices=["bce", "ce"], default="bce", help="video: SASRec's loss")
+    parser.add_argument("--examples", choices=["prefix", "windows"], default=protocol.SEQREC_EXAMPLES,
+                        help="ml100k-seqrec: training examples (benchmark.tasks.seqrec.training_windows)")
     parser.add_argument("--minutes", type=float, help="wall-time budget per seqrec/video training run (stops early, says so)")
     parser.add_argument("--out", type=Path, help="also write the lines as JSON here")
     args = parser.parse_args(argv)
@@ -169,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             lines += ml100k_cf(args.max_epochs)
         elif suite == "ml100k-seqrec":
             lines += ml100k_seqrec(args.max_epochs, tuple(args.lr or protocol.SEQREC_LR_GRID),
-                                   tuple(args.model or ("sasrec", "minilm")), budget)
+                                   tuple(args.model or ("sasrec", "minilm")), budget, args.examples)
         else:
             lines += video(args.max_epochs, args.loss, budget)
         if args.out:

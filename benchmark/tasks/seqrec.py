@@ -33,7 +33,7 @@ from benchmark.tasks import item_index
 from benchmark.training import fit, pick_device, seed_everything
 from warehouse.settings import MAX_HISTORY
 
-EVAL_BATCH = 1024
+EVAL_BATCH = 256  # rows per evaluation forward pass: the text model's activations of 1,024 rows took ~0.5 GB
 
 
 def user_sequences(train: pd.DataFrame, index: dict[str, int]) -> tuple[list[list[int]], dict[str, int]]:
@@ -185,10 +185,14 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         return neg
 
     # Floats a position holds in a step, in units of logits: its scores (2 with BCE, else all
-    # items) and, for the text model, the adaptor's per-expert activations (input and output).
+    # items) and, for the text model, the adaptor's per-expert activations (input and output)
+    # and each Transformer layer's saved activations (q, k, v, attention, projection, residual
+    # and two LayerNorms ≈ 6 × hidden, the feed-forward's two inner ones). Without the last
+    # term a step took ~2.2x its budget (ML-100K: 1.03 GB peak); the ID model's are negligible.
     per_position = 2 if bce else n_items
     if not id_only:
         per_position += protocol.SEQREC_EXPERTS * (item_vectors.shape[1] + protocol.SEQREC_HIDDEN)
+        per_position += protocol.SEQREC_LAYERS * (6 * protocol.SEQREC_HIDDEN + 2 * protocol.SEQREC_INNER)
 
     def split(batch):
         """Micro-batches whose full-softmax logits fit the step memory budget (exact: weighted by

@@ -1,0 +1,50 @@
+"""Issue 19: what bounds seqrec's memory must not change its results, and the reproduction
+suite's arguments are checked before any work."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from benchmark import settings
+from benchmark.models.sasrec import SASRec, SASRecConfig
+from benchmark.models.unisrec import UniSRec, UniSRecConfig
+from benchmark.tasks import seqrec
+from parsing.cli import run_cli
+from perf import reproduce
+
+
+@pytest.mark.parametrize("kind", ["text", "id"])
+def test_evaluation_batch_size_does_not_change_the_ranks(monkeypatch, kind):
+    torch.manual_seed(0)
+    n_items, max_len, queries = 300, 20, 600
+    if kind == "text":
+        model = UniSRec(UniSRecConfig(input_dim=16, hidden=32, inner=32, max_len=max_len), torch.randn(n_items, 16))
+    else:
+        model = SASRec(SASRecConfig(n_items=n_items, hidden=16, max_len=max_len, loss="ce"))
+    lengths = torch.randint(1, max_len + 1, (queries,))
+    histories = torch.randint(0, n_items, (queries, max_len)) * (torch.arange(max_len) < lengths[:, None])
+    targets = np.random.default_rng(0).integers(0, n_items, queries)
+    ranks = {}
+    for batch in (1024, 256, 7):
+        monkeypatch.setattr(seqrec, "EVAL_BATCH", batch)
+        ranks[batch] = seqrec.rank_targets(model, histories, lengths, targets, torch.device("cpu"))
+    assert (ranks[1024] == ranks[256]).all() and (ranks[1024] == ranks[7]).all()
+    assert len(set(ranks[1024].tolist())) > 50  # a real ranking, not all ties
+
+
+def test_release_memory_is_safe_to_call_between_phases():
+    kept = torch.randn(1000, 1000)
+    settings.release_memory()
+    assert float(kept.sum()) == pytest.approx(float(kept.double().sum()), rel=1e-4)  # live data untouched
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nope"], "unknown suite"),
+    (["ml100k-seqrec", "--examples", "both"], "invalid choice"),
+    (["video", "--minutes", "0"], "--minutes"),
+])
+def test_reproduce_rejects_bad_arguments_in_one_line(capsys, argv, message):
+    assert run_cli(reproduce.main, argv) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
