@@ -126,7 +126,7 @@ def _seqrec_line(name: str, r: dict, reference: dict, started: float) -> dict:
     return _line(name, figures, reference, {
         "lr": r["lr"], "epochs": r["epochs"], "best_epoch": r["best_epoch"], "stopped": r["stopped"], "valid_curve": r["valid_curve"],
         "seconds_per_epoch": r["seconds_per_epoch"], "cpu_seconds_per_epoch": round(cpu / max(r["epochs"], 1), 1),
-        "train_windows": r["counts"]["train_windows"], "examples": r["config"]["examples"],
+        "valid_curve_rows": r["valid_curve_rows"], "train_windows": r["counts"]["train_windows"], "examples": r["config"]["examples"],
         # this process's peak so far (the MiniLM encoder runs in a child: not counted)
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
 
@@ -150,13 +150,14 @@ def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec",
     return out
 
 
-def video(max_epochs: int, loss: str = "bce", budget: float | None = None) -> list[dict]:
+def video(max_epochs: int, loss: str = "bce", budget: float | None = None, valid_sample: int | None = None) -> list[dict]:
     from benchmark.tasks import seqrec
 
     frames = video_frames()
     started = time.process_time()
     r = seqrec.run_seqrec(frames, None, id_only=True, sasrec_loss=loss, sasrec_density="sparse",
-                          lr_grid=(protocol.SASREC_LR,), max_epochs=max_epochs, progress=True, max_seconds=budget, sampled_negatives=SAMPLED)
+                          lr_grid=(protocol.SASREC_LR,), max_epochs=max_epochs, progress=True, max_seconds=budget, sampled_negatives=SAMPLED,
+                          valid_sample=valid_sample)
     return [_seqrec_line(f"video sasrec-{loss}", r, REFERENCE["video"], started)]
 
 
@@ -171,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loss", choices=["bce", "ce"], default="bce", help="video: SASRec's loss")
     parser.add_argument("--examples", choices=["prefix", "windows"], default=protocol.SEQREC_EXAMPLES,
                         help="ml100k-seqrec: training examples (benchmark.tasks.seqrec.training_windows)")
+    parser.add_argument("--valid-sample", type=int, help="video: pick the best epoch on this many fixed validation "
+                        "rows (full ranking; default all; test is always full)")
     parser.add_argument("--minutes", type=float, help="wall-time budget per seqrec/video training run (stops early, says so)")
     parser.add_argument("--out", type=Path, help="also write the lines as JSON here")
     args = parser.parse_args(argv)
     if unknown := [name for name in args.suites if name not in SUITES]:
         raise CliError(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
-    if args.max_epochs < 1 or (args.minutes is not None and args.minutes <= 0):
-        raise CliError("--max-epochs must be >= 1 and --minutes > 0")
+    if args.max_epochs < 1 or (args.minutes is not None and args.minutes <= 0) or (args.valid_sample is not None and args.valid_sample < 1):
+        raise CliError("--max-epochs and --valid-sample must be >= 1 and --minutes > 0")
     if not ML100K.is_dir() or not VIDEO.is_file():
         raise CliError(f"the reproduction data is under {FIXTURES} (absent here)")
     settings.apply_threads()
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             lines += ml100k_seqrec(args.max_epochs, tuple(args.lr or protocol.SEQREC_LR_GRID),
                                    tuple(args.model or ("sasrec", "minilm")), budget, args.examples)
         else:
-            lines += video(args.max_epochs, args.loss, budget)
+            lines += video(args.max_epochs, args.loss, budget, args.valid_sample)
         if args.out:
             args.out.write_text(json.dumps(lines, indent=2, default=str))
     return 0

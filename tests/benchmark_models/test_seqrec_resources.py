@@ -48,3 +48,16 @@ def test_reproduce_rejects_bad_arguments_in_one_line(capsys, argv, message):
     assert run_cli(reproduce.main, argv) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+
+
+def test_valid_sample_picks_the_epoch_on_fixed_rows_and_reports_every_row():
+    from benchmark.tasks import synthetic
+
+    frames, _ = synthetic.seqrec_frames(n_users=60, n_items=80, length=(4, 10), dim=8, seed=1)
+    # One epoch: both runs keep it, so the weights are the same and only the curve differs.
+    common = dict(id_only=True, seed=5, device="cpu", lr_grid=(1e-3,), max_epochs=1, batch_size=16, progress=False)
+    full = seqrec.run_seqrec(frames, None, **common)
+    part = seqrec.run_seqrec(frames, None, valid_sample=25, **common)
+    assert full["valid_curve_rows"] == full["counts"]["valid"] > 25 and part["valid_curve_rows"] == 25
+    assert part["valid_curve"] != full["valid_curve"]  # the curve is on the 25 rows ...
+    assert part["valid"] == full["valid"] and part["test"] == full["test"]  # ... the same weights, all rows reported
