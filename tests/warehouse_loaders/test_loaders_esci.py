@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.esci import load_esci, read_products
+from warehouse.settings import SAME_CATEGORY_NEGATIVES
 from warehouse.tasks import read_task
 
 
