@@ -45,7 +45,9 @@ INLINE_STORE_BYTES = 128 * 1024  # bodies below this are compressed on the loop 
 
 def new_run_id() -> str:
     # Sorts by start time, so manifest parts read in write order.
-    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time() % 1:.3f}"[1:].replace(".", "") + f"-{os.getpid()}"
+    # One clock read: two reads (seconds, then milliseconds) could straddle a second boundary.
+    now_ms = time.time_ns() // 1_000_000
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now_ms // 1000)) + f"{now_ms % 1000:03d}-{os.getpid()}"
 
 
 class CrawlLocked(RuntimeError):
