@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -45,6 +46,11 @@ class Quarantine:
 
     def add(self, source: str, kind: str, reason: str, body: bytes | str | None = None, detail: str = "") -> None:
         self.rows.append({"source": source, "kind": kind, "reason": reason, "excerpt": excerpt(body, detail)})
+
+    def add_line(self, file: str | PurePath, line: int, kind: str, reason: str, body: bytes | str | None = None,
+                 detail: str = "") -> None:
+        """A source line that could not be used: its source is `<file name>:<line>` (the name, not the path)."""
+        self.add(f"{PurePath(file).name}:{line}", kind, reason, body, detail)
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(row["reason"] for row in self.rows).items()))

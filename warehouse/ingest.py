@@ -114,7 +114,7 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
         for i, violations in bad.items():
             reason = _reason(violations)
             report.quarantined["schema"] += 1
-            quarantine.add(f"{path.name}:{lines[i][0]}", kind, f"schema: {reason}", json.dumps(records[i]))
+            quarantine.add_line(path, lines[i][0], kind, f"schema: {reason}", json.dumps(records[i]))
         if good:
             writer.write_table(to_table(good, kind))
             report.rows += len(good)
@@ -133,10 +133,10 @@ def import_file(root: str | Path, path: str | Path, kind: str | None = None,
                     batch.append((number, mapper(raw)))
                 except json.JSONDecodeError as exc:
                     report.quarantined["not json"] += 1
-                    quarantine.add(f"{path.name}:{number}", kind, f"not json: {exc.msg}", line)
+                    quarantine.add_line(path, number, kind, f"not json: {exc.msg}", line)
                 except (ValueError, KeyError, TypeError, IndexError) as exc:
                     report.quarantined["unmappable"] += 1
-                    quarantine.add(f"{path.name}:{number}", kind, f"unmappable: {type(exc).__name__}: {exc}", line)
+                    quarantine.add_line(path, number, kind, f"unmappable: {type(exc).__name__}: {exc}", line)
                 if len(batch) >= BATCH:
                     flush(writer, batch)
                     batch = []

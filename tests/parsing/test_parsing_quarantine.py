@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +81,8 @@ def test_quarantine_frame_and_log_for_source_lines(caplog):
     empty = Quarantine().frame()
     assert list(empty.columns) == ["source", "kind", "reason", "excerpt"] and empty.empty
     q = Quarantine()
-    q.add("ratings.dat:7", "loader/movielens", "bad line", "1::2", "detail")
-    q.add("movies.dat:3", "loader/movielens", "duplicate MovieID", "3::Title")
+    q.add_line(Path("/data/ml-1m/ratings.dat"), 7, "loader/movielens", "bad line", "1::2", "detail")  # the name, not the path
+    q.add_line("movies.dat", 3, "loader/movielens", "duplicate MovieID", "3::Title")
     frame = q.frame()
     assert frame["source"].tolist() == ["movies.dat:3", "ratings.dat:7"]
     assert frame["excerpt"].tolist() == ["3::Title", "detail | 1::2"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
+from warehouse.settings import DATA_SEED, SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lines import json_lines
 from warehouse.loaders.pool import same_category_pool
@@ -46,10 +46,10 @@ def read_queries(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for number, record in query_rows(path, quarantine):
         values = [str(v).strip() if (v := record.get(field)) is not None else "" for field in QUERY_FIELDS]
         if not all(values):
-            quarantine.add(f"{path.name}:{number}", KIND, "missing qid, query or item_id", json.dumps(record)[:200])
+            quarantine.add_line(path, number, KIND, "missing qid, query or item_id", json.dumps(record))
             continue
         if values[0] in seen:
-            quarantine.add(f"{path.name}:{number}", KIND, "duplicate qid", values[0])
+            quarantine.add_line(path, number, KIND, "duplicate qid", values[0])
             continue
         seen.add(values[0])
         rows.append((number, *values))
@@ -62,10 +62,10 @@ def read_pool(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dict[st
         raw_id, text = record.get("item_id"), record.get("metadata")
         item = "" if raw_id is None else str(raw_id).strip()
         if not item or not isinstance(text, str):
-            quarantine.add(f"{path.name}:{number}", KIND, "missing item_id or metadata", json.dumps(record)[:200])
+            quarantine.add_line(path, number, KIND, "missing item_id or metadata", json.dumps(record))
             continue
         if item in category_of:
-            quarantine.add(f"{path.name}:{number}", KIND, "duplicate item_id", item)
+            quarantine.add_line(path, number, KIND, "duplicate item_id", item)
             continue
         category_of[item] = record.get("category") or None
         records.append((item, text, text))
@@ -73,8 +73,8 @@ def read_pool(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dict[st
 
 
 def load_amazon_c4(source_path: str | Path, root: str | Path | None = None, dataset: str = "amazon_c4",
-                   pool_file: str | Path | None = None, n_negatives: int = SEARCH_SAME_CATEGORY_NEGATIVES,
-                   seed: int = SEED) -> dict[str, pd.DataFrame]:
+                   pool_file: str | Path | None = None, n_negatives: int = SAME_CATEGORY_NEGATIVES,
+                   seed: int = DATA_SEED) -> dict[str, pd.DataFrame]:
     """Read the Amazon-C4 queries (a file, or a folder with `test.csv`/`test.jsonl`) and the item pool."""
     source = Path(source_path)
     if source.is_dir():
@@ -87,7 +87,7 @@ def load_amazon_c4(source_path: str | Path, root: str | Path | None = None, data
     queries = read_queries(source, quarantine)
     unknown = ~queries["item_id"].isin(category_of)
     for row in queries[unknown].itertuples():
-        quarantine.add(f"{source.name}:{row.line}", KIND, "ground-truth item not in the item pool file", row.item_id)
+        quarantine.add_line(source, row.line, KIND, "ground-truth item not in the item pool file", row.item_id)
     queries = queries[~unknown].reset_index(drop=True)
     qrels = queries[["query_id", "item_id"]].assign(relevance=1.0)
     pool = same_category_pool(zip(qrels["query_id"], qrels["item_id"]), category_of, n_negatives, seed)

@@ -44,7 +44,7 @@ def csv_rows(path: Path, width: int, headers: tuple[set, set], quarantine: Quara
             except StopIteration:
                 return
             except csv.Error as error:
-                quarantine.add(f"{path.name}:{reader.line_num}", KIND, f"CSV error: {error}")
+                quarantine.add_line(path, reader.line_num, KIND, f"CSV error: {error}")
                 continue
             number = reader.line_num
             if first:
@@ -54,7 +54,7 @@ def csv_rows(path: Path, width: int, headers: tuple[set, set], quarantine: Quara
             if not row or row == [""]:
                 continue
             if len(row) != width:
-                quarantine.add(f"{path.name}:{number}", KIND, f"expected {width} fields, got {len(row)}", ";".join(row))
+                quarantine.add_line(path, number, KIND, f"expected {width} fields, got {len(row)}", ";".join(row))
                 continue
             yield number, [field.strip() for field in row]
 
@@ -63,10 +63,10 @@ def read_books(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     records, seen = [], set()
     for number, (isbn, title, author, year, publisher, *_images) in csv_rows(path, 8, BOOK_HEADERS, quarantine):
         if not isbn or not title:
-            quarantine.add(f"{path.name}:{number}", KIND, "empty ISBN or title", f"{isbn};{title}")
+            quarantine.add_line(path, number, KIND, "empty ISBN or title", f"{isbn};{title}")
             continue
         if isbn in seen:
-            quarantine.add(f"{path.name}:{number}", KIND, "duplicate ISBN", isbn)
+            quarantine.add_line(path, number, KIND, "duplicate ISBN", isbn)
             continue
         seen.add(isbn)
         year = "" if year in ("", "0") else year
@@ -78,10 +78,10 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     users, isbns, orders = [], [], []
     for number, (user, isbn, rating) in csv_rows(path, 3, RATING_HEADERS, quarantine):
         if not user or not isbn:
-            quarantine.add(f"{path.name}:{number}", KIND, "empty User-ID or ISBN", f"{user};{isbn};{rating}")
+            quarantine.add_line(path, number, KIND, "empty User-ID or ISBN", f"{user};{isbn};{rating}")
             continue
         if not rating.isdigit() or int(rating) > 10:
-            quarantine.add(f"{path.name}:{number}", KIND, "Book-Rating is not 0-10", f"{user};{isbn};{rating}")
+            quarantine.add_line(path, number, KIND, "Book-Rating is not 0-10", f"{user};{isbn};{rating}")
             continue
         users.append(user)
         isbns.append(isbn)

@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
+from warehouse.settings import DATA_SEED, SAME_CATEGORY_NEGATIVES
 from warehouse.loaders.frames import finish, items_frame
 from warehouse.loaders.lake_items import category_members, has_meta, lake_texts
 from warehouse.loaders.pool import same_category_pool
@@ -70,8 +70,8 @@ def read_examples(path: Path, quarantine: Quarantine, small_only: bool, split: s
     frame = frame.sort_values("example_id", kind="mergesort")
     bad = ~frame["esci_label"].isin(list(OPENSEARCH_LABELS.values())) | frame["query"].isna() | frame["product_id"].isna()
     for row in frame[bad].itertuples():
-        quarantine.add(f"{path.name}:{int(row.example_id)}", KIND, "unknown esci_label or empty query/product",
-                       f"{row.query_id}\t{row.product_id}\t{row.esci_label}")
+        quarantine.add_line(path, int(row.example_id), KIND, "unknown esci_label or empty query/product",
+                            f"{row.query_id}\t{row.product_id}\t{row.esci_label}")
     frame = frame[~bad]
     return pd.DataFrame({"query_id": frame["query_id"].astype(str), "query": frame["query"].astype(str),
                          "item_id": frame["product_id"].astype(str), "label": frame["esci_label"]})
@@ -84,14 +84,14 @@ def read_judgments(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for position, entry in enumerate(document.get("judgmentRatings", [])):
         query = entry.get("query") if isinstance(entry, dict) else None
         if not isinstance(query, str) or not query.strip():
-            quarantine.add(f"{path.name}:{position}", KIND, "judgment without a query", json.dumps(entry)[:200])
+            quarantine.add_line(path, position, KIND, "judgment without a query", json.dumps(entry))
             continue
         for rating in entry.get("ratings", []):
             try:
                 label = OPENSEARCH_LABELS[float(rating["rating"])]
                 item = str(rating["docId"]).strip()
             except (KeyError, TypeError, ValueError):
-                quarantine.add(f"{path.name}:{position}", KIND, "rating is not one of 100/10/1/0 with a docId", json.dumps(rating))
+                quarantine.add_line(path, position, KIND, "rating is not one of 100/10/1/0 with a docId", json.dumps(rating))
                 continue
             rows.append((str(position), query.strip(), item, label))
     return pd.DataFrame(rows, columns=["query_id", "query", "item_id", "label"])
@@ -103,7 +103,7 @@ def read_products(path: Path, quarantine: Quarantine) -> tuple[pd.DataFrame, dic
     frame = frame[(frame["product_locale"] == LOCALE) & frame["product_id"].notna()]
     repeated = frame["product_id"].duplicated()
     for position, row in zip(frame.index[repeated], frame[repeated].itertuples()):
-        quarantine.add(f"{path.name}:{int(position)}", KIND, "duplicate product_id", f"{row.product_id}\t{row.product_title}")
+        quarantine.add_line(path, int(position), KIND, "duplicate product_id", f"{row.product_id}\t{row.product_title}")
     frame = frame[~repeated]
     # Missing text fields are null in the release: read them as empty, never as "nan".
     text = {c: frame[c].fillna("").astype(str) if c in frame else pd.Series("", index=frame.index) for c in TEXT_FIELDS}
@@ -128,7 +128,7 @@ def linked_to_lake(lake: Path, judged: pd.DataFrame, dataset: str) -> tuple[dict
 
 def load_esci(source_path: str | Path, root: str | Path | None = None, dataset: str = "esci",
               small_only: bool = True, split: str | None = None,
-              n_negatives: int = SEARCH_SAME_CATEGORY_NEGATIVES, seed: int = SEED,
+              n_negatives: int = SAME_CATEGORY_NEGATIVES, seed: int = DATA_SEED,
               lake_root: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Read an ESCI folder (original parquet files or the OpenSearch judgment export) into search
     frames; link them to the 2023 metadata of the lake at `lake_root` (default: `root` when it

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from parsing.quarantine import Quarantine
 from parsing.text import clean_item_text
 from warehouse.loaders.interactions import cf_split, leave_last_out
-from parsing.quarantine import Quarantine
 from warehouse.tasks import write_task
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ def json_lines(path: Path, quarantine: Quarantine, kind: str):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                quarantine.add(f"{path.name}:{number}", kind, "invalid JSON", line, error.msg)
+                quarantine.add_line(path, number, kind, "invalid JSON", line, error.msg)
                 continue
             if not isinstance(record, dict):
-                quarantine.add(f"{path.name}:{number}", kind, "not a JSON object", line)
+                quarantine.add_line(path, number, kind, "not a JSON object", line)
                 continue
             yield number, record

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import MAX_HISTORY_ML1M as SEQREC_MAX_HISTORY_ML1M
+from warehouse.settings import MAX_HISTORY_ML1M
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.task_frames import join_text
@@ -40,11 +40,11 @@ def read_movies(path: Path, quarantine: Quarantine) -> pd.DataFrame:
                 continue
             parts = line.split(SEP)
             if len(parts) != 3 or not parts[0].strip().isdigit() or not parts[1].strip():
-                quarantine.add(f"{path.name}:{number}", KIND, "not MovieID::Title::Genres", line)
+                quarantine.add_line(path, number, KIND, "not MovieID::Title::Genres", line)
                 continue
             movie, title, genres = (p.strip() for p in parts)
             if movie in seen:
-                quarantine.add(f"{path.name}:{number}", KIND, "duplicate MovieID", line)
+                quarantine.add_line(path, number, KIND, "duplicate MovieID", line)
                 continue
             seen.add(movie)
             records.append((movie, title, join_text(title, [g for g in genres.split("|") if g])))
@@ -60,7 +60,7 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
                 continue
             parts = line.split(SEP)
             if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
-                quarantine.add(f"{path.name}:{number}", KIND, "not UserID::MovieID::Rating::Timestamp", line)
+                quarantine.add_line(path, number, KIND, "not UserID::MovieID::Rating::Timestamp", line)
                 continue
             users.append(parts[0].strip())
             movies.append(parts[1].strip())
@@ -72,7 +72,7 @@ def read_ratings(path: Path, quarantine: Quarantine) -> pd.DataFrame:
 
 def load_movielens(source_path: str | Path, root: str | Path | None = None, dataset: str = "ml_1m",
                    task: str = "seqrec", k: int = K_CORE,
-                   max_history: int = SEQREC_MAX_HISTORY_ML1M) -> dict[str, pd.DataFrame]:
+                   max_history: int = MAX_HISTORY_ML1M) -> dict[str, pd.DataFrame]:
     """Read the ML-1M folder (`ratings.dat`, `movies.dat`) into `task` ("seqrec" or "cf") frames;
     write them under `root`."""
     check_task(task)

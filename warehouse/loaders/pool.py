@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from warehouse.settings import DATA_SEED as SEED, SAME_CATEGORY_NEGATIVES as SEARCH_SAME_CATEGORY_NEGATIVES
+from warehouse.settings import DATA_SEED, SAME_CATEGORY_NEGATIVES
 
 
 def pair_rng(seed: int, query_id: str, item_id: str) -> np.random.Generator:
@@ -33,7 +33,7 @@ def sample_negatives(candidates: Sequence[str], exclude: set[str], n: int, rng: 
 
 
 def same_category_pool(ground_truth: Iterable[tuple[str, str]], category_of: Mapping[str, str | None],
-                       n: int = SEARCH_SAME_CATEGORY_NEGATIVES, seed: int = SEED) -> set[str]:
+                       n: int = SAME_CATEGORY_NEGATIVES, seed: int = DATA_SEED) -> set[str]:
     """The ground-truth items plus, for each (query_id, item_id) pair, `n` items of the item's
     category (`category_of` maps every candidate item to its category; None = unknown, drawn
     from all candidates). Items relevant to the same query are not drawn as its negatives."""

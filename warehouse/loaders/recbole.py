@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY
+from warehouse.settings import MAX_HISTORY
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.task_frames import join_text
@@ -53,7 +53,7 @@ def read_atomic(path: Path, quarantine: Quarantine) -> tuple[dict[str, str], lis
                 continue
             values = line.split("\t")
             if len(values) != len(header):
-                quarantine.add(f"{path.name}:{number}", KIND, f"expected {len(header)} fields, got {len(values)}", line)
+                quarantine.add_line(path, number, KIND, f"expected {len(header)} fields, got {len(values)}", line)
                 continue
             rows.append((number, values))
     return fields, rows
@@ -71,14 +71,14 @@ def read_interactions(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for order, (number, values) in enumerate(rows):
         user, item = values[u].strip(), values[i].strip()
         if not user or not item:
-            quarantine.add(f"{path.name}:{number}", KIND, "empty user_id or item_id", "\t".join(values))
+            quarantine.add_line(path, number, KIND, "empty user_id or item_id", "\t".join(values))
             continue
         stamp = 0
         if t is not None:
             try:
                 stamp = int(round(float(values[t]) * 1000))
             except ValueError:
-                quarantine.add(f"{path.name}:{number}", KIND, "timestamp is not a number", "\t".join(values))
+                quarantine.add_line(path, number, KIND, "timestamp is not a number", "\t".join(values))
                 continue
         records.append((user, item, stamp, order))
     return pd.DataFrame(records, columns=["user_id", "item_id", "timestamp", "order"]).astype(
@@ -99,10 +99,10 @@ def read_items(path: Path, quarantine: Quarantine) -> pd.DataFrame:
         item = row["item_id"].strip()
         title = row.get(title_field, "").strip() if title_field else ""
         if not item or not title:
-            quarantine.add(f"{path.name}:{number}", KIND, "empty item_id or title", "\t".join(values))
+            quarantine.add_line(path, number, KIND, "empty item_id or title", "\t".join(values))
             continue
         if item in seen:
-            quarantine.add(f"{path.name}:{number}", KIND, "duplicate item_id", "\t".join(values))
+            quarantine.add_line(path, number, KIND, "duplicate item_id", "\t".join(values))
             continue
         seen.add(item)
         year = row.get(year_field, "").strip() if year_field else ""
@@ -123,7 +123,7 @@ def find_atomic(folder: Path, name: str | None) -> str:
 
 def load_recbole(source_path: str | Path, root: str | Path | None = None, task: str = "seqrec",
                  dataset: str | None = None, name: str | None = None,
-                 max_history: int = SEQREC_MAX_HISTORY, k: int = 0) -> dict[str, pd.DataFrame]:
+                 max_history: int = MAX_HISTORY, k: int = 0) -> dict[str, pd.DataFrame]:
     """Read `<folder>/<name>.inter` and `<name>.item` into `task` ("seqrec" or "cf") frames.
 
     Interactions with items missing from the `.item` file are dropped, then duplicates of a

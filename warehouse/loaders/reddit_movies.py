@@ -90,7 +90,7 @@ def load_reddit_movies(source_path: str | Path, root: str | Path | None = None, 
     for number, record in json_lines(conversations, quarantine, KIND):
         context, rec = record.get("context"), record.get("rec")
         if not isinstance(context, list) or not isinstance(rec, list):
-            quarantine.add(f"{conversations.name}:{number}", KIND, "context or rec is not a list", json.dumps(record)[:200])
+            quarantine.add_line(conversations, number, KIND, "context or rec is not a list", json.dumps(record))
             continue
         counts["recommender turns"] += 1
         if record.get("is_user", 0) != 0 or not any(str(u).strip() for u in context):
@@ -100,7 +100,7 @@ def load_reddit_movies(source_path: str | Path, root: str | Path | None = None, 
         if upvotes is None:
             counts["without upvotes"] += 1
         elif not isinstance(upvotes, (int, float)) or isinstance(upvotes, bool):
-            quarantine.add(f"{conversations.name}:{number}", KIND, "upvotes is not a number", str(upvotes))
+            quarantine.add_line(conversations, number, KIND, "upvotes is not a number", str(upvotes))
             continue
         elif upvotes <= min_upvotes:
             counts["upvotes <= limit"] += 1
@@ -213,11 +213,11 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                 upvotes = int(float(record.get("upvotes") or 0))
                 turn = int(float(record["turn_id"]))
             except (KeyError, TypeError, ValueError):
-                quarantine.add(f"{path.name}:{number}", KIND, "turn_id or upvotes is not a number", json.dumps(record)[:200])
+                quarantine.add_line(path, number, KIND, "turn_id or upvotes is not a number", json.dumps(record))
                 continue
             conv = str(record.get("conv_id") or "").strip()
             if not conv:
-                quarantine.add(f"{path.name}:{number}", KIND, "missing conv_id", json.dumps(record)[:200])
+                quarantine.add_line(path, number, KIND, "missing conv_id", json.dumps(record))
                 continue
             movies = next((record[f] for f in RAW_MOVIE_FIELDS if record.get(f) not in (None, "")), "")
             conversations.setdefault((row_split, conv), []).append(

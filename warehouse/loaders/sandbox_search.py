@@ -38,7 +38,7 @@ def read_meta(path: Path, quarantine: Quarantine) -> list[tuple[str, str, str]]:
     records = []
     for number, record in json_lines(path, quarantine, KIND):
         if not record.get("parent_asin"):
-            quarantine.add(f"{path.name}:{number}", KIND, "metadata without parent_asin", json.dumps(record)[:200])
+            quarantine.add_line(path, number, KIND, "metadata without parent_asin", json.dumps(record))
             continue
         records.append(meta_text(record))
     return records
@@ -57,10 +57,10 @@ def load_sandbox_search(source_path: str | Path, root: str | Path | None = None,
         try:
             category = safe_category(str(record.get("category")))
         except ValueError:
-            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "category is not a safe name", str(record.get("category")))
+            quarantine.add_line(QUERIES_FILE, number, KIND, "category is not a safe name", str(record.get("category")))
             continue
         if query_id is None or not isinstance(query, str) or not query.strip() or not isinstance(rel, list) or not rel:
-            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "missing query_id, query or relevant items", json.dumps(record)[:200])
+            quarantine.add_line(QUERIES_FILE, number, KIND, "missing query_id, query or relevant items", json.dumps(record))
             continue
         queries.append((str(query_id), query.strip(), number))
         relevant += [(str(query_id), str(item), number) for item in dict.fromkeys(rel)]
@@ -78,7 +78,7 @@ def load_sandbox_search(source_path: str | Path, root: str | Path | None = None,
         if item in items:
             qrels.append((query_id, item, 1.0))
         else:
-            quarantine.add(f"{QUERIES_FILE}:{number}", KIND, "relevant item not in the truth metadata", f"{query_id} {item}")
+            quarantine.add_line(QUERIES_FILE, number, KIND, "relevant item not in the truth metadata", f"{query_id} {item}")
     answered = {q for q, _, _ in qrels}
     frames = {"queries": pd.DataFrame([(q, text) for q, text, _ in queries if q in answered], columns=["query_id", "query"]),
               "qrels": pd.DataFrame(qrels, columns=["query_id", "item_id", "relevance"]),

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from parsing.quarantine import Quarantine
-from warehouse.settings import MAX_HISTORY as SEQREC_MAX_HISTORY
+from warehouse.settings import MAX_HISTORY
 from warehouse.loaders.frames import check_task, drop_undescribed, finish, interaction_frames, items_frame
 from warehouse.loaders.interactions import dedup_earliest, k_core
 from warehouse.loaders.lines import json_lines
@@ -65,10 +65,10 @@ def read_businesses(path: Path, quarantine: Quarantine) -> pd.DataFrame:
     for number, record in json_lines(path, quarantine, KIND):
         business, name = record.get("business_id"), record.get("name")
         if not isinstance(business, str) or not business or not isinstance(name, str) or not name.strip():
-            quarantine.add(f"{path.name}:{number}", KIND, "missing business_id or name", json.dumps(record)[:200])
+            quarantine.add_line(path, number, KIND, "missing business_id or name", json.dumps(record))
             continue
         if business in seen:
-            quarantine.add(f"{path.name}:{number}", KIND, "duplicate business_id", business)
+            quarantine.add_line(path, number, KIND, "duplicate business_id", business)
             continue
         seen.add(business)
         text = business_text(record)
@@ -82,12 +82,12 @@ def read_reviews(path: Path, quarantine: Quarantine, year: int) -> tuple[pd.Data
     for number, record in json_lines(path, quarantine, KIND):
         user, business, date = record.get("user_id"), record.get("business_id"), record.get("date")
         if not (isinstance(user, str) and user and isinstance(business, str) and business):
-            quarantine.add(f"{path.name}:{number}", KIND, "missing user_id or business_id", json.dumps(record)[:200])
+            quarantine.add_line(path, number, KIND, "missing user_id or business_id", json.dumps(record))
             continue
         try:
             when = datetime.strptime(str(date), DATE_FORMAT).replace(tzinfo=timezone.utc)
         except ValueError:
-            quarantine.add(f"{path.name}:{number}", KIND, "date is not YYYY-MM-DD HH:MM:SS", str(date))
+            quarantine.add_line(path, number, KIND, "date is not YYYY-MM-DD HH:MM:SS", str(date))
             continue
         if when.year != year:
             other_years += 1
@@ -108,7 +108,7 @@ def first_present(folder: Path, names: tuple[str, ...]) -> str:
 
 
 def load_yelp(source_path: str | Path, root: str | Path | None = None, dataset: str = "yelp",
-              task: str = "seqrec", year: int = YEAR, k: int = K_CORE, max_history: int = SEQREC_MAX_HISTORY,
+              task: str = "seqrec", year: int = YEAR, k: int = K_CORE, max_history: int = MAX_HISTORY,
               business_file: str | None = None, review_file: str | None = None) -> dict[str, pd.DataFrame]:
     """Read the Yelp folder into `task` ("seqrec" or "cf") frames (reviews of `year`, `k`-core);
     write them under `root`."""
