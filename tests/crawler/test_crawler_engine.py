@@ -12,6 +12,7 @@ import pytest
 
 from crawler.amazon import rank
 from crawler.archive import Archive
+from crawler import engine as engine_module
 from crawler.engine import CrawlLocked, Engine
 from crawler import frontier as frontier_module
 from crawler.frontier import Frontier, Request, canonical_url, fingerprint
@@ -98,6 +99,17 @@ def test_bad_pages_are_failures_with_reasons_and_retried_on_a_later_run(mini_sto
     second = Engine(fast(mini_store, users=6), tmp_path).run()
     assert second["frontier"].get("failed", 0) == 0
     assert all(e["error"] is None for e in latest_entries(tmp_path / "raw"))
+
+
+def test_run_ids_sort_in_start_order_across_a_second_boundary(monkeypatch):
+    # Manifest parts are read in run-id order, so a later run's lines win in `latest_entries`. The
+    # clock cannot be made to tick at will: read times at .9994, .9996 (rounds up) and just past.
+    second = 1_796_601_599  # 2026-12-06T23:59:59Z: the boundary is also a minute, hour and day one
+    ticks = iter([second * 10**9 + 999_400_000, second * 10**9 + 999_600_000, (second + 1) * 10**9 + 400_000])
+    monkeypatch.setattr(engine_module.time, "time_ns", lambda: next(ticks))
+    ids = [engine_module.new_run_id() for _ in range(3)]
+    assert [i.split("-")[0] for i in ids] == ["20261206T235959999", "20261206T235959999", "20261207T000000000"]
+    assert ids[0] <= ids[1] < ids[2]
 
 
 def test_robots_disallowed_urls_are_never_requested_and_counted(mini_store, tmp_path):
