@@ -10,8 +10,6 @@ optimisation step may take. Environment variables override the defaults (read at
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 
 import torch
@@ -42,18 +40,6 @@ def apply_threads(threads: int | None = None) -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
-
-
-_LIBC = ctypes.util.find_library("c")
-_MALLOC_TRIM = getattr(ctypes.CDLL(_LIBC), "malloc_trim", None) if _LIBC else None  # glibc only
-
-
-def release_memory() -> None:
-    """Hand the heap's free pages back to the OS (glibc's malloc_trim; a no-op elsewhere).
-    Freed step tensors otherwise stay resident: on ML-100K the text model's RSS kept ~0.3 GB
-    of them, which the next phase (validation) stacked its own peak on."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 def rows_per_step(n_candidates: int, positions_per_row: int = 1, memory_mb: int | None = None) -> int:
