@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark import settings, training
+from benchmark import training
 from benchmark.models.sasrec import SASRec, SASRecConfig
 from benchmark.models.unisrec import UniSRec, UniSRecConfig
 from benchmark.tasks import seqrec
