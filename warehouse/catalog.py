@@ -176,6 +176,14 @@ def write(root: str | Path, storage: str | None = None) -> Path:
     return final
 
 
+def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The names of the catalog's relations (tables or views, whichever the storage), sorted."""
+    return [name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database() "
+        "ORDER BY 1").fetchall()]
+
+
 def _has_views(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the catalog reads files when queried (a catalog of views), not only its own tables."""
     return con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
