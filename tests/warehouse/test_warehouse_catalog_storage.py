@@ -45,6 +45,17 @@ def _parquet_rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.rglob("*.parquet"))
 
 
+def _listed(root: Path) -> list[str]:
+    """The relations the Dagster asset counts (catalog.relations), through the jailed reader."""
+    from warehouse.catalog import connect, relations
+
+    con = connect(root)
+    try:
+        return relations(con)
+    finally:
+        con.close()
+
+
 def _copy(lake: Path, dest: Path) -> Path:
     shutil.copytree(lake, dest, symlinks=True)  # silver/ and gold/ are relative links through lake/current
     return dest
@@ -100,14 +111,7 @@ def test_the_duckdb_cli_opens_data_warehouse_duckdb_from_the_repository_root_and
 
 def test_a_catalog_of_tables_opens_no_file_and_one_of_views_only_the_lake(lake, tmp_path):
     from warehouse import layout, versions
-    from warehouse.catalog import connect, query, refresh, relations
-
-    def listed() -> list[str]:  # what the Dagster asset counts, through the jailed reader
-        con = connect(root)
-        try:
-            return relations(con)
-        finally:
-            con.close()
+    from warehouse.catalog import query, refresh
 
     root = _copy(lake, tmp_path / "root")
     part = layout.parquet_files(layout.partition(layout.silver(root, "reviews"), CATEGORY))[0]
@@ -117,13 +121,13 @@ def test_a_catalog_of_tables_opens_no_file_and_one_of_views_only_the_lake(lake, 
     direct = [f"SELECT count(*) AS n FROM read_parquet('{part}')",
               f"SELECT count(*) AS n FROM read_parquet('{version_glob}')"]
     refresh(root, "tables")
-    assert listed() == sorted(RELATIONS)
+    assert _listed(root) == sorted(RELATIONS)
     for sql in [*direct, f"SELECT * FROM read_csv('{outside}')"]:
         with pytest.raises(duckdb.Error, match="disabled by configuration"):
             query(root, sql)
     refresh(root, "views")
     assert _relations(root / "warehouse.duckdb") == {name: "VIEW" for name in RELATIONS}
-    assert listed() == sorted(RELATIONS)
+    assert _listed(root) == sorted(RELATIONS)
     assert int(query(root, direct[0])["n"][0]) == pq.ParquetFile(part).metadata.num_rows
     assert int(query(root, direct[1])["n"][0]) == _parquet_rows(layout.partition(layout.silver(root, "reviews"),
                                                                                  CATEGORY))
@@ -150,14 +154,7 @@ def _write(path: Path, content: bytes | dict) -> None:
 
 
 def test_results_name_themselves_and_tables_are_a_snapshot_until_the_next_refresh(lake, tmp_path):
-    from warehouse.catalog import connect, query, refresh, relations
-
-    def listed() -> list[str]:  # what the Dagster asset counts, through the jailed reader
-        con = connect(root)
-        try:
-            return relations(con)
-        finally:
-            con.close()
+    from warehouse.catalog import query, refresh
 
     root = _copy(lake, tmp_path / "root")
     results = root / "results"
