@@ -91,3 +91,16 @@ def test_store_filed_under_the_instructed_name_is_still_found(tmp_path, search_f
     assert store_path(tmp_path, "minilm", "pool").exists()  # rewritten under the shared identity
     plain = get_encoder("minilm", device="cpu", progress=False)
     assert embed_items(plain, search_frames["items"], tmp_path, "pool")[1].encoded == 0
+
+
+def test_a_width_keeps_its_own_item_store(tmp_path, search_frames):
+    """Only the query instruction is shared: a Matryoshka width is another vector, so another store."""
+    from benchmark.embeddings import store_path
+
+    full, narrow = (get_encoder("minilm", device="cpu", progress=False, **switches)
+                    for switches in ({}, {"matryoshka": True, "dimensions": 96}))
+    encoded = [run_one(e, "search", ("pool", search_frames), tmp_path, progress=False, device="cpu")["embeddings"]
+               for e in (full, narrow)]
+    assert [(e["encoded"], e["reused"]) for e in encoded] == [(len(search_frames["items"]), 0)] * 2
+    assert narrow.item_identity() == (narrow.name, narrow.revision) != full.item_identity()
+    assert store_path(tmp_path, full.name, "pool").exists() and store_path(tmp_path, narrow.name, "pool").exists()
