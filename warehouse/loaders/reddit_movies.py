@@ -230,12 +230,11 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
         for index, post in enumerate(rows):
             if not post["seeker"]:
                 continue
-            where = f'{post["source"]}:{post["line"]}'
             if split != "test":
-                quarantine.add(where, KIND, "not in the test split", f"{conv}:{post['turn']} ({split or 'no split'})")
+                quarantine.add_line(post["source"], post["line"], KIND, "not in the test split", f"{conv}:{post['turn']} ({split or 'no split'})")
                 continue
             if not post["text"]:
-                quarantine.add(where, KIND, "empty post", f"{conv}:{post['turn']}")
+                quarantine.add_line(post["source"], post["line"], KIND, "empty post", f"{conv}:{post['turn']}")
                 continue
             responses = []
             for reply in rows[index + 1:]:
@@ -244,7 +243,7 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                 responses.append(reply)
             upvoted = [r for r in responses if r["upvotes"] > min_upvotes]
             if not upvoted:
-                quarantine.add(where, KIND, f"no response with more than {min_upvotes} upvotes", post["text"])
+                quarantine.add_line(post["source"], post["line"], KIND, f"no response with more than {min_upvotes} upvotes", post["text"])
                 continue
             linked = []
             for reply in upvoted:
@@ -255,11 +254,11 @@ def load_reddit_movies_raw(source_path: str | Path, root: str | Path | None = No
                     elif movie not in linked:
                         linked.append(movie)
             if not linked:
-                quarantine.add(where, KIND, "no suggested movie linked to IMDb", post["text"])
+                quarantine.add_line(post["source"], post["line"], KIND, "no suggested movie linked to IMDb", post["text"])
                 continue
             digest = hashlib.md5(post["text"].encode("utf-8")).hexdigest()
             if digest in seen:
-                quarantine.add(where, KIND, "md5 duplicate", post["text"])
+                quarantine.add_line(post["source"], post["line"], KIND, "md5 duplicate", post["text"])
                 continue
             seen.add(digest)
             query_id = f"{conv}:{post['turn']}"
