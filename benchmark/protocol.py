@@ -36,13 +36,18 @@ SEQREC_MAX_EPOCHS = 200  # early stopping ends training first; a lower --max-epo
 SEQREC_PATIENCE = 10
 SEQREC_VALID_METRIC = ("ndcg", 10)
 SEQREC_ADAPTOR_DROPOUT = 0.2  # UniSRec's adaptor_dropout_prob
-SEQREC_BATCH = 256
+SEQREC_BATCH = 256  # rows per step ("prefix", "windows")
+SEQREC_BATCH_TARGETS = 2048  # train targets per step for one-row-per-user "sequences" (RecBole's train_batch_size)
 SEQREC_REPORT = (("ndcg", 10), ("recall", 10), ("recall", 50))
 SEQREC_GATE_NOISE = True  # UniSRec's noisy gating: softplus-scaled Gaussian noise on gate logits (training)
 # Training examples: "prefix" gives every train target its full history up to the max length
 # (RecBole's prefix expansion, computed as one causal pass where that is exact); "windows" cuts
 # each sequence into non-overlapping windows from its end (cheaper; shorter histories).
 SEQREC_EXAMPLES = "prefix"
+# Positions of the text model: "absolute" (UniSRec: a learned embedding per row position) or
+# "relative" (a learned attention bias per distance back, attention to the last max_len items);
+# "relative" is what lets examples="sequences" train one row per user (docs/SEQREC.md).
+SEQREC_POSITIONS = "absolute"
 
 # ID-only SASRec as the SASRec paper defines it (Kang & McAuley, ICDM 2018, §IV-B and §V-C):
 # dot-product scores with the shared item embedding, binary cross-entropy against one sampled

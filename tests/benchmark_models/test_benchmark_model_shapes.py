@@ -80,3 +80,32 @@ def test_moe_gate_mixes_experts():
         gates = torch.softmax(x @ model.adaptor.gate, dim=-1)
         by_hand = sum(gates[:, e:e + 1] * ((x - model.adaptor.bias[e]) @ model.adaptor.weight[e]) for e in range(8))
         assert torch.allclose(model.adaptor(x), by_hand, atol=1e-5)
+
+
+def test_relative_positions_give_every_target_of_a_long_sequence_the_state_of_its_own_recent_items():
+    """One pass over a whole 40-item sequence (max_len 5): each target's state is the one the model
+    computes from that target's own recent items alone, whatever the row's start, and it depends on
+    every one of its last max_len items."""
+    torch.manual_seed(0)
+    cfg = UniSRecConfig(input_dim=16, max_len=5, positions="relative")
+    model = UniSRec(cfg, torch.randn(60, 16))
+    with torch.no_grad():
+        model.encoder.distance.normal_()  # learned in training; zeros would hide a wrong index
+    model.eval()
+    seq = torch.randint(0, 60, (1, 40))
+    whole = model.sequence_repr(seq)[0]
+    reach = cfg.n_layers * (cfg.max_len - 1) + 1  # items a state can depend on through the layers
+    for k in range(40):
+        alone = model.sequence_repr(seq[:, max(0, k - reach + 1):k + 1])[0, -1]
+        assert torch.allclose(alone, whole[k], atol=1e-5)
+    k = 30
+    items = model.item_repr()[seq].detach().requires_grad_(True)
+    (model.encoder(items)[0, k] @ torch.randn(cfg.hidden)).backward()  # (a plain sum of a LayerNorm output is constant)
+    touched = items.grad[0].abs().sum(dim=1) > 0
+    assert touched[k - cfg.max_len + 1:k + 1].all()  # its last max_len items, directly in every layer
+    assert not touched[k + 1:].any() and not touched[:k - reach + 1].any()  # nothing later, nothing out of reach
+    assert sum(p.numel() for p in model.encoder.parameters()) == (
+        sum(p.numel() for p in UniSRec(UniSRecConfig(input_dim=16, max_len=5), torch.randn(60, 16)).encoder.parameters())
+        - cfg.max_len * cfg.hidden + cfg.n_heads * cfg.max_len)  # a bias per head and distance, no position table
+    with pytest.raises(ValueError, match="positions"):
+        UniSRec(UniSRecConfig(input_dim=16, positions="rotary"), torch.randn(60, 16))

@@ -44,6 +44,7 @@ def test_release_memory_is_safe_to_call_between_phases():
     (["nope"], "unknown suite"),
     (["ml100k-seqrec", "--examples", "both"], "invalid choice"),
     (["video", "--minutes", "0"], "--minutes"),
+    (["ml100k-seqrec", "--examples", "sequences"], "--model minilm"),
 ])
 def test_reproduce_rejects_bad_arguments_in_one_line(capsys, argv, message):
     assert run_cli(reproduce.main, argv) != 0
