@@ -3,14 +3,19 @@ on validation, report full-ranking NDCG@10 and Recall@10/50 on test.
 
 Training data. RecBole expands every train sequence into one row per prefix: each target
 with its last `max_len` items as history. A user's sequence is the history of its first train
-row followed by the targets of all its train rows in time order. `examples="prefix"` (the
-default) gives exactly RecBole's pairs: the first `max_len + 1` items are one row with a loss
-at every position (with the causal mask, one pass sees the same (history, target) pairs as the
-prefix rows), and every later target gets its own row of its last `max_len` items with the loss
-on the last position only, so every target is trained once with its full history up to
-`max_len`. `examples="windows"` (the former scheme, cheaper) cuts the sequence into
-non-overlapping windows from its end, so a target near the start of a window sees a shorter
-history than RecBole's. Both label every target exactly once per epoch.
+row followed by the targets of all its train rows in time order. Three schemes (docs/SEQREC.md):
+- `examples="sequences"` (the text model's default): one row per user, a loss at every position.
+  With relative positions (attention to the last `max_len` items, a bias per distance) each
+  target's state is the one its own last items give, wherever the row starts, so one pass
+  trains every target with its full history. Batches hold about `SEQREC_BATCH_TARGETS` targets
+  of rows of similar length.
+- `examples="prefix"` (the ID SASRec's default) gives exactly RecBole's pairs: the first
+  `max_len + 1` items are one row with a loss at every position (with the causal mask, one pass
+  sees the same (history, target) pairs as the prefix rows), and every later target gets its own
+  row of its last `max_len` items with the loss on the last position only.
+- `examples="windows"` (cheaper, for absolute positions) cuts the sequence into non-overlapping
+  windows from its end, so a target near the start of a window sees a shorter history.
+All three label every target exactly once per epoch.
 
 Evaluation. Each valid/test row is one (history, target) pair: the model reads the history
 (the last `max_len` items) and ranks ALL items; no history item is masked (protocol). Rows
@@ -156,7 +161,7 @@ def report(ranks: np.ndarray) -> dict[str, float]:
 def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None, *, seed: int = protocol.SEED,
                device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = protocol.SEQREC_MAX_EPOCHS,
                batch_size: int | None = None, id_only: bool = False, progress: bool = True,
-               sampled_negatives: int | None = None, examples: str = protocol.SEQREC_EXAMPLES,
+               sampled_negatives: int | None = None, examples: str | None = None,
                sasrec_loss: str = "bce", sasrec_density: str = "dense", max_seconds: float | None = None,
                valid_sample: int | None = None, positions: str = protocol.SEQREC_POSITIONS) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 seqrec) for each learning rate of the grid, keep
@@ -168,7 +173,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     paper's dropout: "dense" for MovieLens-like data, "sparse" for Amazon-like data).
     `sampled_negatives=N` adds test metrics with 1 positive among N random items the user never
     interacted with, under the key "sampled" (for older papers only; the headline numbers are
-    full ranking). `examples`: see `training_windows`. `max_seconds` caps each lr's training
+    full ranking). `examples`: see `training_windows` (None: the model's default). `max_seconds` caps each lr's training
     time (reproduction runs on a budget; the result's "stopped" says why training ended).
     `valid_sample=N` picks the best epoch on a fixed random N of the validation rows (full
     ranking still): on large data (Video: 31k users x 23.7k items) full validation was ~40 % of
@@ -176,6 +181,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     text model: "absolute" or "relative" (benchmark.models.unisrec); `examples="sequences"` (one
     row per user) needs "relative", and its `batch_size` counts train targets, not rows.
     """
+    examples = examples or (protocol.SASREC_EXAMPLES if id_only else protocol.SEQREC_EXAMPLES)
     if examples == "sequences" and (id_only or positions != "relative"):
         raise ValueError("examples='sequences' needs the text model with positions='relative' "
                          "(absolute positions end at max_len)")
@@ -294,7 +300,8 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "ranking": "full",
         "tie_rule": "equal scores rank the lower item index first",
         "seconds_per_epoch": round(result.step_seconds / max(result.epochs, 1), 3),
-        "config": asdict(cfg) | {"batch_size": batch_size, "max_epochs": max_epochs, "examples": examples,
+        "config": asdict(cfg) | {"batch_size": batch_size, "batch_counts": "targets" if examples == "sequences" else "rows",
+                                 "max_epochs": max_epochs, "examples": examples,
                                  "patience": protocol.SEQREC_PATIENCE, "lr_grid": [float(x) for x in lr_grid]},
         "counts": {"items": n_items, "train_users": len(sequences), "train_windows": int(len(inputs)),
                    "valid": int(len(valid[2])), "test": int(len(test[2]))},
