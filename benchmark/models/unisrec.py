@@ -100,6 +100,8 @@ class TransformerLayer(nn.Module):
         b, length, h = x.shape
         q, k, v = self.qkv(x).split(h, dim=-1)
         q, k, v = (t.view(b, length, self.n_heads, h // self.n_heads).transpose(1, 2) for t in (q, k, v))
+        if mask is not None:
+            mask = mask.to(q.dtype)  # under CUDA autocast q is bf16; some kernels want the same dtype
         attn = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None,
                                               dropout_p=self.dropout_p if self.training else 0.0)
         attn = attn.transpose(1, 2).reshape(b, length, h)

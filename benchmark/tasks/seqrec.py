@@ -173,8 +173,9 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     paper's dropout: "dense" for MovieLens-like data, "sparse" for Amazon-like data).
     `sampled_negatives=N` adds test metrics with 1 positive among N random items the user never
     interacted with, under the key "sampled" (for older papers only; the headline numbers are
-    full ranking). `examples`: see `training_windows` (None: the model's default). `max_seconds` caps each lr's training
-    time (reproduction runs on a budget; the result's "stopped" says why training ended).
+    full ranking). `examples`: see `training_windows` (None: the model's default). `max_seconds`
+    caps each lr's training time (reproduction runs on a budget; the result's "stopped" says why
+    training ended).
     `valid_sample=N` picks the best epoch on a fixed random N of the validation rows (full
     ranking still): on large data (Video: 31k users x 23.7k items) full validation was ~40 % of
     a BCE epoch. The reported valid and test metrics are always on every row. `positions` of the
