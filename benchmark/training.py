@@ -6,9 +6,10 @@ and a validation function (model → metric, higher is better). The loop keeps t
 the best epoch and restores them at the end. Resources follow `benchmark.settings`: torch's
 thread count is set before training, and a caller may pass `split(batch)` → [(part, weight)]
 to cut a batch into micro-batches (weights summing to 1) whose summed gradients equal the
-batch's: memory per step is bounded without changing the update. After each epoch's steps the
-heap's free pages go back to the OS (`release_memory`), so validation does not stack
-its peak on the steps' freed blocks.
+batch's: memory per step is bounded without changing the update. After each epoch's steps, and
+every `TRIM_EVERY_STEPS` steps within it, the heap's free pages go back to the OS
+(`release_memory`), so validation does not stack its peak on the steps' freed blocks and steps
+of varying shapes do not let freed blocks pile up.
 
 Reproducibility: `seed_everything` seeds torch's global generator (init, dropout) and returns
 a separate generator for shuffling, so the same inputs and seed give the same numbers on CPU
@@ -44,6 +45,13 @@ log = logging.getLogger(__name__)
 def _malloc_trim():
     # The running process's own symbols hold libc's: no library search (find_library runs ldconfig).
     return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
+
+
+# Steps of many shapes (the text model's one-row-per-user batches: widths 2 to 736) fragment the
+# heap, and its resident size crept across epochs (ML-100K: 814 → 976 MiB peak over 8 epochs).
+# A trim every 16 steps held 5 epochs to 877 MiB (plain: 937) at no measurable CPU cost; after
+# every step it held 786 MiB but cost 40 % more CPU (a trim walks the whole heap).
+TRIM_EVERY_STEPS = 16
 
 
 def release_memory() -> None:
@@ -98,7 +106,9 @@ def fit(model: nn.Module, epoch_batches: Callable[[torch.Generator], Iterable[tu
     for epoch in bar:
         model.train()
         tick = time.perf_counter()
-        for batch in epoch_batches(generator):
+        for step, batch in enumerate(epoch_batches(generator), start=1):
+            if step % TRIM_EVERY_STEPS == 0:
+                release_memory()
             optimiser.zero_grad(set_to_none=True)
             for part, weight in (split(batch) if split else [(batch, 1.0)]):
                 part = tuple(t.to(device, non_blocking=True) for t in part)

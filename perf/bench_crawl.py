@@ -19,7 +19,6 @@ import contextlib
 import multiprocessing as mp
 import os
 import re
-import resource
 import statistics
 import shutil
 import subprocess
@@ -36,6 +35,7 @@ from crawler.fetch import make_client
 from crawler.frontier import Frontier, Request
 from crawler.settings import CrawlSettings
 from parsing.raw_archive import iter_manifest
+from perf import peak_rss_mb
 
 HTML = ("text/html", "application/xhtml+xml", "application/json")
 
@@ -150,7 +150,7 @@ def _memory_child(base_url: str, template: list[str], pages: int, out: str, conn
     summary = engine.run()
     stop.set()
     conn.send({"pages": summary["frontier"].get("done", 0),
-               "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+               "peak_rss_mib": round(peak_rss_mb(), 1),
                "rss_samples_mib": [(d, round(m, 1)) for d, m in samples[:: max(1, len(samples) // 10)]]})
 
 

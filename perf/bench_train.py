@@ -7,6 +7,9 @@ Speed does not depend on what the vectors say, so these runs use random 128-d it
 ML-100K, the text-based model (titles → MiniLM → PCA-whitened to 128) against the ID-only
 SASRec, on the same split and protocol.
 
+CPU per epoch of the text model: `text_epoch_cost` runs one epoch of its default training and
+of the former one (absolute positions on windows, 256 rows per step) and reports the ratio.
+
 Memory: `train_memory` runs one epoch of each seqrec model on ML-100K in a fresh process (the
 peak RSS of a process only grows) and reports that process's peak resident set: training steps,
 validation and test, without any encoder loaded (the vectors come from the embeddings store).
@@ -16,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -26,6 +28,7 @@ import numpy as np
 import torch
 
 from benchmark import protocol
+from perf import peak_rss_mb
 from benchmark.tasks import cf, seqrec, synthetic
 
 ML100K = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "movielens_ml100k_recbole"
@@ -55,21 +58,44 @@ def _speed(name: str, seq_frames, cf_frames, quick: bool) -> dict:
 
 
 def _one_epoch_peak(model: str) -> dict:
-    """In this process: one epoch (windows examples: the same steps' shapes as prefix, at a
-    tenth of the time) of the text model (random 128-d vectors) or the ID SASRec (CE)."""
+    """In this process: one epoch of the text model (random 128-d vectors; its default examples,
+    one row per user) or the ID SASRec (CE; windows examples: the same steps' shapes as its
+    prefix rows, at a tenth of the time)."""
     from benchmark import settings
     from warehouse.loaders.recbole import load_recbole
 
     settings.apply_threads()
     frames = load_recbole(ML100K, task="seqrec")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mb()
     vectors = None if model == "id" else _random_vectors(len(frames["items"]))
     started = time.process_time()
     seqrec.run_seqrec(frames, vectors, id_only=model == "id", sasrec_loss="ce", lr_grid=(1e-3,), max_epochs=1,
-                      examples="windows", progress=False)
-    return {"model": model, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "peak_rss_mb_before_training": round(before / 1024), "cpu_seconds": round(time.process_time() - started, 1),
+                      examples="windows" if model == "id" else None, progress=False)
+    return {"model": model, "peak_rss_mb": round(peak_rss_mb()),
+            "peak_rss_mb_before_training": round(before), "cpu_seconds": round(time.process_time() - started, 1),
             "step_memory_mb": settings.STEP_MEMORY_MB, "torch_threads": settings.TORCH_THREADS}
+
+
+# The text model's training before issue 19 (the "today's" CPU per epoch it names: 24-35 CPU-s):
+# UniSRec's absolute positions on non-overlapping windows, 256 rows per step.
+FORMER_TEXT_TRAINING = {"examples": "windows", "positions": "absolute", "batch_size": protocol.SEQREC_BATCH}
+
+
+def text_epoch_cost(frames) -> dict:
+    """CPU-seconds of one text-model epoch on ML-100K (random 128-d vectors), the default
+    training beside the former one, in this process one after the other."""
+    out = {}
+    for name, options in (("default", {}), ("former_windows_absolute", FORMER_TEXT_TRAINING)):
+        started = time.process_time()
+        r = seqrec.run_seqrec(frames, _random_vectors(len(frames["items"])), lr_grid=(1e-3,), max_epochs=1,
+                              progress=False, **options)
+        out[name] = {"cpu_seconds_with_validation": round(time.process_time() - started, 1),
+                     "step_seconds": r["seconds_per_epoch"], "examples": r["config"]["examples"],
+                     "positions": r["config"]["positions"], "batch": f'{r["config"]["batch_size"]} {r["config"]["batch_counts"]}'}
+    out["ratio"] = round(out["default"]["cpu_seconds_with_validation"]
+                         / out["former_windows_absolute"]["cpu_seconds_with_validation"], 2)
+    print(f"ml100k text epoch: {json.dumps(out)}", flush=True)
+    return out
 
 
 def train_memory() -> dict:
@@ -89,6 +115,7 @@ def main(quick: bool = False) -> dict:
 
         result["ml100k"] = _speed("ml100k", load_recbole(ML100K, task="seqrec"), load_recbole(ML100K, task="cf"), quick)
         if not quick:
+            result["ml100k_text_epoch"] = text_epoch_cost(load_recbole(ML100K, task="seqrec"))
             result["ml100k_seqrec_memory"] = train_memory()
     size = {"n_users": 1000, "n_items": 3000} if quick else SANDBOX
     seq_frames, _ = synthetic.seqrec_frames(length=(5, 19), **size)

@@ -1,7 +1,8 @@
 """Reproduction suite: the trained models against published figures (not part of `make test`).
 
     python -m perf reproduce [ml100k-cf] [ml100k-seqrec] [video] [--max-epochs N] [--minutes M]
-        [--lr LR ...] [--model sasrec|minilm] [--examples prefix|windows] [--loss bce|ce] [--out FILE]
+        [--lr LR ...] [--model sasrec|minilm] [--examples prefix|windows|sequences]
+        [--positions relative|absolute] [--loss bce|ce] [--out FILE]
 
 - ml100k-cf: CF (MiniLM titles, PCA-whitened to 128) for each named configuration of
   `protocol.CF_VARIANTS`, beside most-popular and EASE on the same 4:3:3 split.
@@ -20,7 +21,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import sys
 import time
 from argparse import RawDescriptionHelpFormatter
@@ -32,6 +32,8 @@ import pandas as pd
 import torch
 
 from benchmark import protocol, settings
+from perf import peak_rss_mb
+from benchmark.tasks import seqrec
 from parsing.cli import ArgumentParser, CliError, run_cli
 from warehouse.settings import MAX_HISTORY
 
@@ -128,13 +130,13 @@ def _seqrec_line(name: str, r: dict, reference: dict, started: float, **extra) -
         "lr": r["lr"], "epochs": r["epochs"], "best_epoch": r["best_epoch"], "stopped": r["stopped"], "valid_curve": r["valid_curve"],
         "seconds_per_epoch": r["seconds_per_epoch"], "cpu_seconds_per_epoch": round(cpu / max(r["epochs"], 1), 1),
         "valid_curve_rows": r["valid_curve_rows"], "train_windows": r["counts"]["train_windows"], "examples": r["config"]["examples"],
+        "positions": r["config"].get("positions", "absolute"),
         # this process's peak so far (the MiniLM encoder runs in a child: not counted)
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), **extra})
+        "peak_rss_mb": round(peak_rss_mb()), **extra})
 
 
 def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec", "minilm"), budget: float | None = None,
-                  examples: str = protocol.SEQREC_EXAMPLES) -> list[dict]:
-    from benchmark.tasks import seqrec
+                  examples: str | None = None, positions: str = protocol.SEQREC_POSITIONS) -> list[dict]:
     from warehouse.loaders.recbole import load_recbole
 
     frames = load_recbole(ML100K, task="seqrec")
@@ -146,14 +148,12 @@ def ml100k_seqrec(max_epochs: int, lr_grid: tuple[float, ...], models=("sasrec",
                                   progress=True, max_seconds=budget, examples=examples)
         else:
             r = seqrec.run_seqrec(frames, minilm_vectors(frames["items"]), lr_grid=lr_grid, max_epochs=max_epochs,
-                                  progress=True, max_seconds=budget, examples=examples)
+                                  progress=True, max_seconds=budget, examples=examples, positions=positions)
         out.append(_seqrec_line(f"ml100k-seqrec {model}", r, REFERENCE["ml100k-seqrec"], started))
     return out
 
 
 def video(max_epochs: int, loss: str = "bce", budget: float | None = None, valid_sample: int | None = None) -> list[dict]:
-    from benchmark.tasks import seqrec
-
     frames = video_frames()
     started = time.process_time()
     r = seqrec.run_seqrec(frames, None, id_only=True, sasrec_loss=loss, sasrec_density="sparse",
@@ -174,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, action="append", help="seqrec learning rate(s) (default: the grid)")
     parser.add_argument("--model", choices=["sasrec", "minilm"], action="append", help="ml100k-seqrec models")
     parser.add_argument("--loss", choices=["bce", "ce"], default="bce", help="video: SASRec's loss")
-    parser.add_argument("--examples", choices=["prefix", "windows"], default=protocol.SEQREC_EXAMPLES,
-                        help="ml100k-seqrec: training examples (benchmark.tasks.seqrec.training_windows)")
+    parser.add_argument("--examples", choices=seqrec.EXAMPLES,
+                        help="ml100k-seqrec: training examples (benchmark.tasks.seqrec.training_windows; default: "
+                             f"{protocol.SEQREC_EXAMPLES} for the text model, {protocol.SASREC_EXAMPLES} for SASRec)")
+    parser.add_argument("--positions", choices=["relative", "absolute"], default=protocol.SEQREC_POSITIONS,
+                        help="ml100k-seqrec: the text model's positions (absolute: UniSRec's; not with sequences)")
     parser.add_argument("--valid-sample", type=int, help="video: pick the best epoch on this many fixed validation "
                         "rows (full ranking; default all; test is always full)")
     parser.add_argument("--minutes", type=float, help="wall-time budget per seqrec/video training run (stops early, says so)")
@@ -185,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         raise CliError(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
     if args.max_epochs < 1 or (args.minutes is not None and args.minutes <= 0) or (args.valid_sample is not None and args.valid_sample < 1):
         raise CliError("--max-epochs and --valid-sample must be >= 1 and --minutes > 0")
+    if args.examples == "sequences" and (set(args.model or ("sasrec",)) != {"minilm"} or args.positions != "relative"):
+        raise CliError("--examples sequences trains the text model with relative positions only: "
+                       "add --model minilm, without --positions absolute")
     if not ML100K.is_dir() or not VIDEO.is_file():
         raise CliError(f"the reproduction data is under {FIXTURES} (absent here)")
     settings.apply_threads()
@@ -194,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             lines += ml100k_cf(args.max_epochs)
         elif suite == "ml100k-seqrec":
             lines += ml100k_seqrec(args.max_epochs, tuple(args.lr or protocol.SEQREC_LR_GRID),
-                                   tuple(args.model or ("sasrec", "minilm")), budget, args.examples)
+                                   tuple(args.model or ("sasrec", "minilm")), budget, args.examples, args.positions)
         else:
             lines += video(args.max_epochs, args.loss, budget, args.valid_sample)
         if args.out:

@@ -4,6 +4,8 @@
       → mixture-of-experts whitening adaptor (8 experts, noisy gate) [item representation]
       → + learned position embedding → LayerNorm → dropout
       → 2 Transformer layers (2 heads, hidden 300, inner 256, GELU, post-LN, causal mask)
+        (positions "relative" instead: no position embedding; each head adds a learned bias
+        per distance back to its attention logits, and attends to the last `max_len` items only)
       → sequence representation at every position
     score(seq, item) = cos(sequence representation, item representation) / 0.07, for ALL items;
     loss = full-softmax cross-entropy at every position of the sequence (causal mask).
@@ -13,6 +15,10 @@ the Transformer has a bias; the adaptor's experts have a learnable input bias an
 linear map; the gate is a bias-free linear map from the input to one logit per expert, and in
 training (noisy gating, as the reference) Gaussian noise scaled by softplus(x W_noise) + 0.01
 is added to those logits (W_noise starts at zero, so the noise starts small and is learned).
+Relative positions make a position's state depend only on the items before it and their
+distances, never on where the row starts: one pass over a user's whole sequence gives every
+target the state a row of its own recent items would (see `SequenceEncoder.attention_mask`).
+
 Sequences are right-padded: with the causal mask a real position never attends to padding,
 so no padding mask is needed; padded positions carry label -100 and are ignored.
 """
@@ -43,6 +49,7 @@ class UniSRecConfig:
     max_len: int = MAX_HISTORY
     temperature: float = protocol.SEQREC_TEMPERATURE
     gate_noise: bool = protocol.SEQREC_GATE_NOISE
+    positions: str = protocol.SEQREC_POSITIONS  # "absolute" (UniSRec) or "relative" (see the module docstring)
     layer_norm_eps: float = 1e-12  # RecBole's value
     init_std: float = 0.02  # RecBole's initializer_range
 
@@ -88,11 +95,14 @@ class TransformerLayer(nn.Module):
         self.ln_ff = nn.LayerNorm(cfg.hidden, eps=cfg.layer_norm_eps)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, L, H]
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:  # [B, L, H]
+        """`mask` [heads, L, L] is added to the attention logits; None: the plain causal mask."""
         b, length, h = x.shape
         q, k, v = self.qkv(x).split(h, dim=-1)
         q, k, v = (t.view(b, length, self.n_heads, h // self.n_heads).transpose(1, 2) for t in (q, k, v))
-        attn = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+        if mask is not None:
+            mask = mask.to(q.dtype)  # under CUDA autocast q is bf16; some kernels want the same dtype
+        attn = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None,
                                               dropout_p=self.dropout_p if self.training else 0.0)
         attn = attn.transpose(1, 2).reshape(b, length, h)
         x = self.ln_attn(x + self.drop(self.proj(attn)))
@@ -105,16 +115,33 @@ class SequenceEncoder(nn.Module):
 
     def __init__(self, cfg: UniSRecConfig):
         super().__init__()
-        self.position = nn.Embedding(cfg.max_len, cfg.hidden)
+        if cfg.positions not in ("absolute", "relative"):
+            raise ValueError(f"positions must be 'absolute' or 'relative', got {cfg.positions!r}")
+        self.max_len = cfg.max_len
+        self.position = nn.Embedding(cfg.max_len, cfg.hidden) if cfg.positions == "absolute" else None
+        # relative: one learned logit bias per head and distance back (0 = the item itself)
+        self.distance = nn.Parameter(torch.zeros(cfg.n_heads, cfg.max_len)) if self.position is None else None
         self.ln = nn.LayerNorm(cfg.hidden, eps=cfg.layer_norm_eps)
         self.drop = nn.Dropout(cfg.dropout)
         self.layers = nn.ModuleList(TransformerLayer(cfg) for _ in range(cfg.n_layers))
 
+    def attention_mask(self, length: int, device: torch.device) -> torch.Tensor:
+        """[heads, L, L]: position i attends to j with bias distance[i − j] when 0 ≤ i − j < max_len,
+        never otherwise (a causal band of the last max_len items)."""
+        steps = torch.arange(length, device=device)
+        back = steps[:, None] - steps[None, :]
+        inside = (back >= 0) & (back < self.max_len)
+        return self.distance[:, back.clamp(0, self.max_len - 1)].masked_fill(~inside, float("-inf"))
+
     def forward(self, item_repr: torch.Tensor) -> torch.Tensor:  # [B, L, H] → [B, L, H]
-        positions = torch.arange(item_repr.shape[1], device=item_repr.device)
-        x = self.drop(self.ln(item_repr + self.position(positions)))
+        length = item_repr.shape[1]
+        if self.position is None:
+            x, mask = item_repr, self.attention_mask(length, item_repr.device)
+        else:
+            x, mask = item_repr + self.position(torch.arange(length, device=item_repr.device)), None
+        x = self.drop(self.ln(x))
         for layer in self.layers:
-            x = layer(x)
+            x = layer(x, mask)
         return x
 
 

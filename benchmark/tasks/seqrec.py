@@ -3,14 +3,19 @@ on validation, report full-ranking NDCG@10 and Recall@10/50 on test.
 
 Training data. RecBole expands every train sequence into one row per prefix: each target
 with its last `max_len` items as history. A user's sequence is the history of its first train
-row followed by the targets of all its train rows in time order. `examples="prefix"` (the
-default) gives exactly RecBole's pairs: the first `max_len + 1` items are one row with a loss
-at every position (with the causal mask, one pass sees the same (history, target) pairs as the
-prefix rows), and every later target gets its own row of its last `max_len` items with the loss
-on the last position only, so every target is trained once with its full history up to
-`max_len`. `examples="windows"` (the former scheme, cheaper) cuts the sequence into
-non-overlapping windows from its end, so a target near the start of a window sees a shorter
-history than RecBole's. Both label every target exactly once per epoch.
+row followed by the targets of all its train rows in time order. Three schemes (docs/SEQREC.md):
+- `examples="sequences"` (the text model's default): one row per user, a loss at every position.
+  With relative positions (attention to the last `max_len` items, a bias per distance) each
+  target's state is the one its own last items give, wherever the row starts, so one pass
+  trains every target with its full history. Batches hold about `SEQREC_BATCH_TARGETS` targets
+  of rows of similar length.
+- `examples="prefix"` (the ID SASRec's default) gives exactly RecBole's pairs: the first
+  `max_len + 1` items are one row with a loss at every position (with the causal mask, one pass
+  sees the same (history, target) pairs as the prefix rows), and every later target gets its own
+  row of its last `max_len` items with the loss on the last position only.
+- `examples="windows"` (cheaper, for absolute positions) cuts the sequence into non-overlapping
+  windows from its end, so a target near the start of a window sees a shorter history.
+All three label every target exactly once per epoch.
 
 Evaluation. Each valid/test row is one (history, target) pair: the model reads the history
 (the last `max_len` items) and ranks ALL items; no history item is masked (protocol). Rows
@@ -33,6 +38,8 @@ from benchmark.tasks import item_index
 from benchmark.training import fit, pick_device, seed_everything
 from warehouse.settings import MAX_HISTORY
 
+EXAMPLES = ("prefix", "windows", "sequences")
+LENGTH_JITTER = 0.2  # "sequences" batches group rows whose lengths agree within about this fraction
 EVAL_BATCH = 256  # rows per evaluation forward pass: the text model's activations of 1,024 rows took ~0.5 GB
 
 
@@ -54,18 +61,26 @@ def user_sequences(train: pd.DataFrame, index: dict[str, int]) -> tuple[list[lis
 
 def training_windows(sequences: list[list[int]], max_len: int,
                      examples: str = protocol.SEQREC_EXAMPLES) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(inputs [S, max_len], labels [S, max_len], lengths [S]) right-padded; a label is the item
-    after its input position, IGNORE where there is no loss. See the module docstring."""
-    if examples not in ("prefix", "windows"):
-        raise ValueError(f"examples must be 'prefix' or 'windows', got {examples!r}")
+    """(inputs [S, W], labels [S, W], lengths [S]) right-padded; a label is the item after its
+    input position, IGNORE where there is no loss. W is max_len, or for "sequences" the longest
+    sequence less one. See the module docstring."""
+    if examples not in EXAMPLES:
+        raise ValueError(f"examples must be one of {', '.join(EXAMPLES)}, got {examples!r}")
+    width = max_len
+    if examples == "sequences":
+        width = max((len(seq) - 1 for seq in sequences), default=max_len)
     inputs, labels = [], []
 
     def add(window: list[int], loss_from: int = 0) -> None:
-        pad = max_len - (len(window) - 1)
+        pad = width - (len(window) - 1)
         inputs.append(window[:-1] + [0] * pad)
         labels.append([IGNORE] * loss_from + window[1 + loss_from:] + [IGNORE] * pad)
 
     for seq in sequences:
+        if examples == "sequences":
+            if len(seq) >= 2:
+                add(seq)
+            continue
         if examples == "prefix":
             if len(seq) >= 2:
                 add(seq[:max_len + 1])
@@ -77,11 +92,31 @@ def training_windows(sequences: list[list[int]], max_len: int,
             start = max(0, end - max_len - 1)
             add(seq[start:end])
             end = start + 1
-    inputs_t = torch.tensor(inputs, dtype=torch.long).reshape(-1, max_len)
-    labels_t = torch.tensor(labels, dtype=torch.long).reshape(-1, max_len)
+    inputs_t = torch.tensor(inputs, dtype=torch.long).reshape(-1, width)
+    labels_t = torch.tensor(labels, dtype=torch.long).reshape(-1, width)
     # A row's input length: the position of its last label + 1 (labels follow the inputs).
-    last = torch.where(labels_t != IGNORE, torch.arange(max_len), -1).max(dim=1).values
+    last = torch.where(labels_t != IGNORE, torch.arange(width), -1).max(dim=1).values
     return inputs_t, labels_t, last + 1
+
+
+def batch_rows(lengths: torch.Tensor, batch_size: int, examples: str, generator: torch.Generator) -> list[torch.Tensor]:
+    """One epoch's batches of row indices, in random order. "sequences" rows (whole users, 1 to
+    hundreds of targets) are grouped by about equal length, so little of a batch is padding, and
+    a batch holds about `batch_size` train targets rather than `batch_size` rows."""
+    order = torch.randperm(len(lengths), generator=generator)
+    if examples != "sequences":
+        return list(order.split(batch_size))
+    jitter = 1 + LENGTH_JITTER * torch.rand(len(lengths), generator=generator)  # partners vary per epoch
+    batches, current, targets = [], [], 0
+    for row in order[torch.argsort(lengths[order] * jitter, stable=True)].tolist():
+        current.append(row)
+        targets += int(lengths[row])
+        if targets >= batch_size:
+            batches.append(torch.tensor(current))
+            current, targets = [], 0
+    if current:
+        batches.append(torch.tensor(current))
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
 def eval_pairs(frame: pd.DataFrame, index: dict[str, int], max_len: int):
@@ -126,9 +161,9 @@ def report(ranks: np.ndarray) -> dict[str, float]:
 def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None, *, seed: int = protocol.SEED,
                device: str | None = None, lr_grid=protocol.SEQREC_LR_GRID, max_epochs: int = protocol.SEQREC_MAX_EPOCHS,
                batch_size: int | None = None, id_only: bool = False, progress: bool = True,
-               sampled_negatives: int | None = None, examples: str = protocol.SEQREC_EXAMPLES,
+               sampled_negatives: int | None = None, examples: str | None = None,
                sasrec_loss: str = "bce", sasrec_density: str = "dense", max_seconds: float | None = None,
-               valid_sample: int | None = None) -> dict:
+               valid_sample: int | None = None, positions: str = protocol.SEQREC_POSITIONS) -> dict:
     """Train on `frames` (docs/CONTRACTS.md §5 seqrec) for each learning rate of the grid, keep
     the one with the best validation NDCG@10, and return its validation and test metrics.
 
@@ -138,12 +173,19 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     paper's dropout: "dense" for MovieLens-like data, "sparse" for Amazon-like data).
     `sampled_negatives=N` adds test metrics with 1 positive among N random items the user never
     interacted with, under the key "sampled" (for older papers only; the headline numbers are
-    full ranking). `examples`: see `training_windows`. `max_seconds` caps each lr's training
-    time (reproduction runs on a budget; the result's "stopped" says why training ended).
+    full ranking). `examples`: see `training_windows` (None: the model's default). `max_seconds`
+    caps each lr's training time (reproduction runs on a budget; the result's "stopped" says why
+    training ended).
     `valid_sample=N` picks the best epoch on a fixed random N of the validation rows (full
     ranking still): on large data (Video: 31k users x 23.7k items) full validation was ~40 % of
-    a BCE epoch. The reported valid and test metrics are always on every row.
+    a BCE epoch. The reported valid and test metrics are always on every row. `positions` of the
+    text model: "absolute" or "relative" (benchmark.models.unisrec); `examples="sequences"` (one
+    row per user) needs "relative", and its `batch_size` counts train targets, not rows.
     """
+    examples = examples or (protocol.SASREC_EXAMPLES if id_only else protocol.SEQREC_EXAMPLES)
+    if examples == "sequences" and (id_only or positions != "relative"):
+        raise ValueError("examples='sequences' needs the text model with positions='relative' "
+                         "(absolute positions end at max_len)")
     dev = pick_device(device)
     index = item_index(frames["items"])
     n_items = len(index)
@@ -157,7 +199,8 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     max_len = max(MAX_HISTORY, longest)
 
     if batch_size is None:
-        batch_size = protocol.SASREC_BATCH if id_only else protocol.SEQREC_BATCH
+        batch_size = (protocol.SASREC_BATCH if id_only else
+                      protocol.SEQREC_BATCH_TARGETS if examples == "sequences" else protocol.SEQREC_BATCH)
     sequences, dropped = user_sequences(frames["train"], index)
     inputs, labels, lengths = training_windows(sequences, max_len, examples)
     bce = id_only and sasrec_loss == "bce"
@@ -169,9 +212,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         raise ValueError(f"nothing to train or validate on (dropped: {dropped})")
 
     def epoch_batches(generator: torch.Generator):
-        order = torch.randperm(len(inputs), generator=generator)
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+        for idx in batch_rows(lengths, batch_size, examples, generator):
             width = int(lengths[idx].max())  # right padding + causal mask: trimming changes nothing
             batch = (inputs[idx, :width], labels[idx, :width], lengths[idx])
             yield batch + (negatives_for(*batch[:2], generator),) if bce else batch
@@ -197,11 +238,15 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
     if not id_only:
         per_position += protocol.SEQREC_EXPERTS * (item_vectors.shape[1] + protocol.SEQREC_HIDDEN)
         per_position += protocol.SEQREC_LAYERS * (6 * protocol.SEQREC_HIDDEN + 2 * protocol.SEQREC_INNER)
+    # ... and the attention logits, weights and dropout mask of every layer, which grow with the
+    # row: negligible for rows of max_len, not for whole-user "sequences" rows of hundreds.
+    attention_per_width = 0 if id_only else 3 * protocol.SEQREC_LAYERS * protocol.SEQREC_HEADS
 
     def split(batch):
         """Micro-batches whose full-softmax logits fit the step memory budget (exact: weighted by
         labelled positions). The BCE loss scores two items per position: no split needed."""
-        rows = settings.rows_per_step(per_position, batch[0].shape[1])
+        width = batch[0].shape[1]
+        rows = settings.rows_per_step(per_position + attention_per_width * width, width)
         if rows >= batch[0].shape[0]:
             return [(batch, 1.0)]
         kept = batch[1] != IGNORE
@@ -222,7 +267,7 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
             cfg = SASRecConfig(max_len=max_len, n_items=n_items, loss=sasrec_loss,
                                dropout=protocol.SASREC_DROPOUT[sasrec_density])
             return cfg, SASRec(cfg)
-        cfg = UniSRecConfig(input_dim=item_vectors.shape[1], max_len=max_len)
+        cfg = UniSRecConfig(input_dim=item_vectors.shape[1], max_len=max_len, positions=positions)
         return cfg, UniSRec(cfg, torch.from_numpy(item_vectors))
 
     per_lr, best = {}, None
@@ -256,7 +301,8 @@ def run_seqrec(frames: dict[str, pd.DataFrame], item_vectors: np.ndarray | None,
         "ranking": "full",
         "tie_rule": "equal scores rank the lower item index first",
         "seconds_per_epoch": round(result.step_seconds / max(result.epochs, 1), 3),
-        "config": asdict(cfg) | {"batch_size": batch_size, "max_epochs": max_epochs, "examples": examples,
+        "config": asdict(cfg) | {"batch_size": batch_size, "batch_counts": "targets" if examples == "sequences" else "rows",
+                                 "max_epochs": max_epochs, "examples": examples,
                                  "patience": protocol.SEQREC_PATIENCE, "lr_grid": [float(x) for x in lr_grid]},
         "counts": {"items": n_items, "train_users": len(sequences), "train_windows": int(len(inputs)),
                    "valid": int(len(valid[2])), "test": int(len(test[2]))},

@@ -20,7 +20,8 @@ def without_timings(result: dict) -> dict:
 def trained_histories(sequences, max_len, examples):
     """{(sequence, target position): the history the model reads for it} from the examples."""
     inputs, labels, lengths = seqrec.training_windows(sequences, max_len, examples)
-    assert inputs.shape[1] == labels.shape[1] == max_len
+    width = max(map(len, sequences)) - 1 if examples == "sequences" else max_len  # a whole user per row
+    assert inputs.shape[1] == labels.shape[1] == width
     seen = {}
     for x, y, n in zip(inputs.tolist(), labels.tolist(), lengths.tolist()):
         assert all(t == IGNORE for t in y[n:]) and any(t != IGNORE for t in y[:n])  # right padding
@@ -30,7 +31,7 @@ def trained_histories(sequences, max_len, examples):
     return seen
 
 
-@pytest.mark.parametrize("examples", ["prefix", "windows"])
+@pytest.mark.parametrize("examples", seqrec.EXAMPLES)
 def test_training_examples_label_every_target_once(examples):
     sequences = [list(range(1, 121)), [1007, 1008], [5]]
     seen = trained_histories(sequences, 50, examples)
@@ -53,6 +54,32 @@ def test_prefix_examples_give_every_target_its_full_history():
         assert checked == 22 + 3
         short = [t for seq in sequences for t in range(1, len(seq)) if seen[seq[t]] != [seq[max(0, t - max_len):t]]]
         assert (short == []) is full  # the cheaper windows do shorten some histories
+    # One row per user: every target's whole past is in its row; the relative-position model
+    # reads its last max_len items from it (test_relative_positions_give_every_target_...).
+    seen = trained_histories(sequences, max_len, "sequences")
+    assert all(seen[seq[t]] == [seq[:t]] for seq in sequences for t in range(1, len(seq)))
+
+
+def test_sequences_batches_hold_about_the_target_budget_with_little_padding():
+    lengths = torch.tensor([3, 700, 40, 41, 39, 120, 650, 2, 45, 118] * 5)
+    generator = torch.Generator().manual_seed(0)
+    epochs = [seqrec.batch_rows(lengths, 300, "sequences", generator) for _ in range(2)]
+    for batches in epochs:
+        rows = torch.cat(batches)
+        assert sorted(rows.tolist()) == list(range(len(lengths)))  # every row once per epoch
+        assert all(int(lengths[b].sum()) < 300 + int(lengths[b].max()) for b in batches)  # the budget, one row past at most
+        cells = sum(int(lengths[b].max()) * len(b) for b in batches)  # what the padded batches compute
+        assert cells <= 1.25 * int(lengths.sum())  # similar lengths together: little padding
+    assert [b.tolist() for b in epochs[0]] != [b.tolist() for b in epochs[1]]  # a new order each epoch
+    rows = seqrec.batch_rows(lengths, 16, "windows", torch.Generator().manual_seed(0))
+    assert [len(b) for b in rows] == [16, 16, 16, 2]  # the other schemes: batch_size rows
+
+
+def test_sequences_need_the_relative_text_model():
+    frames, vectors = synthetic.seqrec_frames(n_users=10, n_items=20, dim=8)
+    for kwargs in ({"positions": "absolute"}, {"id_only": True}):
+        with pytest.raises(ValueError, match="relative"):
+            seqrec.run_seqrec(frames, vectors, examples="sequences", progress=False, **kwargs)
 
 
 def test_user_sequences_chain_first_history_and_targets():

@@ -40,10 +40,33 @@ def test_release_memory_is_safe_to_call_between_phases():
     assert float(kept.sum()) == pytest.approx(float(kept.double().sum()), rel=1e-4)  # live data untouched
 
 
+def test_training_trims_the_heap_within_each_epoch_and_after_it(monkeypatch):
+    calls = []
+    monkeypatch.setattr(training, "release_memory", lambda: calls.append(len(steps)))
+    class Tiny(torch.nn.Linear):
+        def forward(self, x):
+            return super().forward(x).square().mean()
+
+    model, steps = Tiny(4, 1), []
+    steps_per_epoch = 2 * training.TRIM_EVERY_STEPS + 3
+
+    def batches(generator):
+        for _ in range(steps_per_epoch):
+            steps.append(1)
+            yield (torch.randn(8, 4),)
+
+    training.fit(model, batches, lambda m: 0.0, lr=1e-3, max_epochs=2, patience=5,
+                 generator=torch.Generator(), device=torch.device("cpu"), progress=False)
+    every = training.TRIM_EVERY_STEPS
+    one_epoch = [every, 2 * every, steps_per_epoch]  # twice within it (after fetching those batches), once after
+    assert calls == one_epoch + [steps_per_epoch + n for n in one_epoch]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["nope"], "unknown suite"),
     (["ml100k-seqrec", "--examples", "both"], "invalid choice"),
     (["video", "--minutes", "0"], "--minutes"),
+    (["ml100k-seqrec", "--examples", "sequences"], "--model minilm"),
 ])
 def test_reproduce_rejects_bad_arguments_in_one_line(capsys, argv, message):
     assert run_cli(reproduce.main, argv) != 0
